@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { executionLimitsInputSchema } from './limits.ts';
+
+/** Languages sandbench knows how to run. Which backend serves which is up to the runtimes. */
+export const languageSchema = z.enum(['javascript', 'typescript', 'python', 'bash', 'c', 'cpp']);
+export type Language = z.infer<typeof languageSchema>;
+
+/**
+ * How an I/O test compares actual to expected stdout:
+ * - `exact`: byte-for-byte;
+ * - `trim`: ignore trailing whitespace on every line and trailing blank lines;
+ * - `whitespace`: compare the sequences of whitespace-separated tokens;
+ * - `float`: tokens equal, numeric tokens within `absTolerance` or `relTolerance`;
+ * - `regex`: the expected text is a regular expression that must match the whole output
+ *   (after trimming a final newline);
+ * - `contains`: the output contains the expected text.
+ */
+export const comparatorSchema = z.union([
+  z.enum(['exact', 'trim', 'whitespace', 'float', 'regex', 'contains']),
+  z
+    .object({
+      type: z.literal('float'),
+      /** Largest absolute difference accepted. */
+      absTolerance: z.number().nonnegative().default(1e-6),
+      /** Largest relative difference accepted. */
+      relTolerance: z.number().nonnegative().default(1e-6),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('regex'),
+      /** Regular expression flags (e.g. `i`, `s`, `m`). */
+      flags: z.string().regex(/^[imsu]*$/).default(''),
+    })
+    .strict(),
+]);
+export type Comparator = z.infer<typeof comparatorSchema>;
+
+/** An I/O test: feed `stdin` to the program, compare its stdout with `stdout`. */
+export const ioTestSchema = z
+  .object({
+    kind: z.literal('io'),
+    /** Name shown in reports. */
+    name: z.string().optional(),
+    /** Standard input. */
+    stdin: z.string().default(''),
+    /** Expected standard output (a pattern for the `regex` comparator). */
+    stdout: z.string(),
+    /** Comparator for this test; defaults to the task's, then `trim`. */
+    comparator: comparatorSchema.optional(),
+  })
+  .strict();
+export type IoTest = z.infer<typeof ioTestSchema>;
+
+/**
+ * A program test (HumanEval style): `code` is appended to the candidate program and the whole
+ * runs; it passes when it runs to completion without error within limits.
+ */
+export const programTestSchema = z
+  .object({
+    kind: z.literal('program'),
+    name: z.string().optional(),
+    /** Test code appended after the candidate (e.g. `def check(...)...\ncheck(f)`). */
+    code: z.string(),
+    /**
+     * `exit-zero`: passes when the program ends normally.
+     * `exit-zero-silent`: also requires empty stdout and stderr (HumanEval-X: `console.assert`
+     * prints instead of throwing, so any output is a failure).
+     */
+    passWhen: z.enum(['exit-zero', 'exit-zero-silent']).default('exit-zero'),
+  })
+  .strict();
+export type ProgramTest = z.infer<typeof programTestSchema>;
+
+export const testCaseSchema = z.discriminatedUnion('kind', [ioTestSchema, programTestSchema]);
+export type TestCase = z.infer<typeof testCaseSchema>;
+
+/** How TypeScript is turned into JavaScript for a task (transpile only, never type-checked). */
+export const typescriptOptionsSchema = z
+  .object({
+    /** Emit target. `es5` reproduces harnesses that ran `tsc --target es5`. */
+    target: z.enum(['es5', 'es2015', 'es2020', 'es2022', 'esnext']).default('es2022'),
+    /** Module format of the emitted code. `commonjs` makes `import … from 'assert'` a `require`. */
+    module: z.enum(['commonjs', 'esm']).default('commonjs'),
+  })
+  .strict();
+export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
+
+/** Which sandbox backend a task prefers. */
+export const sandboxNameSchema = z.enum(['isolate', 'docker', 'process']);
+export type SandboxName = z.infer<typeof sandboxNameSchema>;
+
+export const taskSchema = z
+  .object({
+    /** Unique id within the suite. */
+    id: z.string().min(1),
+    /** What the model sees. */
+    prompt: z.string().min(1),
+    language: languageSchema,
+    /**
+     * Code placed before the completion in the program that runs. HumanEval-style tasks set it
+     * to the prompt, because the model continues the function the prompt begins.
+     */
+    codePrefix: z.string().default(''),
+    /** Starter code shown to the model. */
+    starterCode: z.string().optional(),
+    /** Name of the function under test, when there is one. */
+    entryPoint: z.string().optional(),
+    /** At least one test. */
+    tests: z.array(testCaseSchema).min(1),
+    /** Default comparator for this task's I/O tests. */
+    comparator: comparatorSchema.optional(),
+    /** A known-good completion (what the `reference` model answers). */
+    reference: z.string().optional(),
+    /** Limits for the run step and the compile step, on top of the runtime's defaults. */
+    limits: z
+      .object({
+        run: executionLimitsInputSchema.optional(),
+        compile: executionLimitsInputSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    /** TypeScript transpile options (TypeScript tasks only). */
+    typescript: typescriptOptionsSchema.optional(),
+    /** Preferred backend; the CLI's `--sandbox` overrides it. */
+    sandbox: sandboxNameSchema.optional(),
+    tags: z.array(z.string()).default([]),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type Task = z.infer<typeof taskSchema>;
+/** A task as written in a file, before defaults are applied. */
+export type TaskInput = z.input<typeof taskSchema>;
+
+/** A task file holds one task, a list, or `{ tasks: [...] }` with optional suite defaults. */
+export const taskFileSchema = z.union([
+  z
+    .object({
+      /** Suite name. */
+      suite: z.string().optional(),
+      /** Field values every task in this file starts from (e.g. `language`). */
+      defaults: z.record(z.string(), z.unknown()).optional(),
+      tasks: z.array(z.unknown()),
+    })
+    .strict(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
