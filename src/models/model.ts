@@ -1,0 +1,57 @@
+import type { Usage } from '../schemas/sample-result.ts';
+import type { Task } from '../schemas/task.ts';
+
+/** A chat message sent to a model. */
+export interface ModelMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+}
+
+/** A tool the model may call (agent runs). */
+export interface ModelTool {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input. */
+  inputSchema: Record<string, unknown>;
+}
+
+/** A tool call the model asked for. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text of the arguments, validated by the tool with zod before use. */
+  arguments: string;
+}
+
+export interface GenerateRequest {
+  messages: ModelMessage[];
+  tools?: ModelTool[];
+  temperature?: number;
+  maxTokens?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  /**
+   * The task being answered. Offline models (`reference`, `empty`, `scripted`) answer from it;
+   * provider models ignore it.
+   */
+  task?: Task;
+  /** Which sample of the task this is (0-based). */
+  sampleIndex?: number;
+}
+
+export interface GenerateResponse {
+  /** The model's text. */
+  text: string;
+  toolCalls: ModelToolCall[];
+  usage: Usage;
+  /** Why generation stopped: `stop`, `length`, `tool-calls`, `error`, … */
+  finishReason: string;
+  /** Provider's raw response, for the journal. */
+  raw?: unknown;
+}
+
+/** The model contract. Ids are `provider:model` (`reference`, `empty`, `scripted:<file>` for offline ones). */
+export interface Model {
+  readonly id: string;
+  generate(request: GenerateRequest): Promise<GenerateResponse>;
+}
