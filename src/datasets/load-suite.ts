@@ -1,0 +1,77 @@
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { InvalidInputError } from '../errors/sandbench-error.ts';
+import type { Task } from '../schemas/task.ts';
+import { loadDataset } from './load-dataset.ts';
+import { loadTaskFile, loadTaskFolder, TASK_FILE_EXTENSIONS } from './task-files.ts';
+
+/** A set of tasks ready to run, with where it came from. */
+export interface Suite {
+  /** Display name (folder or file name). */
+  name: string;
+  /** The path it was loaded from. */
+  source: string;
+  /** `tasks` for hand-written task files, or the detected dataset format. */
+  format: string;
+  tasks: Task[];
+}
+
+export interface LoadSuiteOptions {
+  /** Dataset format, overriding detection (`humaneval`, `humaneval-x`, `mbxp`, `tasks-jsonl`). */
+  format?: string;
+  /** Keep only these task ids (in the suite's order). */
+  taskIds?: string[];
+  /** Keep only the first N tasks (after the id filter). */
+  limit?: number;
+}
+
+function suiteName(path: string): string {
+  return basename(path).replace(/\.(jsonl\.gz|jsonl|json|yaml|yml)$/, '');
+}
+
+/**
+ * Load a suite from a folder of task files, one task file (YAML / JSON), or a dataset file
+ * (`.jsonl`, `.jsonl.gz`, format detected from its fields).
+ */
+export async function loadSuite(path: string, options: LoadSuiteOptions = {}): Promise<Suite> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new InvalidInputError(`${path}: no such file or folder`, { code: 'task-file', details: { path } });
+  }
+  let suite: Suite;
+  if (info.isDirectory()) {
+    suite = { name: suiteName(path.replace(/\/+$/, '')), source: path, format: 'tasks', tasks: await loadTaskFolder(path) };
+  } else if (/\.jsonl(\.gz)?$/.test(path)) {
+    const dataset = await loadDataset(path, options.format ? { format: options.format as never } : {});
+    suite = { name: dataset.name || suiteName(path), source: path, format: dataset.format, tasks: dataset.tasks };
+  } else if ((TASK_FILE_EXTENSIONS as readonly string[]).includes(extname(path))) {
+    const tasks = await loadTaskFile(path);
+    const ids = new Set<string>();
+    for (const task of tasks) {
+      if (ids.has(task.id)) throw new InvalidInputError(`${path}: duplicate task id '${task.id}'`, { code: 'task-file' });
+      ids.add(task.id);
+    }
+    suite = { name: suiteName(path), source: path, format: 'tasks', tasks };
+  } else {
+    throw new InvalidInputError(
+      `${path}: unknown suite type (expected a folder, ${TASK_FILE_EXTENSIONS.join('/')}, .jsonl or .jsonl.gz)`,
+      { code: 'task-file', details: { path } },
+    );
+  }
+  if (options.taskIds && options.taskIds.length > 0) {
+    const wanted = new Set(options.taskIds);
+    const known = new Set(suite.tasks.map((task) => task.id));
+    const missing = options.taskIds.filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      throw new InvalidInputError(`${path}: no task with id ${missing.map((id) => `'${id}'`).join(', ')}`, {
+        code: 'task-file',
+        details: { missing },
+      });
+    }
+    suite.tasks = suite.tasks.filter((task) => wanted.has(task.id));
+  }
+  if (options.limit !== undefined) suite.tasks = suite.tasks.slice(0, options.limit);
+  return suite;
+}

@@ -1,0 +1,111 @@
+import type { Suite } from '../datasets/load-suite.ts';
+import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
+import type { TestVerdict } from '../schemas/sample-result.ts';
+import type { Task } from '../schemas/task.ts';
+import { scoreCompletion } from './score-completion.ts';
+
+/** One problem found with one task. */
+export interface ValidationProblem {
+  check: 'reference-fails' | 'vacuous-tests' | 'flaky' | 'no-reference' | 'sandbox-error';
+  /** `error` makes the suite unsound; `warning` is reported but does not fail validation. */
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface TaskValidation {
+  taskId: string;
+  problems: ValidationProblem[];
+}
+
+export interface SuiteValidation {
+  suite: string;
+  tasks: number;
+  /** Tasks with at least one error-level problem. */
+  failing: number;
+  results: TaskValidation[];
+}
+
+export interface ValidateSuiteOptions {
+  suite: Suite;
+  sandboxes: SandboxSet;
+  /** How many times the reference runs to detect flaky tests (default 3). */
+  repeats?: number;
+  concurrency?: number;
+  onTask?: (result: TaskValidation, done: number, total: number) => void;
+}
+
+function describe(verdicts: readonly TestVerdict[]): string {
+  return verdicts
+    .filter((verdict) => verdict.verdict !== 'passed')
+    .map((verdict) => `test ${verdict.testIndex}${verdict.name ? ` (${verdict.name})` : ''}: ${verdict.verdict}${verdict.reason ? ` — ${verdict.reason.split('\n')[0]!.slice(0, 200)}` : ''}`)
+    .join('; ');
+}
+
+/** Checks one task: the reference passes every test, stably; the empty answer fails some test. */
+async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<TaskValidation> {
+  const problems: ValidationProblem[] = [];
+  const sandbox = await options.sandboxes.forTask(task);
+  const repeats = options.repeats ?? 3;
+
+  const empty = await scoreCompletion(task, '', sandbox);
+  if (empty.outcome === 'sandbox-error') {
+    problems.push({ check: 'sandbox-error', severity: 'error', message: `engine fault running the empty answer: ${empty.error}` });
+  } else if (empty.outcome === 'passed') {
+    problems.push({ check: 'vacuous-tests', severity: 'error', message: 'the empty answer passes every test: the tests check nothing' });
+  }
+
+  if (task.reference === undefined) {
+    problems.push({ check: 'no-reference', severity: 'warning', message: 'no reference solution: reference and flakiness checks skipped' });
+    return { taskId: task.id, problems };
+  }
+  const runs = [];
+  for (let repeat = 0; repeat < repeats; repeat += 1) runs.push(await scoreCompletion(task, task.reference, sandbox));
+  const faulted = runs.find((run) => run.outcome === 'sandbox-error');
+  if (faulted) {
+    problems.push({ check: 'sandbox-error', severity: 'error', message: `engine fault running the reference: ${faulted.error}` });
+    return { taskId: task.id, problems };
+  }
+  const first = runs[0]!;
+  if (first.outcome !== 'passed') {
+    problems.push({ check: 'reference-fails', severity: 'error', message: `the reference fails: ${describe(first.verdicts)}` });
+  }
+  const signature = (verdicts: readonly TestVerdict[]): string => verdicts.map((verdict) => verdict.verdict).join(',');
+  const differing = runs.findIndex((run) => signature(run.verdicts) !== signature(first.verdicts));
+  if (differing > 0) {
+    problems.push({
+      check: 'flaky',
+      severity: 'error',
+      message: `the reference gave different verdicts across ${repeats} runs: [${signature(first.verdicts)}] then [${signature(runs[differing]!.verdicts)}]`,
+    });
+  }
+  return { taskId: task.id, problems };
+}
+
+/**
+ * The benchmark author's check before launch: for every task, the reference passes every test
+ * (repeated to catch flaky tests) and the empty answer fails at least one.
+ */
+export async function validateSuite(options: ValidateSuiteOptions): Promise<SuiteValidation> {
+  const { tasks } = options.suite;
+  for (const task of tasks) await options.sandboxes.forTask(task);
+  const results: TaskValidation[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const index = next++;
+      const result = await validateTask(tasks[index]!, options);
+      results[index] = result;
+      done += 1;
+      options.onTask?.(result, done, tasks.length);
+    }
+  };
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+  return {
+    suite: options.suite.name,
+    tasks: tasks.length,
+    failing: results.filter((result) => result.problems.some((problem) => problem.severity === 'error')).length,
+    results,
+  };
+}

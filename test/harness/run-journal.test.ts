@@ -1,0 +1,76 @@
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunJournal } from '../../src/harness/run-journal.ts';
+import { summarizeRun } from '../../src/harness/summarize-run.ts';
+import type { SampleResult } from '../../src/schemas/sample-result.ts';
+import { taskSchema } from '../../src/schemas/task.ts';
+
+function sample(taskId: string, sampleIndex: number, outcome: SampleResult['outcome']): SampleResult {
+  return {
+    taskId,
+    sampleIndex,
+    model: 'm',
+    response: 'x',
+    completion: 'x',
+    outcome,
+    verdicts:
+      outcome === 'sandbox-error'
+        ? [{ testIndex: 0, verdict: 'sandbox-error', reason: 'daemon gone' }]
+        : [{ testIndex: 0, verdict: outcome === 'passed' ? 'passed' : 'failed' }],
+    usage: { inputTokens: 10, outputTokens: 5 },
+    modelLatencyMs: 1,
+    executionMs: 2,
+    sandbox: 'isolate',
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+const tasks = ['a', 'b'].map((id) => taskSchema.parse({ id, prompt: 'p', language: 'javascript', tests: [{ kind: 'io', stdout: '' }] }));
+
+describe('run journal', () => {
+  it('appends samples one line each and reads them back, dropping a line cut short by a crash', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
+    const journal = new RunJournal(folder);
+    await journal.create({ runId: 'r', suite: 's', suiteSource: 's', model: 'm', sandbox: 'isolate', samples: 2, startedAt: '', sandbenchVersion: '0' });
+    await Promise.all([journal.append(sample('a', 0, 'passed')), journal.append(sample('a', 1, 'failed')), journal.append(sample('b', 0, 'passed'))]);
+    const lines = (await readFile(journal.samplesPath, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+
+    await appendFile(journal.samplesPath, '{"taskId":"b","sampleI');
+    const read = await journal.readSamples();
+    expect(read.samples.map((s) => `${s.taskId}/${s.sampleIndex}`)).toEqual(['a/0', 'a/1', 'b/0']);
+    expect(read.skippedPartialLine).toBe(true);
+    expect((await journal.readManifest())?.runId).toBe('r');
+  });
+
+  it('names the line of a malformed record in the middle of the journal', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
+    const journal = new RunJournal(folder);
+    await appendFile(journal.samplesPath, JSON.stringify(sample('a', 0, 'passed')) + '\nnot json\n' + JSON.stringify(sample('b', 0, 'passed')) + '\n');
+    await expect(journal.readSamples()).rejects.toThrow(/samples\.jsonl:2: not valid JSON/);
+  });
+});
+
+describe('summarizeRun', () => {
+  it('keeps sandbox errors out of pass rates and computes pass@1 per task', () => {
+    // a: 1 of 2 scored samples passed → pass@1 = 0.5; b: 1 of 1 scored (one lost to the engine) → 1.
+    // mean pass@1 = (0.5 + 1) / 2 = 0.75.
+    const summary = summarizeRun([sample('a', 0, 'passed'), sample('a', 1, 'failed'), sample('b', 0, 'passed'), sample('b', 1, 'sandbox-error')], {
+      runId: 'r',
+      suite: 's',
+      model: 'm',
+      sandbox: 'isolate',
+      tasks,
+      startedAt: '',
+      durationMs: 12.4,
+    });
+    expect(summary).toMatchObject({ tasks: 2, samples: 4, passed: 2, failed: 1, errors: 1, tasksPassed: 1 });
+    expect(summary.passAt['pass@1']).toBeCloseTo(0.75, 10);
+    expect(summary.passAt['pass@10']).toBeUndefined();
+    expect(summary.verdicts).toEqual({ passed: 2, failed: 1, 'sandbox-error': 1 });
+    expect(summary.usage).toEqual({ inputTokens: 40, outputTokens: 20 });
+  });
+});
