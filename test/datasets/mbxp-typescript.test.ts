@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/datasets/load-dataset.ts';
+import { assembleProgram } from '../../src/harness/assemble-program.ts';
+import { datasets } from '../helpers/paths.ts';
+import { rawRecords, type RawHumanEvalRecord } from './raw-records.ts';
+
+describe('MBXP TypeScript importer (real data)', () => {
+  it('imports 161 TypeScript tasks, transpiled to ES5 / CommonJS, with no reference', async () => {
+    const dataset = await loadDataset(datasets.mbxpTypescript);
+    expect(dataset.format).toBe('mbxp');
+    expect(dataset.name).toBe('HumanEval_typescript_v1');
+    expect(dataset.tasks).toHaveLength(161);
+    const numbers = dataset.tasks.map((task) => Number(task.id.split('/')[1]));
+    expect(numbers.filter((n) => [32, 38, 50].includes(n))).toEqual([]);
+    for (const task of dataset.tasks) {
+      expect(task.id.startsWith('HumanEval_typescript/')).toBe(true);
+      expect(task.language).toBe('typescript');
+      expect(task.typescript).toEqual({ target: 'es5', module: 'commonjs' });
+      expect(task.codePrefix).toBe(task.prompt);
+      // canonical_solution is empty upstream: no reference, not an empty one.
+      expect('reference' in task).toBe(false);
+      expect(task.tests[0]).toMatchObject({ kind: 'program', passWhen: 'exit-zero' });
+    }
+    expect(dataset.tasks[0]!.entryPoint).toBe('has_close_elements');
+    expect(dataset.tasks.find((task) => task.id === 'HumanEval_typescript/142')!.metadata.description).toBe('');
+  });
+
+  it("assembles upstream's program: prompt + completion + test", async () => {
+    const raw = rawRecords<RawHumanEvalRecord>(datasets.mbxpTypescript);
+    const { tasks } = await loadDataset(datasets.mbxpTypescript);
+    const completion = '  return undefined as any;\n};\n';
+    tasks.forEach((task, index) => {
+      const record = raw[index]!;
+      expect(assembleProgram(task, completion, task.tests[0]!).source).toBe(record.prompt + completion + record.test);
+    });
+  });
+});
