@@ -39,6 +39,12 @@ export const runtimeProfileSchema = z
         command: commandSchema,
       })
       .strict(),
+    /**
+     * Mount the container's work directory with `exec` (still `nosuid,nodev`) so a compiled
+     * program can run from it; absent or `false`: the work directory is `noexec`. Only compiled
+     * languages (c, cpp) set it. `/tmp` stays `noexec` always. See images/README.md.
+     */
+    workdirExec: z.boolean().optional(),
     /** Default run limits for this language. */
     limits: executionLimitsInputSchema.optional(),
     /** Smoke program (file beside profile.json) whose run prints `OK`. */

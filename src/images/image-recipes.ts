@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
+import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import { packageRoot } from '../runtimes/package-root.ts';
+
+/** Every sandbench image is `sandbench-<folder name>`. */
+export const IMAGE_PREFIX = 'sandbench-';
+/** The tag every sandbench image carries. */
+export const IMAGE_TAG = 'latest';
+/** Label holding the recipe hash an image was built from. */
+export const RECIPE_HASH_LABEL = 'sandbench.recipe-hash';
+/** Label holding the image's name (`sandbench-python`). */
+export const IMAGE_NAME_LABEL = 'sandbench.image';
+/** Debian release both image forms are built from. */
+export const DEBIAN_SUITE = 'bookworm';
+
+/**
+ * Bumped when the builder changes what it puts into an image (trimming, directories, config),
+ * so images built by an older builder are rebuilt even though their recipe files did not change.
+ */
+export const RECIPE_FORMAT_VERSION = 1;
+
+/** Absolute path (glob `*` matches within one path segment). */
+const absolutePattern = z
+  .string()
+  .regex(/^\/[^\0]*$/, 'must be an absolute path')
+  .refine((value) => !value.split('/').includes('..'), 'must not contain ..');
+
+/** `images/<name>/recipe.json`: optional extras for the offline build. */
+export const imageRecipeFileSchema = z
+  .object({
+    /** One line saying what the image is for. */
+    description: z.string().optional(),
+    /** Directories to create (mode 1777 for mount points the sandbox covers with a tmpfs). `/work` is always created. */
+    directories: z.array(absolutePattern).optional(),
+    /** Extra paths to delete after debootstrap (globs), on top of the builder's default trimming. */
+    remove: z.array(absolutePattern).optional(),
+    /** Paths to keep even when a `remove` pattern matches them (globs). */
+    keep: z.array(absolutePattern).optional(),
+    /** Environment of the image (`PATH` is always set). Must match the Dockerfile's ENV line. */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    /** Commands run in the fresh image (as nobody, read-only, no network) that must exit 0. */
+    verify: z.array(z.array(z.string().min(1)).min(1)).optional(),
+  })
+  .strict();
+export type ImageRecipeFile = z.infer<typeof imageRecipeFileSchema>;
+
+const debianPackageName = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/** A validated image recipe: both forms (Dockerfile and offline package list) plus its hash. */
+export interface ImageRecipe {
+  /** Folder name in `images/`: `python`, `node`, `gcc`. */
+  name: string;
+  /** Image name without tag: `sandbench-python`. */
+  image: string;
+  /** Image reference with tag: `sandbench-python:latest`. */
+  reference: string;
+  /** Absolute folder of the recipe. */
+  folder: string;
+  /** Debian packages for `debootstrap --include`, in file order. */
+  packages: string[];
+  /** Parsed `recipe.json` (empty object when the file is absent). */
+  options: ImageRecipeFile;
+  /** Whether the folder has a Dockerfile (the online form). */
+  hasDockerfile: boolean;
+  /** Files the hash covers, sorted by name. */
+  files: string[];
+  /** sha256 (hex) over the recipe files; the image label `sandbench.recipe-hash`. */
+  hash: string;
+}
+
+/** The folder holding the image recipes. */
+export function imagesRoot(): string {
+  return join(packageRoot(), 'images');
+}
+
+/** `python` | `sandbench-python` | `sandbench-python:latest` → `python`. */
+export function recipeNameOf(nameOrImage: string): string {
+  let name = nameOrImage;
+  const colon = name.lastIndexOf(':');
+  if (colon > 0 && !name.slice(colon).includes('/')) name = name.slice(0, colon);
+  if (name.startsWith(IMAGE_PREFIX)) name = name.slice(IMAGE_PREFIX.length);
+  return name;
+}
+
+/** Parse `packages.txt`: one package per line, `#` starts a comment, blank lines ignored. */
+export function parsePackageList(text: string, file = 'packages.txt'): string[] {
+  const packages: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    const cleaned = line.replace(/#.*/, '').trim();
+    if (cleaned === '') return;
+    if (!debianPackageName.test(cleaned)) {
+      throw new InvalidInputError(`${file}:${index + 1}: '${cleaned}' is not a Debian package name`, {
+        details: { file, line: index + 1 },
+      });
+    }
+    packages.push(cleaned);
+  });
+  return packages;
+}
+
+/**
+ * sha256 over the recipe files, sorted by name. Each file contributes its name, its byte
+ * length and its bytes, so renaming or moving bytes between files changes the hash; the
+ * builder's format version is mixed in first.
+ */
+export function hashRecipeFiles(folder: string, files: ReadonlyArray<string>): string {
+  const hash = createHash('sha256');
+  hash.update(`sandbench-image-recipe\0${RECIPE_FORMAT_VERSION}\0`);
+  for (const file of [...files].sort()) {
+    const bytes = readFileSync(join(folder, file));
+    hash.update(`${file}\0${bytes.byteLength}\0`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/** The files of a recipe folder the hash covers: every regular, non-hidden file. */
+export function recipeFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** Load and validate one recipe folder. */
+export function loadImageRecipe(folder: string, name: string): ImageRecipe {
+  const packagesFile = join(folder, 'packages.txt');
+  if (!existsSync(packagesFile)) {
+    throw new InvalidInputError(`${folder}: no packages.txt (the offline recipe)`, { details: { folder } });
+  }
+  const packages = parsePackageList(readFileSync(packagesFile, 'utf8'), packagesFile);
+  if (packages.length === 0) {
+    throw new InvalidInputError(`${packagesFile}: lists no packages`, { details: { file: packagesFile } });
+  }
+  let options: ImageRecipeFile = {};
+  const recipeFile = join(folder, 'recipe.json');
+  if (existsSync(recipeFile)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(recipeFile, 'utf8'));
+    } catch (error) {
+      throw new InvalidInputError(`${recipeFile}: not valid JSON: ${(error as Error).message}`, {
+        details: { file: recipeFile },
+        cause: error,
+      });
+    }
+    const parsed = imageRecipeFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new InvalidInputError(`${recipeFile}: ${formatZodIssues(parsed.error.issues)}`, { details: { file: recipeFile } });
+    }
+    options = parsed.data;
+  }
+  const files = recipeFiles(folder);
+  const image = IMAGE_PREFIX + name;
+  return {
+    name,
+    image,
+    reference: `${image}:${IMAGE_TAG}`,
+    folder,
+    packages,
+    options,
+    hasDockerfile: files.includes('Dockerfile'),
+    files,
+    hash: hashRecipeFiles(folder, files),
+  };
+}
+
+/** Every recipe under `root` (a folder with a `packages.txt`), sorted by name. */
+export function listImageRecipes(root = imagesRoot()): ImageRecipe[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((entry) => {
+      const folder = join(root, entry);
+      return statSync(folder).isDirectory() && existsSync(join(folder, 'packages.txt'));
+    })
+    .sort()
+    .map((entry) => loadImageRecipe(join(root, entry), entry));
+}
+
+/**
+ * The recipes for `names` (folder or image names; all when empty), or an error naming the
+ * images that exist.
+ */
+export function selectImageRecipes(names: ReadonlyArray<string> | undefined, root = imagesRoot()): ImageRecipe[] {
+  const all = listImageRecipes(root);
+  if (!names || names.length === 0) return all;
+  const wanted = [...new Set(names.map(recipeNameOf))];
+  return wanted.map((name) => {
+    const recipe = all.find((candidate) => candidate.name === name);
+    if (!recipe) {
+      throw new InvalidInputError(`no image recipe '${name}' (have: ${all.map((r) => r.name).join(', ') || 'none'})`, {
+        details: { name },
+      });
+    }
+    return recipe;
+  });
+}
+
+/**
+ * The error for a sandbench image the engine does not have (code `image-missing`), naming the
+ * command that builds it. For the Docker backend, when creating a container fails with 404.
+ */
+export function imageMissingError(imageOrName: string, cause?: unknown): SandboxError {
+  const name = recipeNameOf(imageOrName);
+  const reference = `${IMAGE_PREFIX}${name}:${IMAGE_TAG}`;
+  return new SandboxError(`image ${reference} is missing from the Docker engine: build it with ./sandbench images build ${name}`, {
+    code: 'image-missing',
+    details: { image: reference, fix: `./sandbench images build ${name}` },
+    cause,
+  });
+}

@@ -1,0 +1,194 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { matchesImagePattern, mirrorFromAptSources } from '../../src/images/build-images.ts';
+import {
+  hashRecipeFiles,
+  imageMissingError,
+  imagesRoot,
+  listImageRecipes,
+  loadImageRecipe,
+  parsePackageList,
+  recipeFiles,
+  recipeNameOf,
+  selectImageRecipes,
+} from '../../src/images/image-recipes.ts';
+import { loadRuntimeProfiles } from '../../src/runtimes/runtime-profiles.ts';
+import { languageSchema } from '../../src/schemas/task.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'sandbench-recipes-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('image recipes', () => {
+  const recipes = listImageRecipes();
+
+  it('has the three images, each with both forms', () => {
+    expect(recipes.map((recipe) => recipe.name)).toEqual(['gcc', 'node', 'python']);
+    for (const recipe of recipes) {
+      expect(recipe.image).toBe(`sandbench-${recipe.name}`);
+      expect(recipe.reference).toBe(`sandbench-${recipe.name}:latest`);
+      expect(recipe.hasDockerfile).toBe(true);
+      expect(recipe.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(recipe.files).toEqual(['Dockerfile', 'packages.txt', 'recipe.json']);
+    }
+  });
+
+  it('puts python3 in every image (the sandbox runner is a Python script)', () => {
+    for (const recipe of recipes) expect(recipe.packages).toContain('python3');
+    expect(recipes.find((recipe) => recipe.name === 'node')!.packages).toContain('nodejs');
+    expect(recipes.find((recipe) => recipe.name === 'gcc')!.packages).toEqual(expect.arrayContaining(['gcc', 'g++', 'libc6-dev']));
+  });
+
+  it('keeps the Dockerfile in step with the offline recipe', () => {
+    for (const recipe of recipes) {
+      const dockerfile = readFileSync(join(recipe.folder, 'Dockerfile'), 'utf8');
+      expect(dockerfile).toMatch(/^FROM debian:bookworm-slim$/m);
+      // The Dockerfile installs packages.txt itself, so both forms get the same packages.
+      expect(dockerfile).toContain('COPY packages.txt');
+      expect(dockerfile).toContain('mkdir -p /work');
+      expect(dockerfile).toMatch(/^WORKDIR \/work$/m);
+      expect(dockerfile).toMatch(/^LABEL sandbench\.image=\$SANDBENCH_IMAGE sandbench\.recipe-hash=\$SANDBENCH_RECIPE_HASH$/m);
+      const environmentLine = dockerfile.split('\n').find((line) => line.startsWith('ENV ')) ?? '';
+      for (const [key, value] of Object.entries(recipe.options.env ?? {})) {
+        expect(environmentLine.split(/\s+/)).toContain(`${key}=${value}`);
+      }
+    }
+  });
+
+  it('hashes stably, and the hash follows every recipe file', () => {
+    const python = recipes.find((recipe) => recipe.name === 'python')!;
+    expect(hashRecipeFiles(python.folder, python.files)).toBe(python.hash);
+    expect(loadImageRecipe(python.folder, 'python').hash).toBe(python.hash);
+
+    const copy = join(scratch, 'python');
+    cpSync(python.folder, copy, { recursive: true });
+    expect(loadImageRecipe(copy, 'python').hash).toBe(python.hash);
+
+    writeFileSync(join(copy, 'packages.txt'), readFileSync(join(copy, 'packages.txt'), 'utf8') + 'bc\n');
+    const changedPackages = loadImageRecipe(copy, 'python').hash;
+    expect(changedPackages).not.toBe(python.hash);
+
+    writeFileSync(join(copy, 'Dockerfile'), readFileSync(join(copy, 'Dockerfile'), 'utf8') + '# comment\n');
+    const changedDockerfile = loadImageRecipe(copy, 'python').hash;
+    expect(changedDockerfile).not.toBe(changedPackages);
+
+    writeFileSync(join(copy, 'extra.conf'), 'x');
+    expect(recipeFiles(copy)).toContain('extra.conf');
+    expect(loadImageRecipe(copy, 'python').hash).not.toBe(changedDockerfile);
+  });
+
+  it('parses package lists with comments and rejects what is not a package name', () => {
+    expect(parsePackageList('# heading\npython3\n\n  gcc  # the compiler\ng++\n')).toEqual(['python3', 'gcc', 'g++']);
+    expect(() => parsePackageList('python3; rm -rf /\n')).toThrow(/not a Debian package name/);
+  });
+
+  it('rejects a recipe.json with unknown fields or relative paths', () => {
+    const folder = join(scratch, 'bad');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'packages.txt'), 'python3\n');
+    writeFileSync(join(folder, 'recipe.json'), JSON.stringify({ directories: ['work'] }));
+    expect(() => loadImageRecipe(folder, 'bad')).toThrow(/directories\[0\]: must be an absolute path/);
+    writeFileSync(join(folder, 'recipe.json'), JSON.stringify({ packages: ['x'] }));
+    expect(() => loadImageRecipe(folder, 'bad')).toThrow(/recipe\.json/);
+  });
+
+  it('selects recipes by folder or image name', () => {
+    expect(recipeNameOf('sandbench-python:latest')).toBe('python');
+    expect(recipeNameOf('sandbench-gcc')).toBe('gcc');
+    expect(selectImageRecipes(['sandbench-node:latest', 'node']).map((recipe) => recipe.name)).toEqual(['node']);
+    expect(selectImageRecipes(undefined)).toHaveLength(3);
+    expect(() => selectImageRecipes(['rust'])).toThrow(/no image recipe 'rust' \(have: gcc, node, python\)/);
+  });
+
+  it('names the build command when an image is missing', () => {
+    const error = imageMissingError('sandbench-gcc:latest');
+    expect(error.code).toBe('image-missing');
+    expect(error.message).toMatch(/sandbench-gcc:latest is missing.*\.\/sandbench images build gcc/);
+    expect(error.details).toMatchObject({ image: 'sandbench-gcc:latest', fix: './sandbench images build gcc' });
+  });
+
+  it('matches trim patterns within one path segment', () => {
+    expect(matchesImagePattern('/usr/share/doc/*/copyright', '/usr/share/doc/bash/copyright')).toBe(true);
+    expect(matchesImagePattern('/usr/share/doc/*/copyright', '/usr/share/doc/bash/README')).toBe(false);
+    expect(matchesImagePattern('/var/cache/debconf/*-old', '/var/cache/debconf/config.dat-old')).toBe(true);
+    expect(matchesImagePattern('/usr/share/*', '/usr/share/doc/bash')).toBe(false);
+  });
+});
+
+describe('debian mirror from apt sources', () => {
+  it('reads deb822 sources, skipping other suites and disabled stanzas', () => {
+    const apt = join(scratch, 'apt-deb822');
+    mkdirSync(join(apt, 'sources.list.d'), { recursive: true });
+    writeFileSync(
+      join(apt, 'sources.list.d', 'debian.sources'),
+      [
+        'Types: deb',
+        'URIs: http://security.example/debian-security',
+        'Suites: bookworm-security',
+        'Components: main',
+        '',
+        'Types: deb',
+        'URIs: http://disabled.example/debian',
+        'Suites: bookworm',
+        'Enabled: no',
+        '',
+        'Types: deb deb-src',
+        'URIs: http://mirror.example/debian/',
+        'Suites: bookworm bookworm-updates',
+        'Components: main',
+        '',
+      ].join('\n'),
+    );
+    expect(mirrorFromAptSources(apt)).toBe('http://mirror.example/debian');
+  });
+
+  it('reads one-line sources.list and ignores other releases', () => {
+    const apt = join(scratch, 'apt-oneline');
+    mkdirSync(apt, { recursive: true });
+    writeFileSync(
+      join(apt, 'sources.list'),
+      '# deb http://commented.example/debian bookworm main\n' +
+        'deb http://archive.ubuntu.example/ubuntu jammy main\n' +
+        'deb [arch=amd64 signed-by=/k.gpg] http://one.example/debian bookworm main contrib\n',
+    );
+    expect(mirrorFromAptSources(apt)).toBe('http://one.example/debian');
+    expect(mirrorFromAptSources(join(scratch, 'nowhere'))).toBeUndefined();
+  });
+});
+
+describe('runtime profiles', () => {
+  const profiles = loadRuntimeProfiles();
+  const imageNames = new Set(listImageRecipes(imagesRoot()).map((recipe) => recipe.image));
+
+  it('has a valid profile for every language', () => {
+    expect([...profiles.keys()].sort()).toEqual([...languageSchema.options].sort());
+  });
+
+  it('references existing images and smoke programs', () => {
+    for (const profile of profiles.values()) {
+      expect(imageNames.has(profile.image), `${profile.language}: image ${profile.image}`).toBe(true);
+      expect(existsSync(join(profile.folder, profile.smoke)), `${profile.language}: smoke ${profile.smoke}`).toBe(true);
+      expect(profile.backends).toContain('docker');
+    }
+  });
+
+  it('bounds every compile step and lets compiled programs execute from the work directory', () => {
+    for (const profile of profiles.values()) {
+      if (profile.compile) {
+        expect(profile.workdirExec, profile.language).toBe(true);
+        expect(profile.compile.limits?.timeoutMs).toBeGreaterThan(0);
+        expect(profile.compile.limits?.memoryBytes).toBeGreaterThan(0);
+        expect(profile.compile.limits?.timeoutMs).toBeLessThanOrEqual(120_000);
+        expect(profile.compile.limits?.memoryBytes).toBeLessThanOrEqual(2 * 1024 ** 3);
+        expect(profile.compile.command).toContain(profile.sourceFile);
+      } else {
+        // Interpreted languages keep the work directory noexec.
+        expect(profile.workdirExec ?? false, profile.language).toBe(false);
+      }
+    }
+    expect(profiles.get('typescript')!.hostTranspile).toEqual({ kind: 'typescript', transpiledFile: 'main.js' });
+    expect(profiles.get('typescript')!.run.command).toContain('main.js');
+    expect(profiles.get('javascript')!.backends[0]).toBe('isolate');
+  });
+});
