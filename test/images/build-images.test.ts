@@ -5,7 +5,7 @@ import { buildImages, runInImage, type ImageBuildReport } from '../../src/images
 import { createDockerClient } from '../../src/images/docker-client.ts';
 import { listImageRecipes, RECIPE_HASH_LABEL, IMAGE_NAME_LABEL } from '../../src/images/image-recipes.ts';
 import { loadRuntimeProfiles } from '../../src/runtimes/runtime-profiles.ts';
-import { dockerForTests } from './docker-available.ts';
+import { dockerForTests } from '../helpers/docker-available.ts';
 
 const engine = await dockerForTests();
 const docker = createDockerClient();

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pingDocker } from '../../src/images/docker-client.ts';
 import { doctor, formatDoctorReport } from '../../src/images/doctor.ts';
 import { listImageRecipes } from '../../src/images/image-recipes.ts';
-import { dockerForTests } from './docker-available.ts';
+import { dockerForTests } from '../helpers/docker-available.ts';
 
 const engine = await dockerForTests();
 const scratch = mkdtempSync(join(tmpdir(), 'sandbench-doctor-test-'));

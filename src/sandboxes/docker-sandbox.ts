@@ -1,0 +1,540 @@
+import { availableParallelism } from 'node:os';
+import Dockerode from 'dockerode';
+import pino, { type Logger } from 'pino';
+import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
+import { createDockerClient, pingDocker } from '../images/docker-client.ts';
+import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
+import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import type { CollectedFile, ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
+import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../schemas/limits.ts';
+import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
+import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
+import { ContainerPool, type PooledContainer } from './docker/container-pool.ts';
+import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, type ContainerSpec } from './docker/create-container.ts';
+import { normalizeWorkPath, packFiles, type WorkFile } from './docker/pack-files.ts';
+import {
+  RunnerGoneError,
+  RunnerProtocolError,
+  RunnerTimeoutError,
+  type RunnerJobResult,
+  type RunnerStep,
+  type RunnerStepResult,
+} from './docker/runner-connection.ts';
+import { sweepContainers } from './docker/sweep-containers.ts';
+import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
+
+/** Outcomes after which a container is replaced rather than reused. */
+export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
+
+export interface DockerSandboxOptions {
+  /** Engine client; default `createDockerClient()` (DOCKER_HOST or the default socket). */
+  docker?: Dockerode;
+  /** Warm containers per pool (one pool per image and container-level limits); default min(2, cpus). */
+  poolSize?: number;
+  /** Replace a container after this many jobs; default 50. */
+  maxUsesPerContainer?: number;
+  /**
+   * Job outcomes that also replace the container (besides what the runner itself reports:
+   * processes left behind, a full disk, leftover IPC objects, a failed cleanup, a runner that was
+   * tampered with or died). Default: every failing outcome — a timeout, a limit, a runtime or
+   * compile error, a crash — so that nothing a failed job did can reach the next one. Callers
+   * that trust the runner's per-job cleanup may narrow it (e.g. to limits only) for speed.
+   */
+  recycleOn?: readonly RecycleOutcome[];
+  logger?: Logger;
+  /** Folder of the runtime profiles (`sandboxes/`); default the package's. */
+  profilesRoot?: string;
+  /** CPUs each container may use (CPU quota); default 1. */
+  cpus?: number;
+  /** Run Python jobs in a fork of the warm runner instead of a fresh `python3`; default true. */
+  pythonFork?: boolean;
+}
+
+/** Recycle policies by name: `on-failure` (the default) and `on-limit` (faster for weak models). */
+export const RECYCLE_POLICIES = {
+  'on-failure': ['timeout', 'memory-limit', 'output-limit', 'runtime-error', 'compile-error', 'signal'],
+  'on-limit': ['timeout', 'memory-limit', 'output-limit', 'signal'],
+} as const satisfies Record<string, readonly RecycleOutcome[]>;
+export type RecyclePolicy = keyof typeof RECYCLE_POLICIES;
+
+const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-failure'];
+/** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
+const OUTER_DEADLINE_MARGIN_MS = 5_000;
+const JOB_ENVIRONMENT = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  TMPDIR: '/tmp',
+  HOME: '/work/job',
+  PYTHONDONTWRITEBYTECODE: '1',
+};
+
+/**
+ * Runs programs in hardened, pooled Docker containers. Each container's PID 1 is a resident
+ * runner (runner/runner.py) fed framed jobs over the attach stream; see docker/*.ts.
+ */
+export class DockerSandbox implements Sandbox {
+  readonly name = 'docker';
+  readonly capabilities: SandboxCapabilities;
+  private readonly docker: Dockerode;
+  private readonly logger: Logger;
+  private readonly poolSize: number;
+  private readonly maxUses: number;
+  private readonly recycleOn: ReadonlySet<RecycleOutcome>;
+  private readonly profilesRoot: string | undefined;
+  private readonly cpus: number;
+  private readonly pythonFork: boolean;
+  private readonly pools = new Map<string, ContainerPool>();
+  private ready: Promise<void> | null = null;
+  private disposed: Promise<void> | null = null;
+  private untrack: (() => void) | null = null;
+
+  constructor(options: DockerSandboxOptions = {}) {
+    this.docker = options.docker ?? createDockerClient();
+    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
+    this.maxUses = Math.max(1, options.maxUsesPerContainer ?? 50);
+    this.recycleOn = new Set(options.recycleOn ?? DEFAULT_RECYCLE_ON);
+    this.profilesRoot = options.profilesRoot;
+    this.cpus = options.cpus ?? 1;
+    this.pythonFork = options.pythonFork ?? true;
+    const languages = [...loadRuntimeProfiles(...(this.profilesRoot ? [this.profilesRoot] : [])).values()]
+      .filter((profile) => profile.backends.includes('docker'))
+      .map((profile) => profile.language);
+    this.capabilities = { languages, processes: true, filesystem: true };
+  }
+
+  /**
+   * Check the engine, sweep containers left by dead processes, and (optionally) start the pool
+   * for `languages` so the first jobs do not wait for containers. `run` does the first two itself.
+   */
+  async warmUp(languages: readonly Language[] = []): Promise<void> {
+    await this.ensureReady();
+    await Promise.all(
+      languages.map((language) => {
+        const profile = this.profile(language);
+        const { spec } = this.plan(profile, {});
+        return this.pool(spec).warm();
+      }),
+    );
+  }
+
+  async run(request: SandboxRunRequest): Promise<ExecutionResult> {
+    if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
+    const profile = this.profile(request.language);
+    const runLimits = resolveLimits([profile.limits, request.limits]);
+    const compileLimits = profile.compile
+      ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
+      : undefined;
+
+    // Work files: the program (transpiled on the host for TypeScript) and the request's extras.
+    const files: WorkFile[] = [];
+    let transpileMs = 0;
+    if (profile.hostTranspile) {
+      const started = performance.now();
+      const options = typescriptOptionsSchema.parse(request.typescript ?? {});
+      const transpiled = transpileTypescript(request.source, options, profile.sourceFile);
+      transpileMs = performance.now() - started;
+      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
+      files.push({ path: profile.sourceFile, content: request.source });
+      files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
+    } else {
+      files.push({ path: profile.sourceFile, content: request.source });
+    }
+    const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
+    for (const [path, content] of Object.entries(request.files ?? {})) {
+      if (reserved.has(normalizeWorkPath(path))) {
+        throw new InvalidInputError(`extra file '${path}' would overwrite the program's own file`, { details: { path } });
+      }
+      files.push({ path, content });
+    }
+    const collect = (request.collectFiles ?? []).map((path) => path);
+
+    if (request.signal?.aborted) return cancelledResult('cancelled before it started', 0);
+    await this.ensureReady();
+
+    const { spec, jobMemoryBytes } = this.plan(profile, { run: runLimits, ...(compileLimits ? { compile: compileLimits } : {}) });
+    const steps: RunnerStep[] = [];
+    if (profile.compile && compileLimits) {
+      steps.push(this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile));
+    }
+    steps.push(this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile));
+    const tar = await packFiles(files);
+    const deadlineMs = steps.reduce((sum, step) => sum + step.timeoutMs, 0) + OUTER_DEADLINE_MARGIN_MS;
+
+    const pool = this.pool(spec);
+    let container: PooledContainer;
+    try {
+      container = await pool.acquire(request.signal);
+    } catch (error) {
+      if (request.signal?.aborted) return cancelledResult('cancelled while waiting for a container', 0);
+      throw error;
+    }
+
+    let recycle: string | null = null;
+    const onAbort = (): void => {
+      // The only way to stop a job mid-flight: take its container away.
+      container.started.connection.close();
+      void removeContainer(container.started.container).catch(() => {});
+    };
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await container.started.connection.runJob(
+        {
+          steps,
+          files: tar,
+          stdin: Buffer.from(request.stdin ?? '', 'utf8'),
+          collect,
+          collectMaxBytes: runLimits.maxOutputBytes,
+        },
+        deadlineMs,
+      );
+      const execution = this.toExecutionResult(result, runLimits, compileLimits, steps);
+      if (result.recycle.length > 0) recycle = result.recycle.join(',');
+      else if (this.shouldRecycle(execution)) recycle = `outcome ${execution.status}`;
+      return execution;
+    } catch (error) {
+      recycle = 'job failed';
+      if (request.signal?.aborted) return cancelledResult('cancelled; its container was removed', 0);
+      return await this.judgeLostJob(error, container, deadlineMs);
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+      pool.release(container, recycle);
+    }
+  }
+
+  /** Ids of the containers this sandbox holds now (for diagnostics and tests). */
+  containerIds(): string[] {
+    return [...this.pools.values()].flatMap((pool) => pool.containerIds());
+  }
+
+  /** Remove every container this sandbox made; idempotent. */
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      this.disposed = (async () => {
+        await Promise.all([...this.pools.values()].map((pool) => pool.dispose()));
+        this.pools.clear();
+        this.untrack?.();
+      })();
+    }
+    return this.disposed;
+  }
+
+  private profile(language: Language): LoadedRuntimeProfile {
+    const profile = runtimeProfile(language, this.profilesRoot);
+    if (!profile.backends.includes('docker')) {
+      throw new SandboxError(`language '${language}' has no Docker runtime (its profile lists: ${profile.backends.join(', ')})`, {
+        code: 'unsupported',
+        details: { language },
+      });
+    }
+    return profile;
+  }
+
+  /** Check the engine and sweep once (retried on the next run if it failed). */
+  private ensureReady(): Promise<void> {
+    if (!this.ready) {
+      this.ready = (async () => {
+        const ping = await pingDocker(this.docker, 3000);
+        if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
+        this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
+        try {
+          const swept = await sweepContainers(this.docker);
+          if (swept.removed.length > 0) {
+            this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
+          }
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
+        }
+      })();
+      this.ready.catch(() => {
+        this.ready = null;
+      });
+    }
+    return this.ready;
+  }
+
+  /** Container-level settings (the pool key) and the job memory the container's cgroup enforces. */
+  private plan(
+    profile: LoadedRuntimeProfile,
+    limits: { run?: ExecutionLimits; compile?: ExecutionLimits },
+  ): { spec: ContainerSpec; jobMemoryBytes: number } {
+    const run = limits.run ?? resolveLimits([profile.limits]);
+    const compile =
+      limits.compile ?? (profile.compile ? resolveLimits([profile.compile.limits], DEFAULT_COMPILE_LIMITS) : undefined);
+    const jobMemoryBytes = Math.max(run.memoryBytes, compile?.memoryBytes ?? 0);
+    const image = profile.image.includes(':') ? profile.image : `${profile.image}:latest`;
+    const spec: ContainerSpec = {
+      image,
+      memoryBytes: jobMemoryBytes + RUNNER_MEMORY_OVERHEAD_BYTES,
+      // The runner is one process of the container.
+      pids: Math.max(run.pids, compile?.pids ?? 0) + 1,
+      diskBytes: Math.max(run.diskBytes, compile?.diskBytes ?? 0),
+      workdirExec: profile.workdirExec ?? false,
+      nanoCpus: Math.round(this.cpus * 1e9),
+    };
+    return { spec, jobMemoryBytes };
+  }
+
+  private pool(spec: ContainerSpec): ContainerPool {
+    const key = JSON.stringify(spec);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new ContainerPool(this.docker, spec, {
+        size: this.poolSize,
+        maxUses: this.maxUses,
+        logger: this.logger.child({ image: spec.image }),
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  private step(
+    name: 'compile' | 'run',
+    argv: string[],
+    limits: ExecutionLimits,
+    jobMemoryBytes: number,
+    readsStdin: boolean,
+    profile: LoadedRuntimeProfile,
+  ): RunnerStep {
+    const step: RunnerStep = {
+      name,
+      argv: [...argv],
+      mode: 'exec',
+      env: { ...JOB_ENVIRONMENT },
+      timeoutMs: limits.timeoutMs,
+      cpuTimeMs: limits.cpuTimeMs,
+      memoryBytes: limits.memoryBytes,
+      maxOutputBytes: limits.maxOutputBytes,
+      fileSizeBytes: limits.diskBytes,
+      openFiles: 256,
+      // The cgroup enforces the largest step's memory; a smaller step (a compiled program after
+      // its compiler) gets RLIMIT_AS on top.
+      memoryRlimit: limits.memoryBytes < jobMemoryBytes ? 'as' : 'none',
+      stdin: readsStdin,
+    };
+    if (name === 'run' && this.pythonFork && profile.language === 'python') {
+      const scriptIndex = plainPythonScriptIndex(argv);
+      if (scriptIndex !== null) {
+        step.mode = 'python-fork';
+        step.script = argv[scriptIndex]!;
+        step.scriptIndex = scriptIndex;
+        step.unbuffered = argv.slice(1, scriptIndex).includes('-u');
+      }
+    }
+    return step;
+  }
+
+  private shouldRecycle(result: ExecutionResult): boolean {
+    const status = result.status;
+    if (status !== 'ok' && this.recycleOn.has(status as RecycleOutcome)) return true;
+    if (result.compile && result.compile.status !== 'ok' && this.recycleOn.has(result.compile.status as RecycleOutcome)) return true;
+    return result.signal !== null && this.recycleOn.has('signal');
+  }
+
+  private toExecutionResult(
+    result: RunnerJobResult,
+    runLimits: ExecutionLimits,
+    compileLimits: ExecutionLimits | undefined,
+    steps: RunnerStep[],
+  ): ExecutionResult {
+    const files: CollectedFile[] = result.files.map((file) => {
+      const entry: CollectedFile = { path: file.path };
+      if (file.content !== undefined) entry.contentBase64 = file.content.toString('base64');
+      if (file.error !== undefined) entry.error = file.error;
+      return entry;
+    });
+    let compile: ExecutionResult['compile'];
+    let runFacts: RunnerStepResult | undefined;
+    for (const [index, facts] of result.steps.entries()) {
+      const step = steps[index]!;
+      if (step.name === 'compile' && compileLimits) {
+        const judged = judgeStep(facts, compileLimits, step);
+        compile = {
+          status: judged.status === 'runtime-error' ? 'compile-error' : judged.status,
+          stdout: facts.stdout.toString('utf8'),
+          stderr: facts.stderr.toString('utf8'),
+          exitCode: facts.exitCode,
+          durationMs: facts.wallMs,
+        };
+        if (judged.status !== 'ok') {
+          return {
+            status: 'compile-error',
+            exitCode: null,
+            signal: null,
+            stdout: '',
+            stderr: facts.stderr.toString('utf8'),
+            stdoutTruncated: false,
+            stderrTruncated: facts.stderrTruncated,
+            durationMs: 0,
+            cpuTimeMs: null,
+            memoryBytes: null,
+            message: `compilation failed: ${judged.message}`,
+            compile,
+            ...(files.length > 0 ? { files } : {}),
+            backend: 'docker',
+          };
+        }
+      } else {
+        runFacts = facts;
+      }
+    }
+    if (!runFacts) throw new SandboxError('the runner returned no run step', { code: 'sandbox-failure' });
+    const judged = judgeStep(runFacts, runLimits, steps[steps.length - 1]!);
+    const execution: ExecutionResult = {
+      status: judged.status,
+      exitCode: runFacts.exitCode,
+      signal: runFacts.signal,
+      stdout: runFacts.stdout.toString('utf8'),
+      stderr: runFacts.stderr.toString('utf8'),
+      stdoutTruncated: runFacts.stdoutTruncated,
+      stderrTruncated: runFacts.stderrTruncated,
+      durationMs: runFacts.wallMs,
+      cpuTimeMs: runFacts.cpuMs,
+      memoryBytes: runFacts.maxRssBytes,
+      backend: 'docker',
+    };
+    if (judged.status !== 'ok' || judged.message) execution.message = judged.message;
+    if (compile) execution.compile = compile;
+    if (files.length > 0) execution.files = files;
+    return execution;
+  }
+
+  /** The runner did not answer (deadline) or vanished: judge the job, or blame the engine. */
+  private async judgeLostJob(error: unknown, container: PooledContainer, deadlineMs: number): Promise<ExecutionResult> {
+    const { connection, container: docker } = container.started;
+    if (error instanceof RunnerTimeoutError) {
+      connection.close();
+      await removeContainer(docker).catch(() => {});
+      return lostResult('timeout', `the sandbox runner did not answer within ${deadlineMs} ms; its container was removed`);
+    }
+    if (error instanceof RunnerProtocolError) {
+      if (error.recycle.includes('runner-tampered')) {
+        return lostResult('runtime-error', `the program changed the sandbox runner's resource limits, which broke the job (${error.message}); container replaced`);
+      }
+      throw new SandboxError(`sandbox runner fault: ${error.message}`, { code: 'sandbox-failure', cause: error });
+    }
+    if (error instanceof RunnerGoneError) {
+      let state: { OOMKilled?: boolean; ExitCode?: number; Running?: boolean } | undefined;
+      try {
+        state = (await docker.inspect()).State;
+      } catch (inspectError) {
+        const status = (inspectError as { statusCode?: number } | null)?.statusCode;
+        if (status === undefined) {
+          const ping = await pingDocker(this.docker, 2000);
+          if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable', cause: error });
+        }
+        throw new SandboxError(`sandbox container vanished: ${errorMessage(inspectError)}`, { code: 'sandbox-failure', cause: error });
+      }
+      // The runner writes a traceback or a 'sandbench runner:' line only when it fails itself;
+      // jobs cannot reach its stderr.
+      if (/Traceback|sandbench runner:/.test(connection.diagnostics)) {
+        throw new SandboxError(`sandbox runner crashed: ${connection.diagnostics.trim().slice(-500)}`, {
+          code: 'sandbox-failure',
+          cause: error,
+        });
+      }
+      if (state?.OOMKilled) {
+        return lostResult('memory-limit', 'the container ran out of memory and its runner was killed; container replaced');
+      }
+      return lostResult(
+        'runtime-error',
+        `the program killed the sandbox runner (container exit code ${state?.ExitCode ?? 'unknown'}); container replaced`,
+      );
+    }
+    throw new SandboxError(`Docker sandbox failure: ${errorMessage(error)}`, { code: 'sandbox-failure', cause: error });
+  }
+}
+
+/**
+ * For `python3 [-u|-B|-s|-E ...] <script> [args]`: the index of the script, so the job can run
+ * in a fork of the warm runner. Null for anything else (then it runs as a normal exec).
+ */
+export function plainPythonScriptIndex(argv: readonly string[]): number | null {
+  if (!/^(?:\/usr\/bin\/|\/usr\/local\/bin\/)?python3?$/.test(argv[0] ?? '')) return null;
+  for (let index = 1; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    if (['-u', '-B', '-s', '-E'].includes(arg)) continue;
+    if (arg.startsWith('-')) return null;
+    return arg.endsWith('.py') ? index : null;
+  }
+  return null;
+}
+
+const SIGNAL_EXPLANATIONS: Record<string, string> = {
+  SIGSEGV: 'segmentation fault',
+  SIGABRT: 'aborted',
+  SIGFPE: 'arithmetic error',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+};
+
+/** Derive a step's status and message from the runner's facts. */
+export function judgeStep(
+  facts: RunnerStepResult,
+  limits: ExecutionLimits,
+  step: Pick<RunnerStep, 'memoryRlimit'>,
+): { status: ExecutionStatus; message: string } {
+  const leftover = facts.leftBehind ? '; processes it left behind were killed' : '';
+  if (facts.outputLimited) {
+    return { status: 'output-limit', message: `output exceeded ${limits.maxOutputBytes} bytes${leftover}` };
+  }
+  if (facts.timedOut) return { status: 'timeout', message: `wall-clock limit of ${limits.timeoutMs} ms exceeded${leftover}` };
+  if (facts.oomKilled) return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (killed by the OOM killer)${leftover}` };
+  if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs > limits.cpuTimeMs)) {
+    return { status: 'timeout', message: `CPU time limit of ${limits.cpuTimeMs} ms exceeded${leftover}` };
+  }
+  if (facts.exitCode === 0) return { status: 'ok', message: facts.leftBehind ? 'processes it left behind were killed' : '' };
+  // Under RLIMIT_AS a failed allocation crashes the program rather than waking the OOM killer.
+  if (
+    step.memoryRlimit !== 'none' &&
+    ((facts.maxRssBytes !== null && facts.maxRssBytes >= 0.9 * limits.memoryBytes) ||
+      /std::bad_alloc|MemoryError|Cannot allocate memory/.test(facts.stderr.toString('utf8').slice(-4096)))
+  ) {
+    return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (allocation failed)${leftover}` };
+  }
+  if (facts.signal !== null) {
+    const why = SIGNAL_EXPLANATIONS[facts.signal];
+    return { status: 'runtime-error', message: `killed by ${facts.signal}${why ? ` (${why})` : ''}${leftover}` };
+  }
+  return { status: 'runtime-error', message: `exit code ${facts.exitCode}${leftover}` };
+}
+
+function compileErrorResult(diagnostics: string, durationMs: number): ExecutionResult {
+  return {
+    status: 'compile-error',
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: diagnostics,
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    durationMs: 0,
+    cpuTimeMs: null,
+    memoryBytes: null,
+    message: 'TypeScript transpile failed',
+    compile: { status: 'compile-error', stdout: '', stderr: diagnostics, exitCode: null, durationMs },
+    backend: 'docker',
+  };
+}
+
+function lostResult(status: ExecutionStatus, message: string): ExecutionResult {
+  return {
+    status,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    durationMs: 0,
+    cpuTimeMs: null,
+    memoryBytes: null,
+    message,
+    backend: 'docker',
+  };
+}
+
+function cancelledResult(message: string, durationMs: number): ExecutionResult {
+  return { ...lostResult('timeout', message), durationMs };
+}

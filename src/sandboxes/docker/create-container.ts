@@ -1,0 +1,185 @@
+import { PassThrough, type Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { SandboxError } from '../../errors/sandbench-error.ts';
+import { pingDocker } from '../../images/docker-client.ts';
+import { RunnerConnection, loadRunnerSource, type RunnerHello } from './runner-connection.ts';
+
+/** Label on every container sandbench makes (the sweep looks for it). */
+export const SANDBENCH_LABEL = 'sandbench';
+/** Label holding the pid of the host process that made the container. */
+export const OWNER_PID_LABEL = 'sandbench.owner-pid';
+/** Label holding the image name. */
+export const IMAGE_LABEL = 'sandbench.image';
+
+/** The unprivileged user every sandbox runs as (nobody:nogroup). */
+export const SANDBOX_USER = '65534:65534';
+
+/** Memory the resident runner itself needs on top of the job's limit (Python ~10 MiB). */
+export const RUNNER_MEMORY_OVERHEAD_BYTES = 48 * 1024 * 1024;
+
+/** Everything fixed at container creation; pools are keyed by it. */
+export interface ContainerSpec {
+  /** Image reference, e.g. `sandbench-python:latest`. */
+  image: string;
+  /** cgroup memory limit of the whole container (swap disabled: MemorySwap equals it). */
+  memoryBytes: number;
+  /** cgroup pids limit of the whole container (the runner included). */
+  pids: number;
+  /** Size of each tmpfs (/work, /tmp, /dev/shm share the job's `diskBytes`). */
+  diskBytes: number;
+  /** Mount /work with `exec` (compiled languages); it stays nosuid,nodev. */
+  workdirExec: boolean;
+  /** CPU quota in billionths of a CPU (1e9 = one CPU). */
+  nanoCpus: number;
+}
+
+/** A started container with its runner connected. */
+export interface StartedContainer {
+  id: string;
+  container: Dockerode.Container;
+  connection: RunnerConnection;
+  hello: RunnerHello;
+}
+
+const HELLO_TIMEOUT_MS = 20_000;
+
+/** The hardened create options (exported for the benchmark's `docker run` baseline and tests). */
+export function containerCreateOptions(spec: ContainerSpec, command: string[]): Dockerode.ContainerCreateOptions {
+  const tmpfs = (exec: boolean, mode: string): string =>
+    ['rw', exec ? 'exec' : 'noexec', 'nosuid', 'nodev', `size=${spec.diskBytes}`, `mode=${mode}`].join(',');
+  // RLIMIT_CPU for the container's processes as a backstop; the runner sets each step's own.
+  const cpuSeconds = 3600;
+  return {
+    Image: spec.image,
+    Entrypoint: [command[0]!],
+    Cmd: command.slice(1),
+    User: SANDBOX_USER,
+    WorkingDir: '/work',
+    Env: ['LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/work'],
+    Labels: {
+      [SANDBENCH_LABEL]: '1',
+      [OWNER_PID_LABEL]: String(process.pid),
+      [IMAGE_LABEL]: spec.image,
+    },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    Tty: false,
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Tmpfs: {
+        // /work belongs to the sandbox user (the runner makes job folders in it); others can't write.
+        '/work': `${tmpfs(spec.workdirExec, '0700')},uid=65534,gid=65534`,
+        '/tmp': tmpfs(false, '1777'),
+      },
+      ShmSize: Math.min(spec.diskBytes, 64 * 1024 * 1024),
+      IpcMode: 'private',
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      PidsLimit: spec.pids,
+      NanoCpus: spec.nanoCpus,
+      Ulimits: [
+        { Name: 'nofile', Soft: 1024, Hard: 1024 },
+        { Name: 'fsize', Soft: spec.diskBytes, Hard: spec.diskBytes },
+        { Name: 'core', Soft: 0, Hard: 0 },
+        { Name: 'cpu', Soft: cpuSeconds, Hard: cpuSeconds },
+      ],
+      // No docker-init on purpose: the runner is PID 1. docker-init would hold the attach stream
+      // as a dumpable process of the sandbox user, so any job could open /proc/1/fd/1 and forge
+      // answers; the runner is non-dumpable and, as init, cannot be signalled by jobs.
+      Init: false,
+      AutoRemove: false,
+      Privileged: false,
+      // The attach stream carries every job: a logging driver would copy all of it to disk.
+      LogConfig: { Type: 'none', Config: {} },
+    },
+  };
+}
+
+/** Turn a Docker API failure into the right `SandboxError`. */
+export async function dockerFailure(docker: Dockerode, error: unknown, what: string, image?: string): Promise<SandboxError> {
+  if (error instanceof SandboxError) return error;
+  const status = (error as { statusCode?: number } | null)?.statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 404 && image && /no such image|not found/i.test(message)) {
+    return new SandboxError(
+      `Docker image '${image}' is missing. Build it with: ./sandbench images build (recipes in images/)`,
+      { code: 'image-missing', cause: error, details: { image } },
+    );
+  }
+  if (status === undefined) {
+    const ping = await pingDocker(docker, 2000);
+    if (!ping.ok) return new SandboxError(ping.message, { code: 'sandbox-unavailable', cause: error });
+  }
+  return new SandboxError(`Docker ${what} failed: ${message}`, { code: 'sandbox-failure', cause: error, details: { image } });
+}
+
+/** Remove a container, ignoring "already gone". */
+export async function removeContainer(container: Dockerode.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (error) {
+    const status = (error as { statusCode?: number } | null)?.statusCode;
+    if (status === 404 || status === 409) return; // gone, or removal already in progress
+    throw error;
+  }
+}
+
+/**
+ * Create a hardened container whose PID 1 is the resident runner, attach to its stdio before
+ * it starts (so the runner's hello is never missed), start it, and wait for the hello.
+ */
+export async function startSandboxContainer(docker: Dockerode, spec: ContainerSpec): Promise<StartedContainer> {
+  const command = ['python3', '-I', '-S', '-c', loadRunnerSource(), '--in-container'];
+  let container: Dockerode.Container;
+  try {
+    container = await docker.createContainer(containerCreateOptions(spec, command));
+  } catch (error) {
+    throw await dockerFailure(docker, error, 'container create', spec.image);
+  }
+  try {
+    const stream = (await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
+    const fromRunner = new PassThrough();
+    const diagnostics = new PassThrough();
+    docker.modem.demuxStream(stream, fromRunner, diagnostics);
+    stream.on('end', () => {
+      fromRunner.end();
+      diagnostics.end();
+    });
+    stream.on('close', () => {
+      fromRunner.end();
+      diagnostics.end();
+    });
+    stream.on('error', (error: Error) => fromRunner.destroy(error));
+    // An idle pool must not keep the host process alive (exit cleanup removes the containers).
+    (stream as unknown as { unref?: () => void }).unref?.();
+    const connection = new RunnerConnection({ fromRunner, toRunner: stream, diagnostics });
+    await container.start();
+    let timer: NodeJS.Timeout | undefined;
+    const hello = await Promise.race([
+      connection.hello,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the runner did not say hello within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (!hello.inContainer || hello.pid !== 1) {
+      throw new Error(`the runner is not PID 1 of the container (pid ${hello.pid})`);
+    }
+    return { id: container.id, container, connection, hello };
+  } catch (error) {
+    await removeContainer(container).catch(() => {});
+    throw await dockerFailure(docker, error, 'container start', spec.image);
+  }
+}

@@ -1,0 +1,191 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packFiles } from '../../../src/sandboxes/docker/pack-files.ts';
+import {
+  FrameDecoder,
+  RunnerConnection,
+  RunnerProtocolError,
+  encodeFrame,
+  loadRunnerSource,
+  type RunnerStep,
+} from '../../../src/sandboxes/docker/runner-connection.ts';
+
+// The resident runner, spawned directly on the host's python3 (never PID 1 here, so it only
+// touches its own descendants and the work root it is given). Only benign jobs run here: the
+// hostile programs run in containers (hostile-*.test.ts).
+
+function step(argv: string[], overrides: Partial<RunnerStep> = {}): RunnerStep {
+  return {
+    name: 'run',
+    argv,
+    mode: 'exec',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    timeoutMs: 5000,
+    cpuTimeMs: 5000,
+    memoryBytes: 512 * 1024 * 1024,
+    maxOutputBytes: 1024 * 1024,
+    fileSizeBytes: 16 * 1024 * 1024,
+    openFiles: 256,
+    memoryRlimit: 'none',
+    stdin: true,
+    ...overrides,
+  };
+}
+
+function pythonStep(overrides: Partial<RunnerStep> = {}): RunnerStep {
+  return step(['python3', 'main.py'], { mode: 'python-fork', script: 'main.py', scriptIndex: 1, ...overrides });
+}
+
+describe('FrameDecoder', () => {
+  it('decodes frames split at every byte and several frames in one chunk', () => {
+    const frames = Buffer.concat([
+      encodeFrame({ type: 'a' }, [Buffer.from('xy'), Buffer.alloc(0)]),
+      encodeFrame({ type: 'b', n: 1 }),
+    ]);
+    const decoder = new FrameDecoder();
+    const out = [];
+    for (let index = 0; index < frames.length; index += 1) out.push(...decoder.push(frames.subarray(index, index + 1)));
+    expect(out.map((frame) => frame.header.type)).toEqual(['a', 'b']);
+    expect(out[0]!.blobs.map((blob) => blob.toString())).toEqual(['xy', '']);
+    expect(new FrameDecoder().push(frames)).toHaveLength(2);
+  });
+
+  it('refuses a header that is not JSON', () => {
+    const bad = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{{{')]);
+    expect(() => new FrameDecoder().push(bad)).toThrow(RunnerProtocolError);
+  });
+});
+
+describe('resident runner protocol (host python3)', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let connection: RunnerConnection;
+  let workRoot: string;
+
+  beforeAll(() => {
+    workRoot = mkdtempSync(join(tmpdir(), 'sandbench-runner-'));
+    child = spawn('python3', ['-I', '-S', '-c', loadRunnerSource(), `--work-root=${workRoot}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    connection = new RunnerConnection({ fromRunner: child.stdout, toRunner: child.stdin, diagnostics: child.stderr });
+  });
+
+  afterAll(async () => {
+    connection?.close();
+    if (child && child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(workRoot, { recursive: true, force: true });
+  });
+
+  async function run(source: string, options: { stdin?: string; steps?: RunnerStep[]; collect?: string[] } = {}) {
+    return connection.runJob(
+      {
+        steps: options.steps ?? [pythonStep()],
+        files: await packFiles([{ path: 'main.py', content: source }]),
+        stdin: Buffer.from(options.stdin ?? ''),
+        collect: options.collect ?? [],
+        collectMaxBytes: 1024,
+      },
+      20_000,
+    );
+  }
+
+  it('says hello: protocol 1, not in a container, non-dumpable', async () => {
+    const hello = await connection.hello;
+    expect(hello).toMatchObject({ type: 'hello', protocol: 1, inContainer: false, cgroup: null, dumpable: false });
+    await connection.ping(5000);
+  });
+
+  it('runs a job in both modes with the same stdout, stderr and exit code', async () => {
+    const source = 'import sys\nprint(sys.stdin.read().upper(), __name__, sys.argv)\nprint("err", file=sys.stderr)\nraise SystemExit(4)';
+    const forked = await run(source, { stdin: 'abc' });
+    const executed = await run(source, { stdin: 'abc', steps: [step(['python3', 'main.py'])] });
+    for (const result of [forked, executed]) {
+      const [facts] = result.steps;
+      expect(facts!.stdout.toString()).toBe("ABC __main__ ['main.py']\n");
+      expect(facts!.stderr.toString()).toBe('err\n');
+      expect(facts!.exitCode).toBe(4);
+      expect(facts!.timedOut).toBe(false);
+      expect(facts!.leftBehind).toBe(false);
+      expect(result.recycle).toEqual([]);
+    }
+  });
+
+  it('gives a forked Python job a fresh interpreter state (modules, __main__, random)', async () => {
+    const source = 'import sys, random\nprint("json" in sys.modules, "tarfile" in sys.modules, sorted(k for k in globals() if not k.startswith("__")), random.random())';
+    const first = await run(source);
+    const second = await run(source);
+    const [a, b] = [first.steps[0]!.stdout.toString(), second.steps[0]!.stdout.toString()];
+    expect(a.startsWith("False False ['random', 'sys'] ")).toBe(true);
+    expect(a).not.toBe(b);
+  });
+
+  it('kills a job at its wall-clock limit', async () => {
+    const result = await run('import time\nprint("a", flush=True)\ntime.sleep(30)', { steps: [pythonStep({ timeoutMs: 300 })] });
+    const [facts] = result.steps;
+    expect(facts!.timedOut).toBe(true);
+    expect(facts!.signal).toBe('SIGKILL');
+    expect(facts!.stdout.toString()).toBe('a\n');
+    expect(facts!.wallMs).toBeLessThan(3000);
+    expect(result.recycle).toContain('timeout');
+  });
+
+  it('caps output and stops the job', async () => {
+    const result = await run('while True:\n    print("x" * 100)', { steps: [pythonStep({ maxOutputBytes: 1000 })] });
+    const [facts] = result.steps;
+    expect(facts!.outputLimited).toBe(true);
+    expect(facts!.stdout.length).toBe(1000);
+    expect(facts!.stdoutTruncated).toBe(true);
+  });
+
+  it('runs the next step only when the previous succeeded', async () => {
+    const failing = await run('print(1)', { steps: [step(['false'], { name: 'compile', stdin: false }), pythonStep()] });
+    expect(failing.steps).toHaveLength(1);
+    const passing = await run('print(1)', { steps: [step(['true'], { name: 'compile', stdin: false }), pythonStep()] });
+    expect(passing.steps.map((facts) => facts.stdout.toString())).toEqual(['', '1\n']);
+  });
+
+  it('collects regular files, refuses symlinks, missing files and escaping paths', async () => {
+    const result = await run('import os\nopen("a.txt", "w").write("A")\nos.symlink("/etc/hostname", "b.txt")', {
+      collect: ['a.txt', 'b.txt', 'c.txt', '../x', '/etc/hostname'],
+    });
+    const files = result.files;
+    expect(files[0]).toEqual({ path: 'a.txt', content: Buffer.from('A') });
+    expect(files[1]!.error).toMatch(/symbolic link/);
+    expect(files[2]!.error).toBe('not found');
+    expect(files[3]!.error).toMatch(/invalid path/);
+    expect(files[4]!.error).toMatch(/invalid path/);
+  });
+
+  it('reports processes left behind and kills them', async () => {
+    const result = await run('import subprocess\np = subprocess.Popen(["sleep", "30"], start_new_session=True)\nprint(p.pid)');
+    const [facts] = result.steps;
+    expect(facts!.exitCode).toBe(0);
+    expect(facts!.leftBehind).toBe(true);
+    expect(result.recycle).toContain('processes-left-behind');
+    const pid = Number(facts!.stdout.toString());
+    expect(existsSync(`/proc/${pid}`) && !/\) Z /.test(await import('node:fs').then((fs) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8')))).toBe(false);
+  });
+
+  it('removes the job folder after each job', async () => {
+    await run('open("left.txt", "w").write("x")');
+    expect(existsSync(join(workRoot, 'job'))).toBe(false);
+  });
+
+  it('refuses a tar entry that escapes the work directory (an engine error, not a guest one)', async () => {
+    const tar = await import('tar-stream');
+    const pack = tar.default.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (chunk: unknown) => {
+      chunks.push(chunk as Buffer);
+    });
+    const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
+    pack.entry({ name: '../evil.py', size: 1 }, Buffer.from('x'));
+    pack.finalize();
+    await done;
+    await expect(
+      connection.runJob({ steps: [pythonStep()], files: Buffer.concat(chunks), stdin: Buffer.alloc(0), collect: [], collectMaxBytes: 0 }, 10_000),
+    ).rejects.toThrow(/unsafe path/);
+    // The runner is still there for the next job.
+    expect((await run('print(5)')).steps[0]!.stdout.toString()).toBe('5\n');
+  });
+});
