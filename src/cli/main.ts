@@ -56,6 +56,12 @@ function languageOption(value: string): Language {
   return parsed.data;
 }
 
+function dockerRecycleOption(): Option {
+  return new Option('--docker-recycle <policy>', 'Docker: replace a container after any failing job, or only after limits and crashes')
+    .choices(['on-failure', 'on-limit'])
+    .default('on-failure');
+}
+
 /** Everything `run`, `validate` and `exec` create is disposed here, also on Ctrl-C. */
 const cleanups: Array<() => Promise<void>> = [];
 async function cleanupAll(): Promise<void> {
@@ -98,6 +104,7 @@ program
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--limit <n>', 'only the first n tasks', positiveInteger('--limit'))
   .option('--temperature <t>', 'sampling temperature for provider models', Number)
+  .addOption(dockerRecycleOption())
   .option('--json', 'print the summary as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new SandbenchError('invalid-input', '--resume needs --out <run folder>');
@@ -108,7 +115,7 @@ program
       ...(options.limit ? { limit: options.limit } : {}),
     });
     const model = await resolveModel(options.model);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
     cleanups.push(() => sandboxes.dispose());
     const progress = createProgressReporter(`${suite.name} × ${model.id}`, true);
     try {
@@ -141,6 +148,7 @@ program
   .option('-s, --sandbox <name>', 'force a backend: isolate | docker', sandboxOption)
   .option('--format <format>', 'dataset format, overriding detection')
   .option('--repeats <n>', 'reference runs per task to detect flaky tests', positiveInteger('--repeats'), 3)
+  .addOption(dockerRecycleOption())
   .option('-c, --concurrency <n>', 'tasks checked at once', positiveInteger('--concurrency'), 2)
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--json', 'print the findings as JSON on stdout')
@@ -150,7 +158,7 @@ program
       ...(options.format ? { format: options.format } : {}),
       ...(options.tasks ? { taskIds: String(options.tasks).split(',').map((id) => id.trim()).filter(Boolean) } : {}),
     });
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
     cleanups.push(() => sandboxes.dispose());
     try {
       const report = await validateSuite({
@@ -196,6 +204,7 @@ program
   .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', positiveInteger('--timeout-ms'))
   .option('--memory-mb <n>', 'memory limit in MiB', positiveInteger('--memory-mb'))
   .option('--ts-target <target>', 'TypeScript emit target: es5 | es2015 | es2020 | es2022 | esnext')
+  .addOption(dockerRecycleOption())
   .option('--json', 'print the ExecutionResult as JSON')
   .action(async (file: string, options, command: Command) => {
     const log = logger(command);
@@ -221,7 +230,7 @@ program
       ...(options.tsTarget ? { typescript: { target: options.tsTarget } } : {}),
     });
     runtimeProfile(task.language);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
     cleanups.push(() => sandboxes.dispose());
     try {
       const sandbox = await sandboxes.forTask(task);

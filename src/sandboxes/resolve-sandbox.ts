@@ -13,6 +13,12 @@ export interface SandboxOptions {
   isolateWorkers?: number;
   /** Docker backend: warm containers per pool. */
   dockerPoolSize?: number;
+  /**
+   * Docker backend: when a container is replaced. `on-failure` (default): after any failing
+   * job; `on-limit`: only after limits, crashes and what the runner flags (faster when most
+   * answers fail, relying on the runner's per-job cleanup).
+   */
+  dockerRecycle?: 'on-failure' | 'on-limit';
 }
 
 /** Create one backend by name. Backends load lazily so an unused one costs nothing. */
@@ -26,10 +32,11 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
       });
     }
     case 'docker': {
-      const { DockerSandbox } = await import('./docker-sandbox.ts');
+      const { DockerSandbox, RECYCLE_POLICIES } = await import('./docker-sandbox.ts');
       return new DockerSandbox({
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
+        ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
       });
     }
     case 'process':

@@ -1,0 +1,53 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRuntimeProfiles } from '../../src/runtimes/runtime-profiles.ts';
+import { dockerForTests } from '../helpers/docker-available.ts';
+import { datasets, hasData } from '../helpers/paths.ts';
+import { runCli } from '../helpers/run-cli.ts';
+
+const docker = await dockerForTests();
+
+describe.runIf(docker.available)('sandbench CLI with the Docker sandbox', () => {
+  it("each language's smoke program prints OK through exec --sandbox docker", async () => {
+    for (const profile of loadRuntimeProfiles().values()) {
+      const result = await runCli(['exec', join(profile.folder, profile.smoke), '--sandbox', 'docker', '--language', profile.language]);
+      expect({ language: profile.language, code: result.code, stdout: result.stdout }).toEqual({
+        language: profile.language,
+        code: 0,
+        stdout: 'OK\n',
+      });
+      expect(result.stderr).toMatch(/docker: ok, exit 0/);
+    }
+  });
+
+  it('a Python task refused by the isolate sandbox says which sandbox can run it', async () => {
+    const result = await runCli(['run', datasets.humaneval, '--model', 'reference', '--sandbox', 'isolate', '--limit', '1']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/python, which the isolate sandbox cannot run .*use --sandbox docker/);
+  });
+
+  describe.runIf(hasData)('HumanEval (Python, 164 tasks)', () => {
+    it('run --model reference --sandbox docker passes 164/164', async () => {
+      const out = join(await mkdtemp(join(tmpdir(), 'sandbench-cli-')), 'run');
+      const result = await runCli(['run', datasets.humaneval, '--model', 'reference', '--sandbox', 'docker', '--json', '--out', out]);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 164, samples: 164, passed: 164, failed: 0, errors: 0, sandbox: 'docker' });
+    });
+
+    it('run --model empty passes 0/164', async () => {
+      const out = join(await mkdtemp(join(tmpdir(), 'sandbench-cli-')), 'run');
+      const result = await runCli(['run', datasets.humaneval, '--model', 'empty', '--sandbox', 'docker', '--json', '--out', out]);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 164, passed: 0, failed: 164, errors: 0 });
+    });
+
+    it('validate finds it clean', async () => {
+      const result = await runCli(['validate', datasets.humaneval, '--sandbox', 'docker']);
+      expect(result.stdout).toContain('164 tasks, all sound');
+      expect(result.code).toBe(0);
+    });
+  });
+});
