@@ -1,0 +1,203 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { pino, type Logger } from 'pino';
+import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
+import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import type { CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
+import { resolveLimits } from '../schemas/limits.ts';
+import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
+import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
+import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
+
+const MiB = 1024 * 1024;
+/** Below this an isolate cannot even hold the guest prelude; smaller limits are raised to it. */
+const MINIMUM_MEMORY_MB = 8;
+const DEFAULT_MAX_EXECUTIONS_PER_WORKER = 1_000;
+
+export interface IsolateSandboxOptions {
+  /** Worker processes, each running one program at a time. Default: min(2, CPUs). */
+  workers?: number;
+  /** Logger for worker lifecycle events; silent by default. */
+  logger?: Logger;
+  /** Executions after which a worker process is replaced. Default 1000. */
+  maxExecutionsPerWorker?: number;
+}
+
+/**
+ * Runs JavaScript and TypeScript in V8 isolates (isolated-vm): a fresh isolate and context per
+ * execution, inside a small pool of supervised worker processes, so a V8 abort or an isolate
+ * that runs out of memory costs a worker, never the host. TypeScript is transpiled on the host
+ * (transpile only, never type-checked). Guest code sees ECMAScript plus a small prelude: console,
+ * timers, a `process` shim, and `require` of built-in guest modules (`assert`, a stdin-only `fs`,
+ * `readline`, `util`, `events`); nothing of the host.
+ */
+export class IsolateSandbox implements Sandbox {
+  readonly name = 'isolate';
+  readonly capabilities: SandboxCapabilities = {
+    languages: ['javascript', 'typescript'] as const satisfies readonly Language[],
+    processes: false,
+    filesystem: false,
+  };
+  readonly #pool: IsolatePool;
+  readonly #logger: Logger;
+
+  constructor(options: IsolateSandboxOptions = {}) {
+    this.#logger = options.logger ?? pino({ level: 'silent' });
+    const workers = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
+    this.#pool = new IsolatePool({
+      workers,
+      maxExecutionsPerWorker: Math.max(1, Math.floor(options.maxExecutionsPerWorker ?? DEFAULT_MAX_EXECUTIONS_PER_WORKER)),
+      initialMemoryMb: memoryMb(resolveLimits([]).memoryBytes),
+      logger: this.#logger,
+    });
+  }
+
+  /** Process ids of the live worker processes (diagnostics and tests). */
+  get workerPids(): number[] {
+    return this.#pool.workerPids;
+  }
+
+  async run(request: SandboxRunRequest): Promise<ExecutionResult> {
+    const { language } = request;
+    if (language !== 'javascript' && language !== 'typescript') {
+      throw new SandboxError(`the isolate sandbox runs JavaScript and TypeScript, not ${language}`, {
+        code: 'unsupported',
+        details: { language },
+      });
+    }
+    if (request.files && Object.keys(request.files).length > 0) {
+      throw new SandboxError('the isolate sandbox has no filesystem: extra files cannot be provided', {
+        code: 'unsupported',
+        details: { files: Object.keys(request.files) },
+      });
+    }
+    const limits = resolveLimits([request.limits]);
+    const started = performance.now();
+
+    let code = request.source;
+    let kind: 'script' | 'module' = 'script';
+    let compile: CompileResult | undefined;
+    let filename = 'main.js';
+    if (language === 'typescript') {
+      filename = 'main.ts';
+      const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
+      if (!parsed.success) {
+        throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
+      }
+      const options = parsed.data;
+      const transpileStarted = performance.now();
+      const transpiled = transpileTypescript(request.source, options);
+      const durationMs = performance.now() - transpileStarted;
+      if (!transpiled.ok) {
+        return {
+          status: 'compile-error',
+          exitCode: null,
+          signal: null,
+          stdout: '',
+          stderr: transpiled.diagnostics + '\n',
+          stdoutTruncated: false,
+          stderrTruncated: false,
+          durationMs: 0,
+          cpuTimeMs: null,
+          memoryBytes: null,
+          message: 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''),
+          compile: { status: 'compile-error', stdout: '', stderr: transpiled.diagnostics + '\n', exitCode: 1, durationMs },
+          ...collected(request),
+          backend: this.name,
+        };
+      }
+      code = transpiled.code;
+      kind = options.module === 'esm' ? 'module' : 'script';
+      compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs };
+    }
+
+    if (request.signal?.aborted) return cancelled(this.name, compile, request);
+
+    const outcome: PoolOutcome = await this.#pool.run(
+      {
+        code,
+        kind,
+        filename,
+        stdin: request.stdin ?? '',
+        limits: {
+          timeoutMs: limits.timeoutMs,
+          cpuTimeMs: limits.cpuTimeMs,
+          memoryMb: memoryMb(limits.memoryBytes),
+          maxOutputBytes: limits.maxOutputBytes,
+        },
+      },
+      request.signal,
+    );
+
+    const result: ExecutionResult =
+      outcome.type === 'crash'
+        ? {
+            status: outcome.status,
+            exitCode: null,
+            signal: null,
+            stdout: '',
+            stderr: '',
+            stdoutTruncated: false,
+            stderrTruncated: false,
+            durationMs: outcome.durationMs || performance.now() - started,
+            cpuTimeMs: null,
+            memoryBytes: null,
+            message: outcome.message,
+            backend: this.name,
+          }
+        : {
+            status: outcome.status,
+            exitCode: outcome.exitCode,
+            signal: null,
+            stdout: outcome.stdout,
+            stderr: outcome.stderr,
+            stdoutTruncated: outcome.stdoutTruncated,
+            stderrTruncated: outcome.stderrTruncated,
+            durationMs: outcome.durationMs,
+            cpuTimeMs: outcome.cpuTimeMs,
+            memoryBytes: outcome.memoryBytes,
+            ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+            backend: this.name,
+          };
+    if (compile) result.compile = compile;
+    Object.assign(result, collected(request));
+    return result;
+  }
+
+  /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
+  async dispose(): Promise<void> {
+    await this.#pool.dispose();
+  }
+}
+
+function memoryMb(bytes: number): number {
+  return Math.max(MINIMUM_MEMORY_MB, Math.floor(bytes / MiB));
+}
+
+/** Isolates have no work directory: every requested file is reported as not collectable. */
+function collected(request: SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
+  if (!request.collectFiles || request.collectFiles.length === 0) return {};
+  return {
+    files: request.collectFiles.map((path) => ({ path, error: 'the isolate sandbox has no filesystem' })),
+  };
+}
+
+function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxRunRequest): ExecutionResult {
+  return {
+    status: 'timeout',
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    durationMs: 0,
+    cpuTimeMs: null,
+    memoryBytes: null,
+    message: 'cancelled',
+    ...(compile ? { compile } : {}),
+    ...collected(request),
+    backend,
+  };
+}

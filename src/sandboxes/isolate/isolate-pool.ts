@@ -1,0 +1,340 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { SandboxError } from '../../errors/sandbench-error.ts';
+import { DEATH_MARK, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+
+/** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
+const WORKER_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_PATH = fileURLToPath(new URL('./isolate-worker' + WORKER_EXTENSION, import.meta.url));
+
+/** Extra time the host gives a worker past the run's wall clock before killing it. */
+const OUTER_GRACE_MS = 1_500;
+/** Time a worker has to answer a cancel before it is killed. */
+const CANCEL_GRACE_MS = 250;
+/** Consecutive start-up failures after which the pool reports the backend unavailable. */
+const MAX_SPAWN_FAILURES = 3;
+const STDERR_TAIL_BYTES = 8_192;
+/** Extra Node/V8 flags for the workers (space-separated), for experiments and tuning. */
+const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+
+export interface IsolatePoolOptions {
+  /** Worker processes (each runs one program at a time). */
+  workers: number;
+  /** Executions after which a worker is replaced by a fresh process. */
+  maxExecutionsPerWorker: number;
+  /** Memory limit (MiB) the workers prepare their next isolate with before any run asks. */
+  initialMemoryMb: number;
+  logger: Logger;
+}
+
+/** A run the pool carries out: the worker's answer, or how the worker died with it. */
+export type PoolOutcome =
+  | ResultMessage
+  | {
+      type: 'crash';
+      status: 'memory-limit' | 'runtime-error' | 'timeout';
+      message: string;
+      durationMs: number;
+    };
+
+interface Job {
+  message: Omit<RunMessage, 'type' | 'id'>;
+  signal: AbortSignal | undefined;
+  resolve: (outcome: PoolOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+interface WorkerHandle {
+  child: ChildProcess;
+  ready: boolean;
+  executions: number;
+  retiring: boolean;
+  stderrTail: string;
+  fatal: string | undefined;
+  active:
+    | {
+        id: number;
+        job: Job;
+        started: number;
+        deadline: NodeJS.Timeout;
+        killedForDeadline: boolean;
+        killedForCancel: boolean;
+        onAbort: () => void;
+      }
+    | undefined;
+}
+
+/**
+ * A small pool of supervised isolate worker processes. Jobs queue FIFO; a worker takes one at a
+ * time; the host keeps an outer deadline per job and kills a worker that does not answer; a
+ * worker that dies mid-run has its run reported from how it died, and is replaced on demand.
+ */
+export class IsolatePool {
+  readonly #options: IsolatePoolOptions;
+  readonly #workers = new Set<WorkerHandle>();
+  readonly #queue: Job[] = [];
+  #nextId = 1;
+  #spawnFailures = 0;
+  #disposed = false;
+
+  constructor(options: IsolatePoolOptions) {
+    this.#options = options;
+  }
+
+  /** Run one program; resolves with the worker's result or a crash outcome, never rejects for guest behaviour. */
+  run(message: Omit<RunMessage, 'type' | 'id'>, signal?: AbortSignal): Promise<PoolOutcome> {
+    if (this.#disposed) return Promise.reject(new SandboxError('the isolate sandbox was disposed', { code: 'sandbox-unavailable' }));
+    return new Promise<PoolOutcome>((resolve, reject) => {
+      const job: Job = { message, signal, resolve, reject };
+      if (signal) {
+        const onQueuedAbort = () => {
+          const index = this.#queue.indexOf(job);
+          if (index >= 0) {
+            this.#queue.splice(index, 1);
+            resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+          }
+        };
+        signal.addEventListener('abort', onQueuedAbort, { once: true });
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  /** Kill every worker and refuse queued jobs. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const job of this.#queue.splice(0)) {
+      job.reject(new SandboxError('the isolate sandbox was disposed', { code: 'sandbox-unavailable' }));
+    }
+    const exits: Array<Promise<void>> = [];
+    for (const worker of this.#workers) {
+      exits.push(this.#terminate(worker));
+    }
+    await Promise.all(exits);
+  }
+
+  /** Number of live worker processes (for tests and diagnostics). */
+  get workerCount(): number {
+    return this.#workers.size;
+  }
+
+  /** Process ids of the live workers (for tests and diagnostics). */
+  get workerPids(): number[] {
+    return [...this.#workers].map((worker) => worker.child.pid ?? -1);
+  }
+
+  #pump(): void {
+    if (this.#disposed) return;
+    while (this.#queue.length > 0) {
+      const idle = [...this.#workers].find((worker) => worker.ready && !worker.active && !worker.retiring);
+      if (idle) {
+        const job = this.#queue.shift() as Job;
+        if (job.signal?.aborted) {
+          job.resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+          continue;
+        }
+        this.#dispatch(idle, job);
+        continue;
+      }
+      const live = [...this.#workers].filter((worker) => !worker.retiring).length;
+      const starting = [...this.#workers].filter((worker) => !worker.ready && !worker.retiring).length;
+      if (live < this.#options.workers && starting < this.#queue.length) {
+        this.#spawn();
+        continue;
+      }
+      break;
+    }
+  }
+
+  #spawn(): void {
+    const child = fork(WORKER_PATH, [], {
+      execArgv: ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', ...EXTRA_WORKER_FLAGS],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+      env: { ...process.env, SANDBENCH_ISOLATE_MEMORY_MB: String(this.#options.initialMemoryMb) },
+    });
+    const worker: WorkerHandle = {
+      child,
+      ready: false,
+      executions: 0,
+      retiring: false,
+      stderrTail: '',
+      fatal: undefined,
+      active: undefined,
+    };
+    this.#workers.add(worker);
+    this.#options.logger.debug({ pid: child.pid }, 'isolate worker starting');
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      worker.stderrTail = (worker.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+    child.on('message', (message: WorkerMessage) => this.#onMessage(worker, message));
+    child.on('error', (error) => {
+      this.#options.logger.warn({ pid: child.pid, err: error }, 'isolate worker error');
+    });
+    child.on('exit', (code, signal) => this.#onExit(worker, code, signal));
+  }
+
+  #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        worker.ready = true;
+        this.#spawnFailures = 0;
+        this.#idle(worker);
+        this.#pump();
+        return;
+      case 'fatal':
+        worker.fatal = message.message;
+        return;
+      case 'result':
+      case 'failure':
+        this.#finish(worker, message);
+        return;
+    }
+  }
+
+  #dispatch(worker: WorkerHandle, job: Job): void {
+    const id = this.#nextId++;
+    const timeoutMs = job.message.limits.timeoutMs;
+    const active = {
+      id,
+      job,
+      started: performance.now(),
+      killedForDeadline: false,
+      killedForCancel: false,
+      deadline: setTimeout(() => {
+        // isolated-vm's own timeout does not cover everything (promise continuations, a
+        // wedged isolate thread): past the grace period the worker goes.
+        active.killedForDeadline = true;
+        this.#options.logger.warn({ pid: worker.child.pid, timeoutMs }, 'isolate worker missed its deadline; killing it');
+        worker.child.kill('SIGKILL');
+      }, timeoutMs + OUTER_GRACE_MS),
+      onAbort: () => {
+        if (worker.active?.id !== id) return;
+        if (worker.child.connected) worker.child.send({ type: 'cancel', id });
+        // A worker inside a synchronous guest entry reads the cancel only when the entry ends:
+        // if it does not answer promptly, it goes.
+        setTimeout(() => {
+          if (worker.active?.id !== id) return;
+          active.killedForCancel = true;
+          worker.child.kill('SIGKILL');
+        }, CANCEL_GRACE_MS).unref();
+      },
+    };
+    worker.active = active;
+    job.signal?.addEventListener('abort', active.onAbort, { once: true });
+    worker.child.ref();
+    (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+    worker.child.send({ type: 'run', id, ...job.message } satisfies RunMessage);
+  }
+
+  #finish(worker: WorkerHandle, message: ResultMessage | FailureMessage): void {
+    const active = worker.active;
+    if (!active || active.id !== message.id) return;
+    clearTimeout(active.deadline);
+    active.job.signal?.removeEventListener('abort', active.onAbort);
+    worker.active = undefined;
+    worker.executions++;
+    if (message.type === 'result' && this.#options.logger.isLevelEnabled('trace')) {
+      const hostMs = performance.now() - active.started;
+      this.#options.logger.trace({ phases: message.phases, hostMs, ipcMs: hostMs - message.phases.totalMs }, 'isolate run');
+    }
+    if (message.type === 'failure') {
+      active.job.reject(new SandboxError(`isolate worker failed: ${message.message}`, { details: { pid: worker.child.pid } }));
+    } else {
+      active.job.resolve(message);
+    }
+    if (worker.executions >= this.#options.maxExecutionsPerWorker) {
+      // Recycle: whatever a long run of guests left behind in this process goes with it.
+      worker.retiring = true;
+      this.#options.logger.debug({ pid: worker.child.pid, executions: worker.executions }, 'recycling isolate worker');
+      void this.#terminate(worker);
+    } else {
+      this.#idle(worker);
+    }
+    this.#pump();
+  }
+
+  /** An idle worker does not keep the host's event loop alive. */
+  #idle(worker: WorkerHandle): void {
+    worker.child.unref();
+    (worker.child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+  }
+
+  #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#workers.delete(worker);
+    const active = worker.active;
+    worker.active = undefined;
+    if (!worker.ready && !worker.retiring && !this.#disposed) {
+      this.#spawnFailures++;
+      this.#options.logger.warn({ code, signal, stderr: worker.stderrTail.slice(-2000) }, 'isolate worker failed to start');
+      if (this.#spawnFailures >= MAX_SPAWN_FAILURES) {
+        const error = new SandboxError(`isolate workers fail to start: ${worker.stderrTail.trim().split('\n').slice(-3).join(' | ') || `exit code ${code}, signal ${signal}`}`, {
+          code: 'sandbox-unavailable',
+          details: { code, signal },
+        });
+        for (const job of this.#queue.splice(0)) job.reject(error);
+      }
+    }
+    if (active) {
+      clearTimeout(active.deadline);
+      active.job.signal?.removeEventListener('abort', active.onAbort);
+      const durationMs = performance.now() - active.started;
+      const markAt = worker.stderrTail.lastIndexOf(DEATH_MARK);
+      const lastWord = markAt >= 0 ? worker.stderrTail.slice(markAt + DEATH_MARK.length).trim().split('\n')[0] ?? '' : '';
+      const evidence = `${worker.fatal ?? ''}\n${lastWord || worker.stderrTail}`;
+      // isolated-vm only asks a guest to terminate for its memory limit or its timeout; one that
+      // ignores the request before the wall clock ran out was being stopped for memory.
+      const ignoredTermination = /failed to terminate/i.test(evidence) && durationMs < active.job.message.limits.timeoutMs;
+      let outcome: PoolOutcome;
+      if (this.#disposed) {
+        active.job.reject(new SandboxError('the isolate sandbox was disposed during the run', { code: 'sandbox-unavailable' }));
+        return;
+      }
+      if (active.killedForCancel) {
+        outcome = { type: 'crash', status: 'timeout', message: 'cancelled', durationMs };
+      } else if (active.killedForDeadline) {
+        outcome = { type: 'crash', status: 'timeout', message: `no answer within the ${active.job.message.limits.timeoutMs} ms limit; the worker was killed`, durationMs };
+      } else if (ignoredTermination || /out of memory|OOM|heap limit|memory limit|Allocation failed|allocation failure/i.test(evidence)) {
+        outcome = {
+          type: 'crash',
+          status: 'memory-limit',
+          message: `the isolate ran out of memory and its worker was lost${lastWord ? `: ${lastWord}` : ` (${signal ?? `exit code ${code}`})`}`,
+          durationMs,
+        };
+      } else if (/failed to terminate/i.test(evidence)) {
+        outcome = { type: 'crash', status: 'timeout', message: `the guest ignored termination at the time limit; its worker was lost`, durationMs };
+      } else {
+        const detail = lastWord || worker.fatal || (worker.stderrTail.trim().split('\n').slice(-1)[0] ?? '');
+        outcome = {
+          type: 'crash',
+          status: 'runtime-error',
+          message: `the isolate worker died (${signal ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`,
+          durationMs,
+        };
+      }
+      this.#options.logger.warn({ pid: worker.child.pid, code, signal, status: outcome.status }, 'isolate worker died during a run');
+      active.job.resolve(outcome);
+    }
+    this.#pump();
+  }
+
+  #terminate(worker: WorkerHandle): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if ((worker.child.exitCode !== null || worker.child.signalCode !== null) && worker.child.stderr?.closed !== false) {
+        this.#workers.delete(worker);
+        resolve();
+        return;
+      }
+      worker.retiring = true;
+      // Hold the event loop until the exit is seen (idle workers are unref'd).
+      worker.child.ref();
+      // 'close' (not 'exit'): the stdio pipes are released too.
+      worker.child.once('close', () => resolve());
+      worker.child.kill('SIGKILL');
+    });
+  }
+}

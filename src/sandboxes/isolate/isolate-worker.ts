@@ -1,0 +1,534 @@
+/**
+ * The isolate worker: a long-lived child process (forked by `IsolatePool` with
+ * `--no-node-snapshot`) that runs one guest program at a time, each in a fresh isolate and
+ * context, and answers with a `ResultMessage`. isolated-vm is loaded here and never in the host:
+ * a V8 abort or an out-of-memory crash takes this process, not the host.
+ */
+import ivm from 'isolated-vm';
+import { writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { guestPrelude } from './guest-prelude.ts';
+import { DEATH_MARK } from './protocol.ts';
+import type { HostMessage, ResultMessage, RunMessage, WorkerMessage, WorkerStatus } from './protocol.ts';
+
+const PRELUDE_FILENAME = 'sandbench:prelude';
+/** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
+const WRAP_HEAD = '__sandbenchRun(function (exports, require, module, __filename, __dirname) {';
+const WRAP_TAIL = '\n});';
+const TIMED_OUT = 'Script execution timed out.';
+const THROWN_MARK = 'sandbench:thrown:';
+const MODULE_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module/;
+
+/** Named exports of the built-in guest modules, for `import { ok } from 'assert'` in ES modules. */
+const BUILTIN_EXPORTS: Record<string, readonly string[]> = {
+  assert: [
+    'ok', 'equal', 'notEqual', 'strictEqual', 'notStrictEqual', 'deepEqual', 'notDeepEqual', 'deepStrictEqual',
+    'notDeepStrictEqual', 'throws', 'doesNotThrow', 'rejects', 'doesNotReject', 'match', 'doesNotMatch', 'ifError',
+    'fail', 'strict', 'AssertionError',
+  ],
+  fs: ['readFileSync', 'existsSync', 'writeSync', 'writeFileSync'],
+  readline: ['createInterface', 'Interface'],
+  util: ['inspect', 'format', 'isDeepStrictEqual', 'promisify'],
+  events: ['EventEmitter'],
+};
+BUILTIN_EXPORTS['assert/strict'] = BUILTIN_EXPORTS.assert ?? [];
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+/**
+ * Guest entries are synchronous (measured ~15% cheaper than isolated-vm's asynchronous calls):
+ * isolated-vm's `timeout` bounds each one, including its microtasks and Atomics.wait, and host
+ * functions the guest calls (output, exit) dispose the isolate from inside the call when the
+ * guest must stop. What a blocked main thread cannot do, this watchdog thread does: hold the
+ * process's resident memory under a hard cap while a guest runs (slot 0: cap in MiB, 0 = idle;
+ * slot 1: the isolate's memory limit, for the message).
+ */
+const watchdogState = new Int32Array(new SharedArrayBuffer(8));
+const WATCHDOG_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const state = workerData.state;
+setInterval(() => {
+  const capMb = Atomics.load(state, 0);
+  if (capMb === 0) return;
+  const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
+  if (rssMb > capMb) {
+    try {
+      writeSync(2, '\\n' + workerData.mark + ' out of memory: resident memory ' + rssMb + ' MiB passed the hard cap of ' + capMb + ' MiB (isolate memory limit ' + Atomics.load(state, 1) + ' MiB)\\n');
+    } finally {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+}, 20);
+`;
+new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: watchdogState, mark: DEATH_MARK } }).unref();
+
+function armWatchdog(capBytes: number, memoryMb: number): void {
+  Atomics.store(watchdogState, 1, memoryMb);
+  Atomics.store(watchdogState, 0, capBytes === 0 ? 0 : Math.ceil(capBytes / 1048576));
+}
+
+/** Leave a last word on stderr (the host keeps its tail) and kill this process outright. */
+function dieWith(reason: string): never {
+  try {
+    writeSync(2, `\n${DEATH_MARK} ${reason}\n`);
+  } finally {
+    process.kill(process.pid, 'SIGKILL');
+  }
+  // SIGKILL is not deliverable to be ignored; this only satisfies the type checker.
+  throw new Error(reason);
+}
+
+/** stdout + stderr under one byte cap; past it the guest is stopped. */
+class OutputCollector {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  stdoutTruncated = false;
+  stderrTruncated = false;
+  overflowed = false;
+  private used = 0;
+  private readonly cap: number;
+
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+
+  /** Append; answers false once the cap is crossed (the text is cut at the cap). */
+  append(stream: number, text: string): boolean {
+    const chunks = stream === 2 ? this.stderr : this.stdout;
+    if (this.overflowed) {
+      this.markTruncated(stream);
+      return false;
+    }
+    const bytes = Buffer.byteLength(text);
+    if (this.used + bytes <= this.cap) {
+      this.used += bytes;
+      chunks.push(text);
+      return true;
+    }
+    const room = this.cap - this.used;
+    if (room > 0) {
+      let cut = Buffer.from(text).subarray(0, room).toString('utf8');
+      if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+      chunks.push(cut);
+    }
+    this.used = this.cap;
+    this.overflowed = true;
+    this.markTruncated(stream);
+    return false;
+  }
+
+  private markTruncated(stream: number): void {
+    if (stream === 2) this.stderrTruncated = true;
+    else this.stdoutTruncated = true;
+  }
+}
+
+/** Render what the guest threw (copied out of the isolate) as Node would print it. */
+function describeThrown(value: unknown, filename: string): { stderr: string; message: string } {
+  let text: string | undefined;
+  if (value instanceof Error && typeof value.message === 'string' && value.message.startsWith(THROWN_MARK)) {
+    // Described inside the isolate (see `portable` in the prelude): Node's text for it.
+    text = value.message.slice(THROWN_MARK.length);
+  } else if (value instanceof Error) {
+    text = String(value.stack ?? `${value.name}: ${value.message}`);
+  }
+  if (text !== undefined) {
+    const lines = text.split('\n');
+    const kept: string[] = [];
+    // The CommonJS wrapper's own call sits on line 0 of the program.
+    const wrapperFrames = new Set([`    at ${filename}`, `    at ${filename}:0:1`]);
+    for (const line of lines) {
+      if (line.includes('<isolated-vm boundary>')) break;
+      if (line.includes(PRELUDE_FILENAME) || wrapperFrames.has(line)) continue;
+      kept.push(line);
+    }
+    const headline = kept[0] ?? 'Error';
+    return { stderr: kept.join('\n'), message: headline.startsWith('Uncaught ') ? headline : `Uncaught ${headline}` };
+  }
+  const shown = `Uncaught ${inspect(value)}`;
+  return { stderr: shown, message: shown };
+}
+
+/** What the guest's host functions act on while a run is attached to a prepared isolate. */
+interface RunState {
+  output: OutputCollector;
+  stdin: string;
+  stop?: 'output' | 'exit' | 'cancel' | 'fatal';
+  exitCode: number;
+  requestedExit?: number;
+  interrupt(reason: 'output' | 'exit' | 'cancel'): void;
+}
+
+/**
+ * A fresh isolate with its context and the guest prelude installed, made ahead of the run that
+ * will use it (right after the previous run ends, or at start-up), so a run starts at `compile`.
+ */
+interface Prepared {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  tick: ivm.Reference<(runDue: boolean) => number>;
+  memoryMb: number;
+  run: RunState | undefined;
+  fatal: string | undefined;
+  prepareMs: number;
+  preparedAhead: boolean;
+}
+
+/** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
+let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+const PRELUDE_SCRIPT = `(${guestPrelude.toString()})`;
+
+function prepare(memoryMb: number): Prepared {
+  const prepareStarted = performance.now();
+  const isolate = new ivm.Isolate({
+    memoryLimit: memoryMb,
+    onCatastrophicError: (message) => {
+      // V8 lost control of this isolate (isolated-vm gives up ~10 s after a termination request
+      // the guest ignores). Leave the evidence on stderr, which the host reads even after death,
+      // and die at once: process.exit() can hang here, and an abort would dump core.
+      slot.fatal = message;
+      if (slot.run) slot.run.stop = 'fatal';
+      dieWith(`catastrophic isolate error: ${message}`);
+    },
+  });
+  const context = isolate.createContextSync();
+  const slot: Prepared = { isolate, context, tick: undefined as unknown as ivm.Reference<(runDue: boolean) => number>, memoryMb, run: undefined, fatal: undefined, prepareMs: 0, preparedAhead: false };
+  const write = new ivm.Callback((stream: number, text: string): number => {
+    const run = slot.run;
+    if (!run || run.stop) return 1;
+    if (typeof text !== 'string') return 0;
+    if (run.output.append(stream === 2 ? 2 : 1, text)) return 0;
+    run.interrupt('output');
+    return 1;
+  });
+  const control = new ivm.Callback((kind: number, value: number): void => {
+    const run = slot.run;
+    if (!run) return;
+    const code = Number.isInteger(value) ? value : 1;
+    if (kind === 0) {
+      run.requestedExit = code;
+      run.interrupt('exit');
+    } else {
+      run.exitCode = code;
+    }
+  });
+  const readStdin = new ivm.Callback((): string => slot.run?.stdin ?? '');
+  let script: ivm.Script;
+  if (preludeCache) {
+    script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, cachedData: preludeCache });
+  } else {
+    script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, produceCachedData: true });
+    preludeCache = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+  }
+  const install = script.runSync(context, { reference: true }) as ivm.Reference<Function>;
+  slot.tick = install.applySync(undefined, [write, control, readStdin, 'main.js'], {
+    result: { reference: true },
+  }) as ivm.Reference<(runDue: boolean) => number>;
+  install.release();
+  script.release();
+  slot.prepareMs = performance.now() - prepareStarted;
+  return slot;
+}
+
+let prepared: Prepared | undefined;
+let lastMemoryMb = 256;
+
+function takePrepared(memoryMb: number): Prepared {
+  const ready = prepared;
+  prepared = undefined;
+  if (ready && ready.memoryMb === memoryMb && !ready.isolate.isDisposed) {
+    ready.preparedAhead = true;
+    return ready;
+  }
+  if (ready && !ready.isolate.isDisposed) ready.isolate.dispose();
+  return prepare(memoryMb);
+}
+
+/** Between runs: drop the used isolate and make the next one, off the next run's critical path. */
+function prepareNext(used: ivm.Isolate | undefined): void {
+  setImmediate(() => {
+    if (used && !used.isDisposed) used.dispose();
+    if (!prepared) {
+      try {
+        prepared = prepare(lastMemoryMb);
+      } catch {
+        prepared = undefined;
+      }
+    }
+  });
+}
+
+/** The run in progress, so a `cancel` message can reach it. */
+let current: { id: number; cancel: () => void } | undefined;
+
+async function execute(request: RunMessage): Promise<ResultMessage> {
+  const { limits } = request;
+  const started = performance.now();
+  const deadline = started + limits.timeoutMs;
+  lastMemoryMb = limits.memoryMb;
+  const slot = takePrepared(limits.memoryMb);
+  const { isolate, context, tick } = slot;
+  let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  let cpuAtStop: number | undefined;
+  const run: RunState = {
+    output: new OutputCollector(limits.maxOutputBytes),
+    stdin: request.stdin,
+    exitCode: 0,
+    interrupt(reason) {
+      run.stop ??= reason;
+      if (sleeping) {
+        clearTimeout(sleeping.timer);
+        sleeping.resolve();
+      }
+      // Terminate the guest now. This is called from a host function the guest invoked (it
+      // may loop on in a catch) or between entries; isolated-vm allows disposal in both.
+      if (!isolate.isDisposed && slot.run === run) {
+        cpuAtStop = Number(isolate.cpuTime) / 1e6;
+        isolate.dispose();
+      }
+    },
+  };
+  slot.run = run;
+  current = { id: request.id, cancel: () => run.interrupt('cancel') };
+  // memoryLimit is a guideline: some allocations (a huge Array.prototype.fill) run far past it
+  // in native code that ignores termination. The watchdog thread holds this process's resident
+  // memory under a hard cap while the guest runs.
+  armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
+  const output = run.output;
+  // CPU time of the prelude is not the guest's.
+  const cpuBase = Number(isolate.cpuTime) / 1e6;
+  const cpuUsed = () => Number(isolate.cpuTime) / 1e6 - cpuBase;
+
+  let status: WorkerStatus = 'ok';
+  let message: string | undefined;
+  let crashed: unknown;
+  let threw = false;
+  let timedOut = false;
+  let cpuExceeded = false;
+  let entryTimeout = 0;
+  let entryStarted = 0;
+  const remaining = () => {
+    const wall = deadline - performance.now();
+    const cpu = limits.cpuTimeMs - cpuUsed();
+    entryTimeout = Math.max(1, Math.ceil(Math.min(wall, cpu)));
+    entryStarted = performance.now();
+    return entryTimeout;
+  };
+  const checkCpu = () => {
+    if (!isolate.isDisposed && cpuUsed() >= limits.cpuTimeMs) cpuExceeded = true;
+  };
+
+  const runStarted = performance.now();
+  let compiled = runStarted;
+  let evaluated = runStarted;
+  try {
+    let kind = request.kind;
+    let script: ivm.Script | undefined;
+    if (kind === 'script') {
+      const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
+      try {
+        // The wrapper sits on its own line 0, so the program's lines and columns are its own.
+        script = isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, {
+          filename: request.filename,
+          lineOffset: -1,
+        });
+      } catch (error) {
+        // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
+        if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
+        kind = 'module';
+      }
+    }
+    if (kind === 'module') {
+      const module = isolate.compileModuleSync(request.code, { filename: request.filename });
+      const builtins = new Map<string, ivm.Module>();
+      module.instantiateSync(context, (specifier) => {
+        const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+        const names = BUILTIN_EXPORTS[bare];
+        if (!names) throw new Error(`Cannot find module '${specifier}' imported from ${request.filename}`);
+        let builtin = builtins.get(bare);
+        if (!builtin) {
+          const source =
+            `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
+            `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
+          builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
+          builtin.instantiateSync(context, () => {
+            throw new Error('built-in guest modules import nothing');
+          });
+          builtins.set(bare, builtin);
+        }
+        return builtin;
+      });
+      compiled = performance.now();
+      module.evaluateSync({ timeout: remaining() });
+    } else if (script) {
+      compiled = performance.now();
+      script.runSync(context, { timeout: remaining() });
+    }
+    evaluated = performance.now();
+    checkCpu();
+
+    // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
+    // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
+    while (!run.stop && !cpuExceeded) {
+      const wait = tick.applySync(undefined, [false], { timeout: remaining(), result: { copy: true } }) as number;
+      if (typeof wait !== 'number' || wait < 0) break;
+      if (wait === 0) {
+        tick.applySync(undefined, [true], { timeout: remaining(), result: { copy: true } });
+        checkCpu();
+      } else {
+        if (performance.now() + wait >= deadline) {
+          // The next timer is due after the wall-clock limit: the program cannot finish in time.
+          timedOut = true;
+          message = `wall-clock limit of ${limits.timeoutMs} ms reached (the next timer is due after it)`;
+          break;
+        }
+        await new Promise<void>((resolve) => {
+          sleeping = { timer: setTimeout(resolve, wait), resolve };
+        });
+        sleeping = undefined;
+      }
+    }
+  } catch (error) {
+    threw = true;
+    crashed = error;
+  }
+
+  armWatchdog(0, 0);
+  const finished = performance.now();
+  if (compiled < runStarted) compiled = finished;
+  const durationMs = finished - started;
+  let cpuTimeMs: number | null = cpuAtStop === undefined ? null : cpuAtStop - cpuBase;
+  let memoryBytes: number | null = null;
+  if (!isolate.isDisposed) {
+    cpuTimeMs = cpuUsed();
+    try {
+      const heap = isolate.getHeapStatisticsSync();
+      memoryBytes = heap.used_heap_size + heap.externally_allocated_size;
+    } catch {
+      memoryBytes = null;
+    }
+    checkCpu();
+  }
+  const stop = run.stop;
+  const disposedByLimit = isolate.isDisposed && stop === undefined;
+  let exitCode = run.exitCode;
+
+  if (stop === 'exit') {
+    exitCode = run.requestedExit ?? 0;
+    status = exitCode === 0 ? 'ok' : 'runtime-error';
+    if (exitCode !== 0) message = `process.exit(${exitCode})`;
+  } else if (stop === 'output') {
+    status = 'output-limit';
+    message = `output exceeded ${limits.maxOutputBytes} bytes`;
+  } else if (stop === 'cancel') {
+    status = 'timeout';
+    message = 'cancelled';
+  } else if (threw) {
+    const text = crashed instanceof Error ? crashed.message : undefined;
+    if (disposedByLimit) {
+      // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
+      status = 'memory-limit';
+      message = text?.includes('memory limit')
+        ? `memory limit of ${limits.memoryMb} MiB exceeded`
+        : `isolate disposed: ${text ?? 'unknown reason'}`;
+    } else if (text === TIMED_OUT && performance.now() - entryStarted >= entryTimeout - 5) {
+      status = 'timeout';
+      checkCpu();
+      message = cpuExceeded && limits.cpuTimeMs < limits.timeoutMs
+        ? `CPU time limit of ${limits.cpuTimeMs} ms reached`
+        : `wall-clock limit of ${limits.timeoutMs} ms reached`;
+    } else {
+      const described = describeThrown(crashed, request.filename);
+      status = 'runtime-error';
+      exitCode = 1;
+      message = described.message;
+      const last = output.stderr.at(-1);
+      output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + described.stderr + '\n');
+    }
+  } else if (cpuExceeded) {
+    status = 'timeout';
+    message = `CPU time limit of ${limits.cpuTimeMs} ms reached`;
+  } else if (timedOut) {
+    status = 'timeout';
+  } else if (exitCode !== 0) {
+    status = 'runtime-error';
+    message = `process.exitCode = ${exitCode}`;
+  }
+
+  slot.run = undefined;
+  current = undefined;
+  const result: ResultMessage = {
+    type: 'result',
+    id: request.id,
+    status,
+    exitCode: status === 'ok' || status === 'runtime-error' ? exitCode : null,
+    stdout: output.stdout.join(''),
+    stderr: output.stderr.join(''),
+    stdoutTruncated: output.stdoutTruncated,
+    stderrTruncated: output.stderrTruncated,
+    durationMs,
+    cpuTimeMs,
+    memoryBytes,
+    phases: {
+      prepareMs: slot.prepareMs,
+      preparedAhead: slot.preparedAhead,
+      compileMs: Math.max(0, compiled - runStarted),
+      evaluateMs: Math.max(0, (evaluated > runStarted ? evaluated : finished) - compiled),
+      drainMs: evaluated > runStarted ? finished - evaluated : 0,
+      totalMs: performance.now() - started,
+    },
+  };
+  if (message !== undefined) result.message = message;
+  prepareNext(isolate);
+  return result;
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+process.on('message', (message: HostMessage) => {
+  if (message.type === 'cancel') {
+    if (current?.id === message.id) current.cancel();
+    return;
+  }
+  if (message.type === 'run') {
+    queue = queue.then(async () => {
+      try {
+        send(await execute(message));
+      } catch (error) {
+        // An engine fault (not the guest's doing): the host turns it into a SandboxError.
+        current = undefined;
+        send({ type: 'failure', id: message.id, message: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  }
+});
+// The host went away: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
+// Warm up before taking work: the first run in a process pays tens of milliseconds of one-off
+// costs (isolated-vm's glue, V8's first compilations). A throwaway run takes them instead.
+const initialMemoryMb = Number(process.env.SANDBENCH_ISOLATE_MEMORY_MB);
+if (Number.isInteger(initialMemoryMb) && initialMemoryMb > 0) lastMemoryMb = initialMemoryMb;
+const WARM_UP = [
+  "const assert = require('assert');",
+  "console.log('%s %d', 'warm', 1, [1, 2, { a: 'b' }], new Map([[1, 2]]));",
+  "console.assert(1 === 2, 'x');",
+  "assert.deepStrictEqual({ a: [1] }, { a: [1] });",
+  "require('fs').readFileSync(0, 'utf8');",
+  'setTimeout(() => Promise.resolve().then(() => 1), 0);',
+].join('\n');
+await execute({
+  type: 'run',
+  id: 0,
+  code: WARM_UP,
+  kind: 'script',
+  filename: 'main.js',
+  stdin: '1\n',
+  limits: { timeoutMs: 10_000, cpuTimeMs: 10_000, memoryMb: lastMemoryMb, maxOutputBytes: 1_048_576 },
+});
+prepared ??= prepare(lastMemoryMb);
+send({ type: 'ready' });

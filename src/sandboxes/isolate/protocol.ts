@@ -1,0 +1,98 @@
+/**
+ * Messages between the host (`IsolatePool`) and an isolate worker process. Only plain strings,
+ * numbers and booleans cross: source text and stdin in, captured text and figures out.
+ */
+
+/** Marks the line a dying worker writes to stderr just before it kills itself. */
+export const DEATH_MARK = 'sandbench-isolate-worker:';
+
+/** Limits as the worker applies them. */
+export interface WorkerLimits {
+  /** Wall clock for the whole execution (evaluation plus the guest's timers). */
+  timeoutMs: number;
+  /** Isolate CPU time. */
+  cpuTimeMs: number;
+  /** Isolate `memoryLimit`, in MiB. */
+  memoryMb: number;
+  /** Cap on stdout plus stderr, in bytes. */
+  maxOutputBytes: number;
+}
+
+/** Host → worker: run one program in a fresh isolate. */
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  /** JavaScript to evaluate. */
+  code: string;
+  /** `script`: CommonJS-style program; `module`: an ES module (`import` of built-in guest modules). */
+  kind: 'script' | 'module';
+  /** File name shown in stack traces. */
+  filename: string;
+  stdin: string;
+  limits: WorkerLimits;
+}
+
+/** Host → worker: stop the current run (the request's AbortSignal fired). */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type HostMessage = RunMessage | CancelMessage;
+
+/** How a guest run ended, as the worker saw it. */
+export type WorkerStatus = 'ok' | 'runtime-error' | 'timeout' | 'memory-limit' | 'output-limit';
+
+/** Worker → host: the outcome of one run. */
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  status: WorkerStatus;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  durationMs: number;
+  cpuTimeMs: number | null;
+  memoryBytes: number | null;
+  message?: string;
+  /** Where the worker's time went, in milliseconds (logged by the pool at trace level). */
+  phases: RunPhases;
+}
+
+/** Worker-side timings of one run. */
+export interface RunPhases {
+  /** Making the isolate, context and prelude this run used (done ahead of the run when possible). */
+  prepareMs: number;
+  /** Whether that preparation happened ahead of the run (off its critical path). */
+  preparedAhead: boolean;
+  /** Compiling the program. */
+  compileMs: number;
+  /** Evaluating it, microtasks included. */
+  evaluateMs: number;
+  /** Draining the guest's timer queue. */
+  drainMs: number;
+  /** Total time inside `execute`. */
+  totalMs: number;
+}
+
+/** Worker → host: the worker loaded isolated-vm and accepts runs. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Worker → host: isolated-vm reported a catastrophic error; the worker exits right after. */
+export interface FatalMessage {
+  type: 'fatal';
+  message: string;
+}
+
+/** Worker → host: the run could not be carried out for a reason that is not the guest's. */
+export interface FailureMessage {
+  type: 'failure';
+  id: number;
+  message: string;
+}
+
+export type WorkerMessage = ResultMessage | ReadyMessage | FatalMessage | FailureMessage;

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { transpileTypescript } from '../../src/runtimes/transpile-typescript.ts';
+
+const require = createRequire(import.meta.url);
+const typescriptLoaded = () => Object.keys(require.cache).some((path) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(path));
+
+describe('transpileTypescript', () => {
+  it('loads the compiler lazily, on first use', () => {
+    expect(typescriptLoaded()).toBe(false);
+    const result = transpileTypescript('const x: number = 1;', { target: 'es2022', module: 'commonjs' });
+    expect(result.ok).toBe(true);
+    expect(typescriptLoaded()).toBe(true);
+  });
+
+  it('strips types without type-checking', () => {
+    const result = transpileTypescript('const wrong: string = 42;\nfunction f(a: number): number { return a }\n', { target: 'es2022', module: 'commonjs' });
+    expect(result).toEqual({ ok: true, code: expect.stringContaining('const wrong = 42;') });
+    if (result.ok) expect(result.code).toContain('function f(a) { return a; }');
+  });
+
+  it('turns imports into require calls for commonjs (with default-import interop)', () => {
+    const result = transpileTypescript("import * as assert from 'assert'\nimport fs from 'fs'\nassert.ok(fs);\n", { target: 'es2022', module: 'commonjs' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.code).toContain('require("assert")');
+    expect(result.code).toContain('__importDefault(require("fs"))');
+    expect(result.code).not.toMatch(/^import /m);
+  });
+
+  it('keeps import / export for esm', () => {
+    const result = transpileTypescript("import assert from 'node:assert';\nexport const x: number = 1;\nassert.ok(x);\n", { target: 'esnext', module: 'esm' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.code).toContain("import assert from 'node:assert';");
+    expect(result.code).toContain('export const x = 1;');
+  });
+
+  it('targets es5 (deprecated in TypeScript 6, accepted with ignoreDeprecations)', () => {
+    const result = transpileTypescript('const f = (...xs: number[]) => xs.length;\nclass A { x = 1 }\n', { target: 'es5', module: 'commonjs' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.code).toContain('var f = function ()');
+    expect(result.code).not.toContain('=>');
+    expect(result.code).not.toMatch(/^class /m);
+  });
+
+  it('reports syntax errors as diagnostics, one per line with positions', () => {
+    const result = transpileTypescript('let x: number = ;\nlet y = (;\n', { target: 'es2022', module: 'commonjs' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const lines = result.diagnostics.split('\n');
+    expect(lines[0]).toBe('main.ts(1,17): error TS1109: Expression expected.');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.every((line) => /^main\.ts\(\d+,\d+\): error TS\d+: /.test(line))).toBe(true);
+  });
+
+  it('transpiles every HumanEval TypeScript style program shape quickly once warm', () => {
+    const source = "const add = function (a: number, b: number): number { return a + b; };\nimport * as assert from 'assert'\nassert.deepEqual(add(1, 2), 3);\n";
+    const started = performance.now();
+    for (let index = 0; index < 20; index++) {
+      expect(transpileTypescript(source, { target: 'es2022', module: 'commonjs' }).ok).toBe(true);
+    }
+    // Not a timing assertion of any precision: just that warm transpiles are not reloading the compiler.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
