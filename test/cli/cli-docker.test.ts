@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,10 @@ describe.runIf(docker.available)('sandbench CLI with the Docker sandbox', () => 
   });
 
   it('a Python task refused by the isolate sandbox says which sandbox can run it', async () => {
-    const result = await runCli(['run', datasets.humaneval, '--model', 'reference', '--sandbox', 'isolate', '--limit', '1']);
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-cli-'));
+    const file = join(folder, 'py.yaml');
+    await writeFile(file, 'id: py\nlanguage: python\nprompt: p\ntests: [{ kind: io, stdout: "1" }]\nreference: print(1)\n');
+    const result = await runCli(['run', file, '--model', 'reference', '--sandbox', 'isolate']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/python, which the isolate sandbox cannot run .*use --sandbox docker/);
   });
