@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { loadSuite } from '../datasets/load-suite.ts';
+import { loadSuite, type LoadSuiteOptions } from '../datasets/load-suite.ts';
 import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { validateSuite } from '../harness/validate-suite.ts';
@@ -54,6 +54,15 @@ function languageOption(value: string): Language {
   const parsed = languageSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(`unknown language '${value}' (known: ${languageSchema.options.join(', ')})`);
   return parsed.data;
+}
+
+/** `--format`, `--tasks a,b` and `--limit n` as loadSuite options. */
+function suiteOptions(options: { format?: string; tasks?: string; limit?: number }): LoadSuiteOptions {
+  return {
+    ...(options.format ? { format: options.format } : {}),
+    ...(options.tasks ? { taskIds: options.tasks.split(',').map((id) => id.trim()).filter(Boolean) } : {}),
+    ...(options.limit ? { limit: options.limit } : {}),
+  };
 }
 
 function dockerRecycleOption(): Option {
@@ -109,11 +118,7 @@ program
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new SandbenchError('invalid-input', '--resume needs --out <run folder>');
     const log = logger(command);
-    const suite = await loadSuite(suitePath, {
-      ...(options.format ? { format: options.format } : {}),
-      ...(options.tasks ? { taskIds: String(options.tasks).split(',').map((id) => id.trim()).filter(Boolean) } : {}),
-      ...(options.limit ? { limit: options.limit } : {}),
-    });
+    const suite = await loadSuite(suitePath, suiteOptions(options));
     const model = await resolveModel(options.model);
     const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
     cleanups.push(() => sandboxes.dispose());
@@ -154,10 +159,7 @@ program
   .option('--json', 'print the findings as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     const log = logger(command);
-    const suite = await loadSuite(suitePath, {
-      ...(options.format ? { format: options.format } : {}),
-      ...(options.tasks ? { taskIds: String(options.tasks).split(',').map((id) => id.trim()).filter(Boolean) } : {}),
-    });
+    const suite = await loadSuite(suitePath, suiteOptions(options));
     const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
     cleanups.push(() => sandboxes.dispose());
     try {
