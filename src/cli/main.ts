@@ -332,9 +332,11 @@ images
   .command('build')
   .description('build images (offline from Debian packages by default), skipping those whose recipe is unchanged')
   .argument('[names...]', 'images to build (default: all)')
+  .option('--offline', 'build from the Debian package recipes with debootstrap (the default)')
   .option('--online', 'build from the Dockerfiles (needs a reachable image registry)')
   .option('--force', 'rebuild even when the recipe hash matches')
   .action(async (names: string[], options, command: Command) => {
+    if (options.offline && options.online) throw new SandbenchError('invalid-input', 'choose one of --offline and --online');
     const { buildImages } = await import('../images/build-images.ts');
     const reports = await buildImages({
       ...(names.length > 0 ? { names } : {}),
