@@ -31,7 +31,12 @@ export interface DockerSandboxOptions {
   docker?: Dockerode;
   /** Warm containers per pool (one pool per image and container-level limits); default min(2, cpus). */
   poolSize?: number;
-  /** Replace a container after this many jobs; default 50. */
+  /**
+   * Replace a container after this many jobs; default 500. The runner empties and checks the
+   * container after every job and any failing job replaces it; this cap only bounds slow drift
+   * (the runner's own heap). A replacement costs about half a CPU-second of engine work, so a
+   * small cap is a large throughput tax (50 made it about as costly as the jobs themselves).
+   */
   maxUsesPerContainer?: number;
   /**
    * Job outcomes that also replace the container (besides what the runner itself reports:
@@ -58,6 +63,7 @@ export const RECYCLE_POLICIES = {
 export type RecyclePolicy = keyof typeof RECYCLE_POLICIES;
 
 const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-failure'];
+const DEFAULT_MAX_USES = 500;
 /** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
 const OUTER_DEADLINE_MARGIN_MS = 5_000;
 const JOB_ENVIRONMENT = {
@@ -92,7 +98,7 @@ export class DockerSandbox implements Sandbox {
     this.docker = options.docker ?? createDockerClient();
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
-    this.maxUses = Math.max(1, options.maxUsesPerContainer ?? 50);
+    this.maxUses = Math.max(1, options.maxUsesPerContainer ?? DEFAULT_MAX_USES);
     this.recycleOn = new Set(options.recycleOn ?? DEFAULT_RECYCLE_ON);
     this.profilesRoot = options.profilesRoot;
     this.cpus = options.cpus ?? 1;

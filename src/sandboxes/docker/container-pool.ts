@@ -8,6 +8,12 @@ export interface PooledContainer {
   readonly started: StartedContainer;
   /** Jobs run so far. */
   uses: number;
+  /** Jobs after which this container is replaced (`maxUses`, less a per-container stagger). */
+  limit: number;
+  /** A successor is starting (or started) to take this container's place. */
+  succeeded?: boolean;
+  /** Replace this container at its next release (its successor is ready). */
+  retire?: boolean;
 }
 
 export interface ContainerPoolOptions {
@@ -40,6 +46,7 @@ export class ContainerPool {
   private readonly waiters: Waiter[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private starting = 0;
+  private started = 0;
   private disposed = false;
 
   constructor(docker: Dockerode, spec: ContainerSpec, options: ContainerPoolOptions) {
@@ -48,9 +55,11 @@ export class ContainerPool {
     this.options = options;
   }
 
-  /** Containers started or starting. */
+  /** Containers started or starting, not counting those about to retire. */
   get size(): number {
-    return this.idle.length + this.busy.size + this.starting;
+    let retiring = 0;
+    for (const container of [...this.idle, ...this.busy]) if (container.succeeded) retiring += 1;
+    return this.idle.length + this.busy.size + this.starting - retiring;
   }
 
   /** Ids of the containers started and not yet removed (idle and busy). */
@@ -103,12 +112,24 @@ export class ContainerPool {
     container.uses += 1;
     const reason =
       recycle ??
-      (container.started.connection.gone ? 'runner gone' : container.uses >= this.options.maxUses ? 'max uses' : null);
+      (container.started.connection.gone
+        ? 'runner gone'
+        : container.uses >= container.limit
+          ? 'max uses'
+          : container.retire
+            ? 'replaced by its successor'
+            : null);
     if (reason !== null || this.disposed) {
       this.options.logger.debug({ container: container.started.id.slice(0, 12), reason, uses: container.uses }, 'recycling container');
       this.destroy(container);
       this.fill();
       return;
+    }
+    // Start the successor ahead of the retirement, so that replacing a container (about half a
+    // second of engine work) never leaves the pool short while jobs wait.
+    if (!container.succeeded && container.uses >= container.limit - Math.max(1, Math.ceil(container.limit / 10))) {
+      container.succeeded = true;
+      this.startOne(container).catch(() => {});
     }
     this.handOut(container);
   }
@@ -141,7 +162,8 @@ export class ContainerPool {
     while (this.size < this.options.size) this.startOne().catch(() => {});
   }
 
-  private startOne(): Promise<void> {
+  /** Start a container; with `predecessor`, it takes that container's place once ready. */
+  private startOne(predecessor?: PooledContainer): Promise<void> {
     this.starting += 1;
     const start = (async () => {
       let started: StartedContainer;
@@ -149,6 +171,7 @@ export class ContainerPool {
         started = await startSandboxContainer(this.docker, this.spec);
       } catch (error) {
         this.starting -= 1;
+        if (predecessor) predecessor.succeeded = false;
         // Every waiter would hit the same fault (image missing, engine gone): fail them now.
         for (const waiter of this.waiters.splice(0)) waiter.reject(error);
         this.options.logger.warn({ err: error, image: this.spec.image }, 'could not start a sandbox container');
@@ -156,7 +179,19 @@ export class ContainerPool {
       }
       this.starting -= 1;
       this.options.onStarted?.(started.id);
-      const pooled: PooledContainer = { started, uses: 0 };
+      // Stagger the retirements of containers started together (up to a fifth early), so that
+      // they are not all replaced at the same moment.
+      const stagger = this.options.size > 1 ? Math.floor(((this.started++ % this.options.size) * this.options.maxUses) / (5 * this.options.size)) : 0;
+      const pooled: PooledContainer = { started, uses: 0, limit: Math.max(1, this.options.maxUses - stagger) };
+      if (predecessor) {
+        const index = this.idle.indexOf(predecessor);
+        if (index >= 0) {
+          this.idle.splice(index, 1);
+          this.destroy(predecessor);
+        } else {
+          predecessor.retire = true;
+        }
+      }
       started.connection.onGone(() => {
         // A container that died while idle is dropped and replaced.
         const index = this.idle.indexOf(pooled);

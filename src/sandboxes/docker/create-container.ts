@@ -1,4 +1,5 @@
-import { PassThrough, type Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { pingDocker } from '../../images/docker-client.ts';
@@ -102,6 +103,81 @@ export function containerCreateOptions(spec: ContainerSpec, command: string[]): 
   };
 }
 
+/**
+ * The demuxed side of the attach stream: `write` emits 'data' at once. It replaces a
+ * PassThrough, whose buffering added a stream hop (and a tick) to every answer.
+ */
+export class DirectSink extends EventEmitter {
+  private ended = false;
+
+  write(chunk: Buffer): boolean {
+    if (!this.ended) this.emit('data', chunk);
+    return true;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.emit('end');
+    this.emit('close');
+  }
+
+  destroy(error?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (error && this.listenerCount('error') > 0) this.emit('error', error);
+    this.emit('close');
+  }
+}
+
+/**
+ * Split Docker's multiplexed attach stream (8-byte header: stream type, 3 zero bytes, uint32
+ * big-endian length) into stdout and stderr. Payloads are passed on as slices of the received
+ * chunks when they fit in one, otherwise concatenated once.
+ */
+export function demuxAttachStream(stream: Duplex, stdout: DirectSink, stderr: DirectSink): void {
+  const pending: Buffer[] = [];
+  let buffered = 0;
+  let target: DirectSink | null = null;
+  let remaining = 0;
+  const take = (count: number): Buffer => {
+    if (pending[0]!.length < count) pending.splice(0, pending.length, Buffer.concat(pending, buffered));
+    const first = pending[0]!;
+    const out = first.subarray(0, count);
+    if (first.length === count) pending.shift();
+    else pending[0] = first.subarray(count);
+    buffered -= count;
+    return out;
+  };
+  stream.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    buffered += chunk.length;
+    for (;;) {
+      if (target === null) {
+        if (buffered < 8) return;
+        const header = take(8);
+        // 1 is stdout, 2 is stderr (0, stdin, never comes back); anything else is a broken stream.
+        const type = header[0];
+        remaining = header.readUInt32BE(4);
+        target = type === 2 ? stderr : stdout;
+        if (type !== 1 && type !== 2) {
+          stdout.destroy(new Error(`bad attach stream header (type ${type})`));
+          stream.destroy();
+          return;
+        }
+      }
+      if (remaining > 0) {
+        if (buffered === 0) return;
+        const part = take(Math.min(remaining, pending[0]!.length));
+        remaining -= part.length;
+        target.write(part);
+        if (remaining > 0) continue;
+      }
+      target = null;
+    }
+  });
+}
+
 /** Turn a Docker API failure into the right `SandboxError`. */
 export async function dockerFailure(docker: Dockerode, error: unknown, what: string, image?: string): Promise<SandboxError> {
   if (error instanceof SandboxError) return error;
@@ -151,9 +227,9 @@ export async function startSandboxContainer(docker: Dockerode, spec: ContainerSp
       stderr: true,
       hijack: true,
     })) as unknown as Duplex;
-    const fromRunner = new PassThrough();
-    const diagnostics = new PassThrough();
-    docker.modem.demuxStream(stream, fromRunner, diagnostics);
+    const fromRunner = new DirectSink();
+    const diagnostics = new DirectSink();
+    demuxAttachStream(stream, fromRunner, diagnostics);
     stream.on('end', () => {
       fromRunner.end();
       diagnostics.end();

@@ -28,32 +28,39 @@ export function normalizeWorkPath(path: string): string {
 // A fixed time, so the same files always make the same archive.
 const EPOCH = new Date(0);
 
-/** Pack work files into an uncompressed tar archive (regular files only; folders implied). */
+/**
+ * Pack work files into an uncompressed tar archive (regular files only; folders implied).
+ * Every entry is queued at once (tar-stream orders them) and the output is collected in one
+ * pass: no promise per entry, no copy beyond the final concatenation.
+ */
 export async function packFiles(files: readonly WorkFile[]): Promise<Buffer> {
-  const pack = tar.pack();
   const seen = new Set<string>();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: unknown) => {
-      chunks.push(chunk as Buffer);
-    });
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const file of files) {
+  const entries = files.map((file) => {
     const name = normalizeWorkPath(file.path);
     if (seen.has(name)) throw new InvalidInputError(`file '${name}' is given twice`, { details: { path: name } });
     seen.add(name);
     const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : Buffer.from(file.content);
-    await new Promise<void>((resolve, reject) => {
-      pack.entry(
-        { name, size: content.length, mode: file.executable ? 0o755 : 0o644, mtime: EPOCH, type: 'file' },
-        content,
-        (error) => (error ? reject(error) : resolve()),
-      );
+    return { name, content, mode: file.executable ? 0o755 : 0o644 };
+  });
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let failure: Error | null = null;
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('data', (chunk: unknown) => {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    });
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  for (const entry of entries) {
+    pack.entry({ name: entry.name, size: entry.content.length, mode: entry.mode, mtime: EPOCH, type: 'file' }, entry.content, (error) => {
+      if (error) failure ??= error;
     });
   }
   pack.finalize();
   await done;
-  return Buffer.concat(chunks);
+  if (failure) throw failure;
+  return Buffer.concat(chunks, size);
 }

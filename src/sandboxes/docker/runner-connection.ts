@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { formatZodIssues } from '../../schemas/format-zod-error.ts';
 
@@ -249,12 +249,19 @@ export class FrameDecoder {
 
 /** Streams to and from a runner: a child's stdio in tests, the demuxed attach stream in containers. */
 export interface RunnerStreams {
-  /** The runner's stdout (protocol frames). */
-  fromRunner: Readable;
+  /** The runner's stdout (protocol frames): a Readable, or anything emitting the same events. */
+  fromRunner: RunnerOutput;
   /** The runner's stdin. */
   toRunner: Writable;
   /** The runner's stderr (diagnostics), when available. */
-  diagnostics?: Readable;
+  diagnostics?: RunnerOutput;
+}
+
+/** What the connection needs of the runner's output: 'data', 'end', 'close' and 'error' events. */
+export interface RunnerOutput {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 const STDERR_TAIL_BYTES = 4096;

@@ -131,6 +131,15 @@ describe.skipIf(!engine.available)('Docker sandbox: hostile Python programs', ()
     await expectHealthy();
   });
 
+  it("renicing, pinning or idling the runner: the job is judged (ok) and its container replaced", async () => {
+    const before = await hostname();
+    const result = await runFixture(sandbox, 'renice-runner.py');
+    expect(result.status).toBe('ok');
+    expect(result.stdout).toBe('runner slowed\n');
+    expect(await hostname()).not.toBe(before);
+    await expectHealthy();
+  });
+
   it('a process left behind is killed, the container replaced, the next job does not see it', async () => {
     const before = await hostname();
     const result = await runFixture(sandbox, 'background-process.py');
