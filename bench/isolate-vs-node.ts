@@ -5,7 +5,8 @@
  * upstream criterion (exit 0, empty stdout and stderr).
  *
  *   node bench/isolate-vs-node.ts     (SANDBENCH_DATA defaults to <repo>/../shared/data;
- *                                      BENCH_ROUNDS, default 3, alternates the order per round)
+ *                                      BENCH_ROUNDS, default 3, alternates the order per round;
+ *                                      BENCH_ISOLATE_WORKERS overrides the worker count, for tuning)
  *
  * Also prints CPU per sample on both sides (from /proc: worker processes, waited-for children),
  * which is what the wall ratio converges to on a busy machine, and where an isolate run's time
@@ -129,7 +130,9 @@ async function isolatePass(
       if (entry.msg === 'isolate run' && entry.phases) records.push(entry as PhaseRecord);
     },
   });
-  const sandbox = new IsolateSandbox({ logger });
+  // BENCH_ISOLATE_WORKERS overrides the default worker count (for tuning experiments only).
+  const workers = process.env.BENCH_ISOLATE_WORKERS ? Number(process.env.BENCH_ISOLATE_WORKERS) : undefined;
+  const sandbox = new IsolateSandbox({ logger, ...(workers ? { workers } : {}) });
   try {
     // Start-up (worker spawn + warm-up) is timed apart from the steady state.
     const startupBegan = performance.now();

@@ -208,6 +208,29 @@ describe('IsolateSandbox: normal programs', () => {
   });
 });
 
+describe('IsolateSandbox: isolates made from the worker\'s prelude snapshot', () => {
+  it('leave nothing of the snapshot binding in reach, and start a fresh clock and random state per run', async () => {
+    const probe = `
+      const bind = Object.getOwnPropertyNames(globalThis).filter((n) => /sandbench/i.test(n));
+      console.log(JSON.stringify({
+        bind, wasm: typeof WebAssembly, now: performance.now(), drift: Math.abs(performance.timeOrigin - Date.now()),
+        uptime: process.uptime(), random: Math.random(),
+      }));`;
+    const first = await run(probe);
+    const second = await run(probe);
+    const a = JSON.parse(first.stdout) as { bind: string[]; wasm: string; now: number; drift: number; uptime: number; random: number };
+    const b = JSON.parse(second.stdout) as typeof a;
+    // __sandbenchRun is the CommonJS wrapper's entry, deleted by its own call before the program runs.
+    expect(a.bind).toEqual([]);
+    expect(a.wasm).toBe('undefined');
+    expect(a.now).toBeGreaterThanOrEqual(0);
+    expect(a.now).toBeLessThan(1_000);
+    expect(a.drift).toBeLessThan(1_000);
+    expect(a.uptime).toBeLessThan(1);
+    expect(a.random).not.toBe(b.random);
+  });
+});
+
 describe('IsolateSandbox: stdin', () => {
   const stdin = '3 4\n5 6\n';
   it('serves readFileSync(0) and readFileSync("/dev/stdin")', async () => {

@@ -16,6 +16,10 @@
  * - `control(kind, value)`: kind 0 = `process.exit(value)`, kind 1 = `process.exitCode = value`;
  * - `readStdin()`: the request's stdin, fetched only when the guest reads it.
  *
+ * The worker runs this once, inside a V8 startup snapshot it makes itself (see `SNAPSHOT_SCRIPT`
+ * in the worker), with forwarding stubs for the host functions; `hooks.rebase` (set here) restarts
+ * the guest clock (`performance`, `process.hrtime`/`uptime`) when a run binds the real ones.
+ *
  * It returns the `tick(runDue)` function the worker calls after evaluation. `tick(false)` only
  * looks: milliseconds until the next timer is due (0: one is due now; -1: the queue is empty),
  * running no guest code, so the worker may call it synchronously. `tick(true)` runs the due
@@ -27,6 +31,7 @@ export function guestPrelude(
   control: (kind: number, value: number) => void,
   readStdin: () => string,
   filename: string,
+  hooks?: { rebase?: () => void },
 ): (runDue: unknown) => number {
   'use strict';
   const global: any = globalThis;
@@ -915,7 +920,11 @@ export function guestPrelude(
   return processObject;
   }
   let exitCode: number | undefined;
-  const startTime = dateNow();
+  let startTime = dateNow();
+  // Preinstalled in the worker's snapshot: the run's clock starts when the worker binds it.
+  if (hooks) hooks.rebase = () => {
+    startTime = dateNow();
+  };
   lazyGlobal('process', createProcess);
   lazyGlobal('performance', () => ({ now: () => dateNow() - startTime, timeOrigin: startTime }));
 

@@ -182,11 +182,66 @@ interface Prepared {
 /** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 const PRELUDE_SCRIPT = `(${guestPrelude.toString()})`;
+const BIND_NAME = '__sandbenchBind';
+
+/**
+ * The prelude, run once at start-up inside a V8 startup snapshot that this worker makes from its
+ * own source (never from users): every isolate then starts with the prelude already installed and
+ * its functions already compiled (the warm-up below compiles the common paths; their bytecode is
+ * kept in the snapshot). A run only binds the host functions: `__sandbenchBind` (hidden, deleted
+ * by its own call, before any guest code exists) connects them and starts the run's clock.
+ */
+const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { configurable: true, writable: true, enumerable: false, value: (() => {
+  let write, control, readStdin;
+  const hooks = {};
+  const tick = ${PRELUDE_SCRIPT}((stream, text) => write(stream, text), (kind, value) => control(kind, value), () => readStdin(), 'main.js', hooks);
+  return (w, c, r) => {
+    delete globalThis.${BIND_NAME};
+    // V8 installs WebAssembly afresh in every new context, after the snapshot's state.
+    delete globalThis.WebAssembly;
+    write = w;
+    control = c;
+    readStdin = r;
+    hooks.rebase();
+    return tick;
+  };
+})() });`;
+
+/**
+ * What the snapshot maker runs in a throwaway context so that the prelude paths nearly every
+ * program takes are compiled, and their bytecode kept in the snapshot. Kept small on purpose:
+ * every isolate deserializes that bytecode, so warming rarely used paths (assert, inspect of
+ * Maps, timers) costs more per run than compiling them on first use (measured).
+ */
+const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm', 1);";
+
+/** The warm-up as the snapshot maker runs it: bound to stub host functions, wrapped like a program. */
+function snapshotWarmUp(program: string): string {
+  return `{ const tick = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+${WRAP_HEAD}
+${program}
+${WRAP_TAIL.trim()}
+for (let i = 0; i < 5 && tick(true) >= 0; i++);
+}`;
+}
+
+let snapshot: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+function makeSnapshot(): void {
+  try {
+    snapshot = ivm.Isolate.createSnapshot([{ code: SNAPSHOT_SCRIPT, filename: PRELUDE_FILENAME }], snapshotWarmUp(SNAPSHOT_WARM_UP));
+  } catch (error) {
+    // Fall back to compiling the prelude in every isolate (from a code cache).
+    snapshot = undefined;
+    writeSync(2, `isolate worker: no prelude snapshot (${error instanceof Error ? error.message : String(error)})\n`);
+  }
+}
 
 function prepare(memoryMb: number): Prepared {
   const prepareStarted = performance.now();
   const isolate = new ivm.Isolate({
     memoryLimit: memoryMb,
+    ...(snapshot ? { snapshot } : {}),
     onCatastrophicError: (message) => {
       // V8 lost control of this isolate (isolated-vm gives up ~10 s after a termination request
       // the guest ignores). Leave the evidence on stderr, which the host reads even after death,
@@ -218,19 +273,27 @@ function prepare(memoryMb: number): Prepared {
     }
   });
   const readStdin = new ivm.Callback((): string => slot.run?.stdin ?? '');
-  let script: ivm.Script;
-  if (preludeCache) {
-    script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, cachedData: preludeCache });
+  if (snapshot) {
+    const bind = context.global.getSync(BIND_NAME, { reference: true }) as ivm.Reference<Function>;
+    slot.tick = bind.applySync(undefined, [write, control, readStdin], {
+      result: { reference: true },
+    }) as ivm.Reference<(runDue: boolean) => number>;
+    bind.release();
   } else {
-    script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, produceCachedData: true });
-    preludeCache = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+    let script: ivm.Script;
+    if (preludeCache) {
+      script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, cachedData: preludeCache });
+    } else {
+      script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, produceCachedData: true });
+      preludeCache = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+    }
+    const install = script.runSync(context, { reference: true }) as ivm.Reference<Function>;
+    slot.tick = install.applySync(undefined, [write, control, readStdin, 'main.js'], {
+      result: { reference: true },
+    }) as ivm.Reference<(runDue: boolean) => number>;
+    install.release();
+    script.release();
   }
-  const install = script.runSync(context, { reference: true }) as ivm.Reference<Function>;
-  slot.tick = install.applySync(undefined, [write, control, readStdin, 'main.js'], {
-    result: { reference: true },
-  }) as ivm.Reference<(runDue: boolean) => number>;
-  install.release();
-  script.release();
   slot.prepareMs = performance.now() - prepareStarted;
   return slot;
 }
@@ -521,6 +584,7 @@ const WARM_UP = [
   "require('fs').readFileSync(0, 'utf8');",
   'setTimeout(() => Promise.resolve().then(() => 1), 0);',
 ].join('\n');
+if (process.env.SANDBENCH_ISOLATE_NO_SNAPSHOT !== '1') makeSnapshot();
 await execute({
   type: 'run',
   id: 0,
