@@ -5,7 +5,7 @@ import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandben
 import { createDockerClient, pingDocker } from '../images/docker-client.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
-import type { CollectedFile, ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
+import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
 import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
@@ -364,22 +364,12 @@ export class DockerSandbox implements Sandbox {
           durationMs: facts.wallMs,
         };
         if (judged.status !== 'ok') {
-          return {
-            status: 'compile-error',
-            exitCode: null,
-            signal: null,
-            stdout: '',
+          return emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
             stderr: facts.stderr.toString('utf8'),
-            stdoutTruncated: false,
             stderrTruncated: facts.stderrTruncated,
-            durationMs: 0,
-            cpuTimeMs: null,
-            memoryBytes: null,
-            message: `compilation failed: ${judged.message}`,
             compile,
             ...(files.length > 0 ? { files } : {}),
-            backend: 'docker',
-          };
+          });
         }
       } else {
         runFacts = facts;
@@ -507,38 +497,14 @@ export function judgeStep(
 }
 
 function compileErrorResult(diagnostics: string, durationMs: number): ExecutionResult {
-  return {
-    status: 'compile-error',
-    exitCode: null,
-    signal: null,
-    stdout: '',
+  return emptyExecutionResult('docker', 'compile-error', 'TypeScript transpile failed', {
     stderr: diagnostics,
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    durationMs: 0,
-    cpuTimeMs: null,
-    memoryBytes: null,
-    message: 'TypeScript transpile failed',
     compile: { status: 'compile-error', stdout: '', stderr: diagnostics, exitCode: null, durationMs },
-    backend: 'docker',
-  };
+  });
 }
 
 function lostResult(status: ExecutionStatus, message: string): ExecutionResult {
-  return {
-    status,
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    durationMs: 0,
-    cpuTimeMs: null,
-    memoryBytes: null,
-    message,
-    backend: 'docker',
-  };
+  return emptyExecutionResult('docker', status, message);
 }
 
 function cancelledResult(message: string, durationMs: number): ExecutionResult {

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
-import type { CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
+import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
@@ -90,22 +90,11 @@ export class IsolateSandbox implements Sandbox {
       const transpiled = transpileTypescript(request.source, options);
       const durationMs = performance.now() - transpileStarted;
       if (!transpiled.ok) {
-        return {
-          status: 'compile-error',
-          exitCode: null,
-          signal: null,
-          stdout: '',
+        return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''), {
           stderr: transpiled.diagnostics + '\n',
-          stdoutTruncated: false,
-          stderrTruncated: false,
-          durationMs: 0,
-          cpuTimeMs: null,
-          memoryBytes: null,
-          message: 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''),
           compile: { status: 'compile-error', stdout: '', stderr: transpiled.diagnostics + '\n', exitCode: 1, durationMs },
           ...collected(request),
-          backend: this.name,
-        };
+        });
       }
       code = transpiled.code;
       kind = options.module === 'esm' ? 'module' : 'script';
@@ -184,20 +173,5 @@ function collected(request: SandboxRunRequest): Pick<ExecutionResult, 'files'> |
 }
 
 function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxRunRequest): ExecutionResult {
-  return {
-    status: 'timeout',
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    durationMs: 0,
-    cpuTimeMs: null,
-    memoryBytes: null,
-    message: 'cancelled',
-    ...(compile ? { compile } : {}),
-    ...collected(request),
-    backend,
-  };
+  return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
 }

@@ -72,3 +72,30 @@ export const executionResultSchema = z.object({
   backend: z.string(),
 });
 export type ExecutionResult = z.infer<typeof executionResultSchema>;
+
+/**
+ * The result of an execution that produced nothing of its own — it never ran (a compile
+ * error), was cancelled, or was lost with its worker — with `overrides` for what is known.
+ */
+export function emptyExecutionResult(
+  backend: string,
+  status: ExecutionStatus,
+  message: string,
+  overrides: Partial<ExecutionResult> = {},
+): ExecutionResult {
+  return {
+    status,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    durationMs: 0,
+    cpuTimeMs: null,
+    memoryBytes: null,
+    message,
+    backend,
+    ...overrides,
+  };
+}
