@@ -121,20 +121,9 @@ export class IsolateSandbox implements Sandbox {
 
     const result: ExecutionResult =
       outcome.type === 'crash'
-        ? {
-            status: outcome.status,
-            exitCode: null,
-            signal: null,
-            stdout: '',
-            stderr: '',
-            stdoutTruncated: false,
-            stderrTruncated: false,
+        ? emptyExecutionResult(this.name, outcome.status, outcome.message, {
             durationMs: outcome.durationMs || performance.now() - started,
-            cpuTimeMs: null,
-            memoryBytes: null,
-            message: outcome.message,
-            backend: this.name,
-          }
+          })
         : {
             status: outcome.status,
             exitCode: outcome.exitCode,
