@@ -87,7 +87,7 @@ function logger(command: Command): Logger {
 const abort = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    process.stderr.write(`\nsandbench: ${signal}: stopping, finished samples are in the journal\n`);
+    process.stderr.write(`\nsandbench: ${signal}: stopping; finished samples are in the run's samples.jsonl (continue with --resume --out <run folder>)\n`);
     abort.abort();
     void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });

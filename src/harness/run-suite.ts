@@ -45,9 +45,12 @@ export interface RunSuiteOptions {
 }
 
 export interface RunSuiteResult {
+  /** The summary (of the samples finished so far, when interrupted). */
   summary: RunSummary;
   folder: string;
   samples: SampleResult[];
+  /** True when `signal` stopped the run before every sample finished; no summary.json then. */
+  interrupted: boolean;
 }
 
 function newRunId(): string {
@@ -187,6 +190,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
       const job = queue[next++]!;
       const taskLogger = logger.child({ task: job.task.id, sample: job.sampleIndex });
       const sample = await runSample(job.task, job.sampleIndex, options, taskLogger);
+      // A sample cut short by cancellation says nothing about the answer: leave it out of the
+      // journal, so that --resume runs it again.
+      if (options.signal?.aborted) return;
       await journal.append(sample);
       results.push(sample);
       progress.done += 1;
@@ -210,6 +216,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     startedAt,
     durationMs: performance.now() - started,
   });
-  await journal.writeSummary(summary);
-  return { summary, folder, samples: results };
+  // An interrupted run has no summary.json: it is not finished, and --resume completes it.
+  const interrupted = Boolean(options.signal?.aborted) && results.length < tasks.length * samplesPerTask;
+  if (!interrupted) await journal.writeSummary(summary);
+  return { summary, folder, samples: results, interrupted };
 }

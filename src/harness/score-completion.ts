@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
 import type { Sandbox } from '../sandboxes/sandbox.ts';
@@ -37,7 +38,8 @@ export async function scoreCompletion(
   let error: string | undefined;
   const started = performance.now();
   for (const [testIndex, test] of task.tests.entries()) {
-    const program = assembleProgram(task, completion, test);
+    // A fresh random marker per run: the program cannot know it in advance.
+    const program = assembleProgram(task, completion, test, `__sandbench_done_${randomBytes(9).toString('hex')}__`);
     try {
       const execution = await sandbox.run({
         language: task.language,
@@ -48,7 +50,7 @@ export async function scoreCompletion(
         ...(task.typescript ? { typescript: task.typescript } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const verdict = judgeTest(test, execution, task.comparator);
+      const verdict = judgeTest(test, execution, task.comparator, testIndex, program.completionMarker);
       verdicts.push({ ...verdict, testIndex, ...(test.name ? { name: test.name } : {}) });
     } catch (caught) {
       if (!(caught instanceof SandbenchError)) throw caught;

@@ -115,7 +115,23 @@ function verdictExecution(execution: ExecutionResult): NonNullable<TestVerdict['
  * statuses become the verdict of the same name, with the backend's message or stderr as reason.
  * `testIndex` defaults to 0: callers that judge many tests pass it (or spread it in).
  */
-export function judgeTest(test: TestCase, execution: ExecutionResult, taskComparator?: Comparator, testIndex = 0): TestVerdict {
+export function judgeTest(
+  test: TestCase,
+  execution: ExecutionResult,
+  taskComparator?: Comparator,
+  testIndex = 0,
+  completionMarker?: string,
+): TestVerdict {
+  // The marker line proves the test code ran to its end; it is not the program's own output.
+  let markerSeen = false;
+  if (completionMarker !== undefined && test.kind === 'program') {
+    const line = completionMarker + '\n';
+    const at = execution.stdout.lastIndexOf(line);
+    if (at !== -1) {
+      markerSeen = true;
+      execution = { ...execution, stdout: execution.stdout.slice(0, at) + execution.stdout.slice(at + line.length) };
+    }
+  }
   const base: TestVerdict = { testIndex, verdict: 'passed' };
   if (test.name !== undefined) base.name = test.name;
   const finish = (verdict: Verdict, reason?: string): TestVerdict => ({
@@ -135,6 +151,9 @@ export function judgeTest(test: TestCase, execution: ExecutionResult, taskCompar
     return finish('failed', `${comparison.reason ?? 'output differs'}${cut}`);
   }
 
+  if (completionMarker !== undefined && !markerSeen) {
+    return finish('failed', 'the program ended before its test code finished (did the answer exit early?)');
+  }
   if (test.passWhen === 'exit-zero-silent') {
     // Upstream HumanEval-X: `console.assert` prints instead of throwing, so any output fails.
     if (execution.stderr !== '') return finish('failed', `wrote to stderr: ${firstOutputLine(execution.stderr)}`);

@@ -47,6 +47,21 @@ describe.runIf(docker.available)('sandbench CLI with the Docker sandbox', () => 
       expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 164, passed: 0, failed: 164, errors: 0 });
     });
 
+    it('an answer that calls sys.exit(0) or os._exit(0) before check() fails, as in upstream human-eval', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'sandbench-cli-'));
+      const script = join(folder, 'answers.jsonl');
+      await writeFile(
+        script,
+        [
+          { task_id: 'HumanEval/0', completion: '    pass\nimport sys; sys.exit(0)\n' },
+          { task_id: 'HumanEval/1', completion: '    pass\nimport os; os._exit(0)\n' },
+        ].map((line) => JSON.stringify(line)).join('\n') + '\n',
+      );
+      const result = await runCli(['run', datasets.humaneval, '--limit', '2', '--model', `scripted:${script}`, '--sandbox', 'docker', '--json', '--out', join(folder, 'run')]);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 2, passed: 0, failed: 2 });
+    });
+
     it('validate finds it clean', async () => {
       const result = await runCli(['validate', datasets.humaneval, '--sandbox', 'docker']);
       expect(result.stdout).toContain('164 tasks, all sound');

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSummarySchema, sampleResultSchema } from '../../src/schemas/sample-result.ts';
-import { datasets, hasData } from '../helpers/paths.ts';
+import { datasets, hasData, repoRoot } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 async function tempDir(): Promise<string> {
@@ -52,6 +53,24 @@ describe('sandbench CLI on the example suite (isolate)', () => {
     expect(verdicts).toEqual(['passed', 'timeout', 'passed', 'runtime-error']);
   });
 
+  it('an answer that exits 0 before the tests run fails instead of passing', async () => {
+    const folder = await tempDir();
+    const script = join(folder, 'answers.jsonl');
+    await writeFile(
+      script,
+      [
+        { task_id: 'fibonacci-fast', completion: 'process.exit(0);' },
+        { task_id: 'count-vowels', completion: '  process.exit(0);\n};\n' },
+        { task_id: 'is-palindrome', completion: 'process.exitCode = 0; process.exit();' },
+      ].map((line) => JSON.stringify(line)).join('\n') + '\n',
+    );
+    const result = await runCli(['run', 'tasks/examples', '--tasks', 'fibonacci-fast,count-vowels,is-palindrome', '--model', `scripted:${script}`, '--json', '--out', join(folder, 'run')]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 3, passed: 0, failed: 3 });
+    const reasons = (await readFile(join(folder, 'run', 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).verdicts[0].reason);
+    for (const reason of reasons) expect(reason).toMatch(/ended before its test code finished/);
+  });
+
   it('--resume finishes a run whose journal was cut short, without redoing finished samples', async () => {
     const out = join(await tempDir(), 'run');
     const first = await runCli(['run', 'tasks/examples', '--model', 'reference', '--limit', '3', '--out', out, '--json']);
@@ -66,6 +85,40 @@ describe('sandbench CLI on the example suite (isolate)', () => {
     const after = (await readFile(journal, 'utf8')).trim().split('\n');
     expect(after).toHaveLength(3);
     expect(after.slice(0, 2)).toEqual(lines.slice(0, 2));
+  });
+
+  it('Ctrl-C keeps only finished samples; --resume completes the run with the right score', async () => {
+    const folder = await tempDir();
+    const slow = Array.from({ length: 8 }, (_, index) => ({
+      id: `slow-${index}`,
+      prompt: 'print ok after a while',
+      language: 'javascript',
+      tests: [{ kind: 'io', stdout: 'ok' }],
+      reference: 'const end = Date.now() + 400; while (Date.now() < end) {}\nconsole.log("ok");',
+    }));
+    await writeFile(join(folder, 'slow.json'), JSON.stringify(slow));
+    const out = join(folder, 'run');
+    const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'src', 'cli', 'main.ts'), 'run', join(folder, 'slow.json'), '--model', 'reference', '--out', out], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const journal = join(out, 'samples.jsonl');
+    // Interrupt once the first sample is in the journal, with others in flight.
+    for (let waited = 0; waited < 60_000; waited += 50) {
+      const text = await readFile(journal, 'utf8').catch(() => '');
+      if (text.includes('\n')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const kept = (await readFile(journal, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(kept.length).toBeGreaterThan(0);
+    for (const sample of kept) expect(sample.outcome).toBe('passed');
+    if (kept.length < 8) await expect(readFile(join(out, 'summary.json'), 'utf8')).rejects.toThrow();
+    const resumed = await runCli(['run', join(folder, 'slow.json'), '--model', 'reference', '--out', out, '--resume', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ samples: 8, passed: 8, failed: 0 });
   });
 
   it('validate says the example suite is sound', async () => {

@@ -28,3 +28,21 @@ describe('assembleProgram', () => {
     expect(assembleProgram(task, '    return 1\n', task.tests[2]!)).toEqual({ source: 'def f():\n    return 1\n', stdin: 'in' });
   });
 });
+
+describe('completion marker', () => {
+  it('ends program tests with a statement printing the marker, per language', () => {
+    const python = assembleProgram(task, '    return 1', task.tests[0]!, '__m__');
+    expect(python.source).toBe('def f():\n    return 1\nassert f() == 1\nprint("__m__", flush=True)\n');
+    expect(python.completionMarker).toBe('__m__');
+    const js = taskSchema.parse({ id: 'j', prompt: 'p', language: 'javascript', tests: [{ kind: 'program', code: 'check()' }] });
+    expect(assembleProgram(js, 'function check() {}', js.tests[0]!, '__m__').source).toBe('function check() {}\ncheck()\nconsole.log("__m__");\n');
+  });
+
+  it('adds none to I/O tests or to C, whose tests cannot end with a statement', () => {
+    expect(assembleProgram(task, 'x', task.tests[2]!, '__m__').completionMarker).toBeUndefined();
+    const c = taskSchema.parse({ id: 'c', prompt: 'p', language: 'c', tests: [{ kind: 'program', code: 'int main(void) { return 0; }' }] });
+    const program = assembleProgram(c, '', c.tests[0]!, '__m__');
+    expect(program.completionMarker).toBeUndefined();
+    expect(program.source).toBe('int main(void) { return 0; }');
+  });
+});
