@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { loadSuite, type LoadSuiteOptions } from '../datasets/load-suite.ts';
@@ -97,7 +97,9 @@ const program = new Command('sandbench')
   .description('Sandboxed code-execution evaluation engine')
   .version(SANDBENCH_VERSION)
   .addOption(new Option('--log-level <level>', 'log level (logs go to stderr as JSON lines)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.SANDBENCH_LOG_LEVEL ?? 'warn'))
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Throw instead of exiting, so that bad options get the usage exit code like bad input.
+  .exitOverride();
 
 program
   .command('run')
@@ -313,6 +315,8 @@ program
       try {
         raw = JSON.parse(await readFile(path, 'utf8'));
       } catch (error) {
+        // A folder named on the command line must be a finished run; in runs/ unfinished ones are skipped.
+        if (folders.length > 0) throw new SandbenchError('invalid-input', `${folder}: not a finished run (${errorMessage(error)})`);
         process.stderr.write(`sandbench: skipping ${folder}: ${errorMessage(error)}\n`);
         continue;
       }
@@ -363,7 +367,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   await cleanupAll();
-  if (error instanceof SandbenchError) {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message; --help and --version end with exit code 0.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (error instanceof SandbenchError) {
     process.stderr.write(`sandbench: error: ${error.message}\n`);
     process.exitCode = error.code.startsWith('sandbox') || error.code === 'image-missing' ? EXIT_ENGINE : EXIT_USAGE;
   } else if (error instanceof z.ZodError) {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { InvalidInputError } from '../errors/sandbench-error.ts';
 import type { Task } from '../schemas/task.ts';
-import { loadDataset } from './load-dataset.ts';
+import { DATASET_FORMATS, loadDataset } from './load-dataset.ts';
 import { loadTaskFile, loadTaskFolder, TASK_FILE_EXTENSIONS } from './task-files.ts';
 
 /** A set of tasks ready to run, with where it came from. */
@@ -40,10 +40,22 @@ export async function loadSuite(path: string, options: LoadSuiteOptions = {}): P
   } catch {
     throw new InvalidInputError(`${path}: no such file or folder`, { code: 'task-file', details: { path } });
   }
+  const isDataset = /\.jsonl(\.gz)?$/.test(path);
+  if (options.format !== undefined) {
+    if (!(DATASET_FORMATS as readonly string[]).includes(options.format)) {
+      throw new InvalidInputError(`unknown dataset format '${options.format}' (known: ${DATASET_FORMATS.join(', ')})`, {
+        code: 'dataset',
+        details: { format: options.format },
+      });
+    }
+    if (!isDataset) {
+      throw new InvalidInputError(`${path}: --format applies to dataset files (.jsonl, .jsonl.gz) only`, { code: 'task-file' });
+    }
+  }
   let suite: Suite;
   if (info.isDirectory()) {
     suite = { name: suiteName(path.replace(/\/+$/, '')), source: path, format: 'tasks', tasks: await loadTaskFolder(path) };
-  } else if (/\.jsonl(\.gz)?$/.test(path)) {
+  } else if (isDataset) {
     const dataset = await loadDataset(path, options.format ? { format: options.format as never } : {});
     suite = { name: dataset.name || suiteName(path), source: path, format: dataset.format, tasks: dataset.tasks };
   } else if ((TASK_FILE_EXTENSIONS as readonly string[]).includes(extname(path))) {

@@ -165,8 +165,14 @@ describe('sandbench CLI on the example suite (isolate)', () => {
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/nosuch/);
     const sandbox = await runCli(['run', 'tasks/examples', '--model', 'reference', '--sandbox', 'vm2']);
-    expect(sandbox.code).not.toBe(0);
+    expect(sandbox.code).toBe(2);
     expect(sandbox.stderr).toMatch(/unknown sandbox 'vm2'/);
+    const option = await runCli(['exec', 'x.js', '--timeout-ms', 'abc']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/--timeout-ms must be a whole number/);
+    const format = await runCli(['run', 'tasks/examples', '--model', 'reference', '--format', 'bogus']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/unknown dataset format 'bogus'/);
   });
 
   it('exec runs one program and prints its result, as JSON with --json', async () => {
