@@ -477,6 +477,11 @@ export function judgeStep(
   }
   if (facts.timedOut) return { status: 'timeout', message: `wall-clock limit of ${limits.timeoutMs} ms exceeded${leftover}` };
   if (facts.oomKilled) return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (killed by the OOM killer)${leftover}` };
+  // The container's cgroup also holds the runner's share, so a job can exceed its own limit by
+  // that margin without an OOM kill: its peak resident size tells.
+  if (facts.maxRssBytes !== null && facts.maxRssBytes > limits.memoryBytes) {
+    return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (peak ${facts.maxRssBytes} bytes)${leftover}` };
+  }
   if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs > limits.cpuTimeMs)) {
     return { status: 'timeout', message: `CPU time limit of ${limits.cpuTimeMs} ms exceeded${leftover}` };
   }

@@ -121,7 +121,7 @@ export class IsolateSandbox implements Sandbox {
 
     const result: ExecutionResult =
       outcome.type === 'crash'
-        ? emptyExecutionResult(this.name, outcome.status, outcome.message, {
+        ? emptyExecutionResult(this.name, outcome.status, capMessage(outcome.message), {
             durationMs: outcome.durationMs || performance.now() - started,
           })
         : {
@@ -135,7 +135,8 @@ export class IsolateSandbox implements Sandbox {
             durationMs: outcome.durationMs,
             cpuTimeMs: outcome.cpuTimeMs,
             memoryBytes: outcome.memoryBytes,
-            ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+            // An exception's text is the guest's to choose: cap it like the output.
+            ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
             backend: this.name,
           };
     if (compile) result.compile = compile;
@@ -163,4 +164,11 @@ function collected(request: SandboxRunRequest): Pick<ExecutionResult, 'files'> |
 
 function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxRunRequest): ExecutionResult {
   return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
+}
+
+/** Longest `ExecutionResult.message` kept, in characters. */
+const MESSAGE_CHARS = 4096;
+
+function capMessage(message: string): string {
+  return message.length <= MESSAGE_CHARS ? message : `${message.slice(0, MESSAGE_CHARS)}… (${message.length - MESSAGE_CHARS} more characters)`;
 }

@@ -8,8 +8,11 @@ import { quoteExcerpt } from './line-diff.ts';
 /** Characters of stdout and of stderr kept in a verdict's `execution` (head and tail). */
 export const VERDICT_OUTPUT_CHARS = 2048;
 
-/** Longest `reason` drawn from stderr, in characters. */
+/** Longest stderr excerpt in a reason, in characters. */
 const REASON_CHARS = 500;
+
+/** Longest verdict reason of any origin (diffs, exception text), in characters. */
+export const MAX_REASON_CHARS = 1000;
 
 /** The comparator used for I/O tests when neither the test nor the task names one. */
 export const DEFAULT_COMPARATOR: Comparator = 'trim';
@@ -137,7 +140,8 @@ export function judgeTest(
   const finish = (verdict: Verdict, reason?: string): TestVerdict => ({
     ...base,
     verdict,
-    ...(reason === undefined ? {} : { reason }),
+    // Reasons quote program output and exception text: keep journal lines small.
+    ...(reason === undefined ? {} : { reason: truncateMiddle(reason, MAX_REASON_CHARS) }),
     execution: verdictExecution(execution),
   });
 

@@ -41,6 +41,13 @@ describe.skipIf(!engine.available)('Docker sandbox: hostile Python programs', ()
     await expectHealthy();
   });
 
+  it('a job over its memory limit but under the container cgroup: memory-limit from its peak size', async () => {
+    const result = await runFixture(sandbox, 'just-over-limit.py', { limits: { memoryBytes: 64 * 1024 * 1024 } });
+    expect(result.status).toBe('memory-limit');
+    expect(result.message).toMatch(/memory limit of 67108864 bytes exceeded/);
+    await expectHealthy();
+  });
+
   it('disk fill of the work directory: runtime-error (ENOSPC), container replaced', async () => {
     const before = await hostname();
     const result = await runFixture(sandbox, 'disk-fill.py');
