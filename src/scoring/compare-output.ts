@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import type { Comparator } from '../schemas/task.ts';
 import { describeLineDifference, quoteExcerpt } from './line-diff.ts';
 
@@ -178,6 +179,25 @@ function showPattern(pattern: string): string {
   return oneLine.length > 80 ? `${oneLine.slice(0, 80)}…` : oneLine;
 }
 
+/** Longest time one regex comparison may take. */
+export const REGEX_TIMEOUT_MS = 1000;
+
+let regexContext: vm.Context | undefined;
+const regexScript = new vm.Script('pattern.test(text)');
+
+/** `pattern.test(text)` under a deadline (V8 interrupts a running match); throws past it. */
+function regexMatchesWithin(pattern: RegExp, text: string): boolean {
+  regexContext ??= vm.createContext({});
+  regexContext.pattern = pattern;
+  regexContext.text = text;
+  try {
+    return regexScript.runInContext(regexContext, { timeout: REGEX_TIMEOUT_MS }) === true;
+  } finally {
+    regexContext.pattern = undefined;
+    regexContext.text = undefined;
+  }
+}
+
 /**
  * The whole output (minus one trailing newline, `\n` or `\r\n`) must match `pattern`. Anchoring
  * uses the sticky flag and an end-of-input lookahead instead of `^…$`, which the `m` flag would
@@ -196,7 +216,14 @@ function compareRegex(actual: string, pattern: string, flags: string): Compariso
   }
   const text = actual.endsWith('\r\n') ? actual.slice(0, -2) : actual.endsWith('\n') ? actual.slice(0, -1) : actual;
   anchored.lastIndex = 0;
-  if (anchored.test(text)) return PASSED;
+  let matched: boolean;
+  try {
+    matched = regexMatchesWithin(anchored, text);
+  } catch {
+    // The output is the guest's: a backtracking pattern must not stall the host on it.
+    return failed(`matching /${showPattern(pattern)}/${flags} took longer than ${REGEX_TIMEOUT_MS} ms (catastrophic backtracking?)`);
+  }
+  if (matched) return PASSED;
   const shown = showPattern(pattern);
   const firstLine = text.split('\n')[0] as string;
   const lines = text === '' ? 0 : text.split('\n').length;

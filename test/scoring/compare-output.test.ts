@@ -173,3 +173,12 @@ describe('line diff helpers', () => {
     expect(describeLineDifference(['a'], ['a'])).toBeUndefined();
   });
 });
+
+describe('regex comparator on hostile output', () => {
+  it('fails, rather than stalling the host, when a pattern backtracks catastrophically', () => {
+    // Without the deadline this match would run for longer than the test's own timeout.
+    const result = compareOutput('a'.repeat(40) + 'b', '(a+)+', { type: 'regex', flags: '' });
+    expect(result.passed).toBe(false);
+    expect(result.reason).toMatch(/took longer than 1000 ms/);
+  });
+});
