@@ -40,12 +40,29 @@ else
     log "DOCKER_HOST=${DOCKER_HOST} does not answer; not starting a local engine in its place"
     exit 1
   fi
+  # An engine that was killed (machine handed over, session ended) leaves its pid files; a new
+  # dockerd refuses to start while they name a live process, and a zombie counts as live.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    [[ -f "$pidfile" ]] || continue
+    old_pid="$(cat "$pidfile" 2>/dev/null || true)"
+    state="$(awk '/^State:/ {print $2}' "/proc/${old_pid:-0}/status" 2>/dev/null || true)"
+    if [[ -z "$state" || "$state" == Z ]]; then
+      log "removing stale $pidfile (pid ${old_pid:-?} is gone)"
+      rm -f "$pidfile"
+    fi
+  done
   log "starting dockerd (no bridge, no iptables: sandbox containers use network mode none); log: $dockerd_log"
   mkdir -p "$(dirname "$dockerd_log")"
   # setsid: the engine outlives this script and the CI step's process group.
   setsid dockerd --bridge=none --iptables=false >>"$dockerd_log" 2>&1 < /dev/null &
+  dockerd_pid=$!
   deadline=$((SECONDS + wait_seconds))
   until engine_answers; do
+    if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+      log "dockerd exited; last lines of $dockerd_log:"
+      tail -n 20 "$dockerd_log" >&2 || true
+      exit 1
+    fi
     if (( SECONDS >= deadline )); then
       log "engine did not answer within ${wait_seconds}s; last lines of $dockerd_log:"
       tail -n 20 "$dockerd_log" >&2 || true
