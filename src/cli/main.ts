@@ -13,7 +13,7 @@ import { formatLeaderboard, formatSummary } from '../report/format-summary.ts';
 import { runtimeProfile } from '../runtimes/runtime-profiles.ts';
 import { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
 import { runSummarySchema, type RunSummary } from '../schemas/sample-result.ts';
-import { languageSchema, sandboxNameSchema, taskFileSchema, taskSchema, type Language, type SandboxName } from '../schemas/task.ts';
+import { languageSchema, sandboxNameSchema, taskSchema, type Language, type SandboxName } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { createCliLogger } from './create-logger.ts';
 import { createProgressReporter } from './progress-reporter.ts';
@@ -271,12 +271,13 @@ program
   .description('write the JSON Schema of task files (for editor autocompletion)')
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .action(async (options) => {
+    const task = z.toJSONSchema(taskSchema, { io: 'input', unrepresentable: 'any' });
     const schema = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       title: 'sandbench task file',
       description: 'One task, a list of tasks, or { suite, defaults, tasks }.',
       anyOf: [
-        z.toJSONSchema(taskSchema, { io: 'input', unrepresentable: 'any' }),
+        { $ref: '#/$defs/task' },
         { type: 'array', items: { $ref: '#/$defs/task' } },
         {
           type: 'object',
@@ -289,9 +290,8 @@ program
           additionalProperties: false,
         },
       ],
-      $defs: { task: z.toJSONSchema(taskSchema, { io: 'input', unrepresentable: 'any' }) },
+      $defs: { task },
     };
-    void taskFileSchema;
     const text = JSON.stringify(schema, null, 2) + '\n';
     if (options.out) await writeFile(options.out, text);
     else process.stdout.write(text);

@@ -131,18 +131,3 @@ export const taskSchema = z
 export type Task = z.infer<typeof taskSchema>;
 /** A task as written in a file, before defaults are applied. */
 export type TaskInput = z.input<typeof taskSchema>;
-
-/** A task file holds one task, a list, or `{ tasks: [...] }` with optional suite defaults. */
-export const taskFileSchema = z.union([
-  z
-    .object({
-      /** Suite name. */
-      suite: z.string().optional(),
-      /** Field values every task in this file starts from (e.g. `language`). */
-      defaults: z.record(z.string(), z.unknown()).optional(),
-      tasks: z.array(z.unknown()),
-    })
-    .strict(),
-  z.array(z.unknown()),
-  z.record(z.string(), z.unknown()),
-]);

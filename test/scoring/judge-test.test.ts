@@ -151,34 +151,19 @@ describe('judgeSandboxError', () => {
 
 describe('judgeTest with a completion marker', () => {
   const programTest = { kind: 'program', code: 'check()', passWhen: 'exit-zero-silent' } as const;
-  const ran = (stdout: string) =>
-    ({
-      status: 'ok',
-      exitCode: 0,
-      signal: null,
-      stdout,
-      stderr: '',
-      stdoutTruncated: false,
-      stderrTruncated: false,
-      durationMs: 1,
-      cpuTimeMs: null,
-      memoryBytes: null,
-      backend: 'test',
-    }) as const;
-
   it('passes when the marker line is there, and does not count it as output', () => {
-    const verdict = judgeTest(programTest, ran('__m__\n'), undefined, 0, '__m__');
+    const verdict = judgeTest(programTest, execution({ stdout: '__m__\n' }), undefined, 0, '__m__');
     expect(verdict.verdict).toBe('passed');
     expect(verdict.execution?.stdout).toBe('');
   });
 
   it('fails a program that exited 0 before its tests finished', () => {
-    const verdict = judgeTest(programTest, ran(''), undefined, 0, '__m__');
+    const verdict = judgeTest(programTest, execution({ stdout: '' }), undefined, 0, '__m__');
     expect(verdict.verdict).toBe('failed');
     expect(verdict.reason).toMatch(/ended before its test code finished/);
   });
 
   it('still applies the silent rule to the rest of the output', () => {
-    expect(judgeTest(programTest, ran('Assertion failed\n__m__\n'), undefined, 0, '__m__').verdict).toBe('failed');
+    expect(judgeTest(programTest, execution({ stdout: 'Assertion failed\n__m__\n' }), undefined, 0, '__m__').verdict).toBe('failed');
   });
 });
