@@ -5,7 +5,7 @@ export * from './schemas/execution-result.ts';
 export * from './schemas/task.ts';
 export * from './schemas/sample-result.ts';
 export * from './schemas/runtime-profile.ts';
-export type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandboxes/sandbox.ts';
+export { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandboxes/sandbox.ts';
 export { createSandbox, SandboxSet, type SandboxOptions, type SandboxSpec } from './sandboxes/resolve-sandbox.ts';
 export { IsolateSandbox } from './sandboxes/isolate-sandbox.ts';
 export { buildImages } from './images/build-images.ts';

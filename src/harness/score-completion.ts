@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
-import type { Sandbox } from '../sandboxes/sandbox.ts';
+import type { Sandbox, SandboxRunRequest } from '../sandboxes/sandbox.ts';
+import type { ExecutionResult } from '../schemas/execution-result.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { judgeSandboxError, judgeTest } from '../scoring/judge-test.ts';
@@ -23,10 +23,23 @@ export interface CompletionScore {
   executionMs: number;
 }
 
+/** The request fields every test of a task shares. */
+function baseRequest(task: Task, options: ScoreCompletionOptions): Omit<SandboxRunRequest, 'source'> {
+  return {
+    language: task.language,
+    ...(task.limits?.run ? { limits: task.limits.run } : {}),
+    ...(task.limits?.compile ? { compileLimits: task.limits.compile } : {}),
+    ...(task.typescript ? { typescript: task.typescript } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
 /**
- * Run every test of a task against one completion and judge each. Engine faults become
- * `sandbox-error` verdicts (never model failures); anything else the sandbox throws that is
- * not a `SandbenchError` is a bug and propagates.
+ * Run every test of a task against one completion and judge each. The I/O tests share one
+ * program: it is compiled once and run once per test (`runBatch` where the backend has it).
+ * Program tests each run their own program. Engine faults become `sandbox-error` verdicts
+ * (never model failures); anything else the sandbox throws that is not a `SandbenchError` is a
+ * bug and propagates.
  */
 export async function scoreCompletion(
   task: Task,
@@ -34,35 +47,65 @@ export async function scoreCompletion(
   sandbox: Sandbox,
   options: ScoreCompletionOptions = {},
 ): Promise<CompletionScore> {
-  const verdicts: TestVerdict[] = [];
+  const verdicts: Array<TestVerdict | undefined> = new Array(task.tests.length);
   let error: string | undefined;
   const started = performance.now();
-  for (const [testIndex, test] of task.tests.entries()) {
-    // A fresh random marker per run: the program cannot know it in advance.
-    const program = assembleProgram(task, completion, test, `__sandbench_done_${randomBytes(9).toString('hex')}__`);
+  const base = baseRequest(task, options);
+  const fault = (testIndex: number, caught: unknown): void => {
+    if (!(caught instanceof SandbenchError)) throw caught;
+    error ??= errorMessage(caught);
+    options.logger?.warn({ task: task.id, testIndex, err: caught }, 'sandbox error');
+    verdicts[testIndex] = judgeSandboxError(testIndex, caught, task.tests[testIndex]);
+  };
+  const judge = (testIndex: number, execution: ExecutionResult): void => {
+    const test = task.tests[testIndex]!;
+    const verdict = judgeTest(test, execution, task.comparator, testIndex);
+    verdicts[testIndex] = { ...verdict, testIndex, ...(test.name ? { name: test.name } : {}) };
+  };
+
+  const ioTests = [...task.tests.entries()].filter(([, test]) => test.kind === 'io').map(([index]) => index);
+  if (ioTests.length > 0) {
+    const source = task.codePrefix + completion;
+    const stdins = ioTests.map((index) => assembleProgram(task, completion, task.tests[index]!).stdin);
     try {
-      const execution = await sandbox.run({
-        language: task.language,
-        source: program.source,
-        stdin: program.stdin,
-        ...(task.limits?.run ? { limits: task.limits.run } : {}),
-        ...(task.limits?.compile ? { compileLimits: task.limits.compile } : {}),
-        ...(task.typescript ? { typescript: task.typescript } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const verdict = judgeTest(test, execution, task.comparator, testIndex, program.completionMarker);
-      verdicts.push({ ...verdict, testIndex, ...(test.name ? { name: test.name } : {}) });
+      const executions = sandbox.runBatch
+        ? await sandbox.runBatch({ ...base, source, stdins })
+        : await runEach(sandbox, { ...base, source }, stdins);
+      let compileReported = false;
+      for (const [position, testIndex] of ioTests.entries()) {
+        let execution = executions[position]!;
+        // One compile error is one fact: the first test carries it, the others point to it.
+        if (execution.status === 'compile-error') {
+          if (compileReported) execution = { ...execution, stderr: '', message: `compilation failed (see test ${ioTests[0]})` };
+          compileReported = true;
+        }
+        judge(testIndex, execution);
+      }
     } catch (caught) {
-      if (!(caught instanceof SandbenchError)) throw caught;
-      error ??= errorMessage(caught);
-      options.logger?.warn({ task: task.id, testIndex, err: caught }, 'sandbox error');
-      verdicts.push(judgeSandboxError(testIndex, caught, test));
+      for (const testIndex of ioTests) fault(testIndex, caught);
     }
   }
-  const outcome = verdicts.some((verdict) => verdict.verdict === 'sandbox-error')
+  for (const [testIndex, test] of task.tests.entries()) {
+    if (test.kind !== 'program') continue;
+    const program = assembleProgram(task, completion, test);
+    try {
+      judge(testIndex, await sandbox.run({ ...base, source: program.source, ...(program.testCode !== undefined ? { testCode: program.testCode } : {}) }));
+    } catch (caught) {
+      fault(testIndex, caught);
+    }
+  }
+  const all = verdicts as TestVerdict[];
+  const outcome = all.some((verdict) => verdict.verdict === 'sandbox-error')
     ? 'sandbox-error'
-    : verdicts.every((verdict) => verdict.verdict === 'passed')
+    : all.every((verdict) => verdict.verdict === 'passed')
       ? 'passed'
       : 'failed';
-  return { verdicts, outcome, ...(error ? { error } : {}), executionMs: performance.now() - started };
+  return { verdicts: all, outcome, ...(error ? { error } : {}), executionMs: performance.now() - started };
+}
+
+/** `runBatch` for a backend without one: one `run` per stdin. */
+async function runEach(sandbox: Sandbox, request: SandboxRunRequest, stdins: string[]): Promise<ExecutionResult[]> {
+  const results: ExecutionResult[] = [];
+  for (const stdin of stdins) results.push(await sandbox.run({ ...request, stdin }));
+  return results;
 }

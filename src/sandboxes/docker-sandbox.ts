@@ -21,6 +21,7 @@ import {
   type RunnerStepResult,
 } from './docker/runner-connection.ts';
 import { sweepContainers } from './docker/sweep-containers.ts';
+import { appendCompletionMarker, takeCompletionMarker } from './completion-marker.ts';
 import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
 
 /** Outcomes after which a container is replaced rather than reused. */
@@ -134,17 +135,18 @@ export class DockerSandbox implements Sandbox {
 
     // Work files: the program (transpiled on the host for TypeScript) and the request's extras.
     const files: WorkFile[] = [];
+    const { text: programText, marker } = appendCompletionMarker(request.language, request.source, request.testCode);
     let transpileMs = 0;
     if (profile.hostTranspile) {
       const started = performance.now();
       const options = typescriptOptionsSchema.parse(request.typescript ?? {});
-      const transpiled = transpileTypescript(request.source, options, profile.sourceFile);
+      const transpiled = transpileTypescript(programText, options, profile.sourceFile);
       transpileMs = performance.now() - started;
       if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
-      files.push({ path: profile.sourceFile, content: request.source });
+      files.push({ path: profile.sourceFile, content: programText });
       files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
     } else {
-      files.push({ path: profile.sourceFile, content: request.source });
+      files.push({ path: profile.sourceFile, content: programText });
     }
     const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
     for (const [path, content] of Object.entries(request.files ?? {})) {
@@ -194,7 +196,7 @@ export class DockerSandbox implements Sandbox {
         },
         deadlineMs,
       );
-      const execution = this.toExecutionResult(result, runLimits, compileLimits, steps);
+      const execution = takeCompletionMarker(this.toExecutionResult(result, runLimits, compileLimits, steps), marker);
       if (result.recycle.length > 0) recycle = result.recycle.join(',');
       else if (this.shouldRecycle(execution)) recycle = `outcome ${execution.status}`;
       return execution;

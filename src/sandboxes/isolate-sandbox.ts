@@ -8,6 +8,7 @@ import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
+import { appendCompletionMarker, takeCompletionMarker } from './completion-marker.ts';
 import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
@@ -75,7 +76,8 @@ export class IsolateSandbox implements Sandbox {
     const limits = resolveLimits([request.limits]);
     const started = performance.now();
 
-    let code = request.source;
+    const { text: programText, marker } = appendCompletionMarker(language, request.source, request.testCode);
+    let code = programText;
     let kind: 'script' | 'module' = 'script';
     let compile: CompileResult | undefined;
     let filename = 'main.js';
@@ -87,7 +89,7 @@ export class IsolateSandbox implements Sandbox {
       }
       const options = parsed.data;
       const transpileStarted = performance.now();
-      const transpiled = transpileTypescript(request.source, options);
+      const transpiled = transpileTypescript(programText, options);
       const durationMs = performance.now() - transpileStarted;
       if (!transpiled.ok) {
         return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''), {
@@ -141,7 +143,7 @@ export class IsolateSandbox implements Sandbox {
           };
     if (compile) result.compile = compile;
     Object.assign(result, collected(request));
-    return result;
+    return takeCompletionMarker(result, marker);
   }
 
   /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */

@@ -8,6 +8,14 @@ export interface SandboxRunRequest {
   language: Language;
   /** The program's main source file content. */
   source: string;
+  /**
+   * Test code that runs after `source`, in the same program and scope (HumanEval-style program
+   * tests). The program's text is `joinProgram(source, testCode)`. The backend reports in
+   * `ExecutionResult.testCompleted` whether the test code ran to its end, by a signal the
+   * program cannot produce (the isolate evaluates it as its own script) or can produce only by
+   * attacking the harness itself (processes; see the README).
+   */
+  testCode?: string;
   /** Extra files placed in the work directory beside the source (relative path → content). */
   files?: Record<string, string | Uint8Array>;
   /** Standard input for the program. */
@@ -22,6 +30,15 @@ export interface SandboxRunRequest {
   collectFiles?: string[];
   /** Cancels the execution; the result is then a `timeout` with a message saying so. */
   signal?: AbortSignal;
+}
+
+/**
+ * One program run once per standard input, compiled (or transpiled) once: I/O tests of one
+ * answer. Each run is as isolated from the others as separate `run` calls would be.
+ */
+export interface SandboxBatchRequest extends Omit<SandboxRunRequest, 'stdin' | 'testCode' | 'collectFiles'> {
+  /** One run per entry, in order, each with this standard input. */
+  stdins: string[];
 }
 
 /** What a backend can do; the harness refuses a task a backend cannot serve. */
@@ -40,9 +57,27 @@ export interface SandboxCapabilities {
  * `finally`.
  */
 export interface Sandbox {
-  /** Backend name: `isolate`, `docker`, `process`, or a user-supplied one. */
+  /** Backend name: `isolate`, `docker`, or a user-supplied one. */
   readonly name: string;
   readonly capabilities: SandboxCapabilities;
   run(request: SandboxRunRequest): Promise<ExecutionResult>;
+  /**
+   * Optional: run one program once per stdin, compiling it once. One result per stdin, in
+   * order; a compile error is every run's result. Without it the harness calls `run` per stdin.
+   */
+  runBatch?(request: SandboxBatchRequest): Promise<ExecutionResult[]>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The text of a program with its test code: `source + testCode`, with a newline between them
+ * only where neither side supplies one (so a hand-written test's first line never fuses with
+ * the answer's last, while dataset importers that write exact upstream text are reproduced
+ * byte for byte). `testOffset` is where the test code starts in `text`.
+ */
+export function joinProgram(source: string, testCode: string | undefined): { text: string; testOffset: number } {
+  if (testCode === undefined) return { text: source, testOffset: source.length };
+  const separator = source === '' || source.endsWith('\n') || testCode.startsWith('\n') ? '' : '\n';
+  const text = source + separator + testCode;
+  return { text, testOffset: source.length + separator.length };
 }

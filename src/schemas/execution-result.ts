@@ -66,9 +66,14 @@ export const executionResultSchema = z.object({
   message: z.string().optional(),
   /** The compile step, for compiled languages. */
   compile: compileResultSchema.optional(),
+  /**
+   * For runs with test code (`SandboxRunRequest.testCode`): whether the test code ran to its
+   * end. Absent when there was no test code or the backend cannot tell (C, C++).
+   */
+  testCompleted: z.boolean().optional(),
   /** Files collected after the run, when requested. */
   files: z.array(collectedFileSchema).optional(),
-  /** Which backend ran it (`isolate`, `docker`, `process`). */
+  /** Which backend ran it (`isolate`, `docker`, or a user-supplied backend's name). */
   backend: z.string(),
 });
 export type ExecutionResult = z.infer<typeof executionResultSchema>;

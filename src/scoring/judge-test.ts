@@ -116,25 +116,11 @@ function verdictExecution(execution: ExecutionResult): NonNullable<TestVerdict['
  * test's comparator, else the task's, else `trim`) or accepted (program tests; with
  * `passWhen: 'exit-zero-silent'` only when nothing was written to stdout or stderr). Other
  * statuses become the verdict of the same name, with the backend's message or stderr as reason.
+ * A program test whose run reports `testCompleted: false` fails: the program ended before its
+ * test code did.
  * `testIndex` defaults to 0: callers that judge many tests pass it (or spread it in).
  */
-export function judgeTest(
-  test: TestCase,
-  execution: ExecutionResult,
-  taskComparator?: Comparator,
-  testIndex = 0,
-  completionMarker?: string,
-): TestVerdict {
-  // The marker line proves the test code ran to its end; it is not the program's own output.
-  let markerSeen = false;
-  if (completionMarker !== undefined && test.kind === 'program') {
-    const line = completionMarker + '\n';
-    const at = execution.stdout.lastIndexOf(line);
-    if (at !== -1) {
-      markerSeen = true;
-      execution = { ...execution, stdout: execution.stdout.slice(0, at) + execution.stdout.slice(at + line.length) };
-    }
-  }
+export function judgeTest(test: TestCase, execution: ExecutionResult, taskComparator?: Comparator, testIndex = 0): TestVerdict {
   const base: TestVerdict = { testIndex, verdict: 'passed' };
   if (test.name !== undefined) base.name = test.name;
   const finish = (verdict: Verdict, reason?: string): TestVerdict => ({
@@ -155,7 +141,8 @@ export function judgeTest(
     return finish('failed', `${comparison.reason ?? 'output differs'}${cut}`);
   }
 
-  if (completionMarker !== undefined && !markerSeen) {
+  // The backend saw the program end before its test code did (an answer that exits early).
+  if (execution.testCompleted === false) {
     return finish('failed', 'the program ended before its test code finished (did the answer exit early?)');
   }
   if (test.passWhen === 'exit-zero-silent') {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { declaredName } from '../../src/datasets/humaneval-x.ts';
 import { loadDataset } from '../../src/datasets/load-dataset.ts';
 import { assembleProgram } from '../../src/harness/assemble-program.ts';
+import { programText } from '../helpers/program-text.ts';
 import { extractCode } from '../../src/models/extract-code.ts';
 import { datasets } from '../helpers/paths.ts';
 import { rawRecords, type RawHumanEvalRecord } from './raw-records.ts';
@@ -27,7 +28,7 @@ describe('HumanEval-X JavaScript importer (real data)', () => {
     tasks.forEach((task, index) => {
       const record = raw[index]!;
       expect(task.reference).toBe(record.canonical_solution);
-      expect(assembleProgram(task, task.reference!, task.tests[0]!).source).toBe(record.prompt + record.canonical_solution + '\n' + record.test);
+      expect(programText(assembleProgram(task, task.reference!, task.tests[0]!))).toBe(record.prompt + record.canonical_solution + '\n' + record.test);
       expect(extractCode(task.reference!, 'javascript')).toBe(task.reference);
     });
   });

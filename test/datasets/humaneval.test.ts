@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/datasets/load-dataset.ts';
 import { assembleProgram } from '../../src/harness/assemble-program.ts';
+import { programText } from '../helpers/program-text.ts';
 import { extractCode } from '../../src/models/extract-code.ts';
 import { taskSchema } from '../../src/schemas/task.ts';
 import { datasets } from '../helpers/paths.ts';
@@ -48,7 +49,7 @@ describe('HumanEval importer (real data)', () => {
     tasks.forEach((task, index) => {
       const record = raw[index]!;
       const expected = record.prompt + record.canonical_solution + '\n' + record.test + '\n' + 'check(' + record.entry_point + ')';
-      expect(assembleProgram(task, task.reference!, task.tests[0]!).source).toBe(expected);
+      expect(programText(assembleProgram(task, task.reference!, task.tests[0]!))).toBe(expected);
     });
   });
 

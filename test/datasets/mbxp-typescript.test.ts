@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/datasets/load-dataset.ts';
 import { assembleProgram } from '../../src/harness/assemble-program.ts';
+import { programText } from '../helpers/program-text.ts';
 import { datasets } from '../helpers/paths.ts';
 import { rawRecords, type RawHumanEvalRecord } from './raw-records.ts';
 
@@ -31,7 +32,7 @@ describe('MBXP TypeScript importer (real data)', () => {
     const completion = '  return undefined as any;\n};\n';
     tasks.forEach((task, index) => {
       const record = raw[index]!;
-      expect(assembleProgram(task, completion, task.tests[0]!).source).toBe(record.prompt + completion + record.test);
+      expect(programText(assembleProgram(task, completion, task.tests[0]!))).toBe(record.prompt + completion + record.test);
     });
   });
 });

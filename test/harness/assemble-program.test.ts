@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assembleProgram } from '../../src/harness/assemble-program.ts';
+import { appendCompletionMarker, takeCompletionMarker } from '../../src/sandboxes/completion-marker.ts';
+import { joinProgram } from '../../src/sandboxes/sandbox.ts';
+import { emptyExecutionResult } from '../../src/schemas/execution-result.ts';
 import { taskSchema } from '../../src/schemas/task.ts';
+import { programText } from '../helpers/program-text.ts';
 
 const task = taskSchema.parse({
   id: 't',
@@ -15,13 +19,19 @@ const task = taskSchema.parse({
 });
 
 describe('assembleProgram', () => {
-  it('concatenates prefix, completion and test code exactly when the test supplies its newline', () => {
-    expect(assembleProgram(task, '    return 1', task.tests[0]!).source).toBe('def f():\n    return 1\nassert f() == 1\n');
+  it('keeps the program and the test code apart', () => {
+    expect(assembleProgram(task, '    return 1', task.tests[0]!)).toEqual({ source: 'def f():\n    return 1', testCode: '\nassert f() == 1\n', stdin: '' });
+  });
+
+  it('joins them exactly when the test supplies its newline', () => {
+    expect(programText(assembleProgram(task, '    return 1', task.tests[0]!))).toBe('def f():\n    return 1\nassert f() == 1\n');
   });
 
   it('adds a newline only where neither side has one', () => {
-    expect(assembleProgram(task, '    return 1', task.tests[1]!).source).toBe('def f():\n    return 1\nassert f() == 1\n');
-    expect(assembleProgram(task, '    return 1\n', task.tests[1]!).source).toBe('def f():\n    return 1\nassert f() == 1\n');
+    expect(programText(assembleProgram(task, '    return 1', task.tests[1]!))).toBe('def f():\n    return 1\nassert f() == 1\n');
+    expect(programText(assembleProgram(task, '    return 1\n', task.tests[1]!))).toBe('def f():\n    return 1\nassert f() == 1\n');
+    expect(joinProgram('a', 'b')).toEqual({ text: 'a\nb', testOffset: 2 });
+    expect(joinProgram('', 'b')).toEqual({ text: 'b', testOffset: 0 });
   });
 
   it('runs prefix + completion with the test stdin for I/O tests', () => {
@@ -29,20 +39,24 @@ describe('assembleProgram', () => {
   });
 });
 
-describe('completion marker', () => {
-  it('ends program tests with a statement printing the marker, per language', () => {
-    const python = assembleProgram(task, '    return 1', task.tests[0]!, '__m__');
-    expect(python.source).toBe('def f():\n    return 1\nassert f() == 1\nprint("__m__", flush=True)\n');
-    expect(python.completionMarker).toBe('__m__');
-    const js = taskSchema.parse({ id: 'j', prompt: 'p', language: 'javascript', tests: [{ kind: 'program', code: 'check()' }] });
-    expect(assembleProgram(js, 'function check() {}', js.tests[0]!, '__m__').source).toBe('function check() {}\ncheck()\nconsole.log("__m__");\n');
+describe('completion marker (process backends)', () => {
+  it('ends the program with a statement printing a fresh marker, per language', () => {
+    const python = appendCompletionMarker('python', 'x = 1', 'assert x == 1');
+    expect(python.marker).toMatch(/^__sandbench_done_[0-9a-f]{18}__$/);
+    expect(python.text).toBe(`x = 1\nassert x == 1\nprint("${python.marker}", flush=True)\n`);
+    expect(appendCompletionMarker('python', 'x = 1', 'pass').marker).not.toBe(python.marker);
   });
 
-  it('adds none to I/O tests or to C, whose tests cannot end with a statement', () => {
-    expect(assembleProgram(task, 'x', task.tests[2]!, '__m__').completionMarker).toBeUndefined();
-    const c = taskSchema.parse({ id: 'c', prompt: 'p', language: 'c', tests: [{ kind: 'program', code: 'int main(void) { return 0; }' }] });
-    const program = assembleProgram(c, '', c.tests[0]!, '__m__');
-    expect(program.completionMarker).toBeUndefined();
-    expect(program.source).toBe('int main(void) { return 0; }');
+  it('adds none without test code, or to C, whose tests cannot end with a statement', () => {
+    expect(appendCompletionMarker('python', 'x', undefined)).toEqual({ text: 'x' });
+    expect(appendCompletionMarker('c', '', 'int main(void) { return 0; }')).toEqual({ text: 'int main(void) { return 0; }' });
+  });
+
+  it('counts the test as completed only when the marker is the last stdout line, and removes it', () => {
+    const ran = (stdout: string) => ({ ...emptyExecutionResult('docker', 'ok', ''), stdout });
+    expect(takeCompletionMarker(ran('out\n__m__\n'), '__m__')).toMatchObject({ stdout: 'out\n', testCompleted: true });
+    expect(takeCompletionMarker(ran('__m__\nlater\n'), '__m__')).toMatchObject({ stdout: '__m__\nlater\n', testCompleted: false });
+    expect(takeCompletionMarker(ran(''), '__m__').testCompleted).toBe(false);
+    expect(takeCompletionMarker(ran('x'), undefined).testCompleted).toBeUndefined();
   });
 });

@@ -149,21 +149,19 @@ describe('judgeSandboxError', () => {
   });
 });
 
-describe('judgeTest with a completion marker', () => {
+describe('judgeTest of a program test with test code', () => {
   const programTest = { kind: 'program', code: 'check()', passWhen: 'exit-zero-silent' } as const;
-  it('passes when the marker line is there, and does not count it as output', () => {
-    const verdict = judgeTest(programTest, execution({ stdout: '__m__\n' }), undefined, 0, '__m__');
-    expect(verdict.verdict).toBe('passed');
-    expect(verdict.execution?.stdout).toBe('');
+  it('passes when the backend saw the test code run to its end', () => {
+    expect(judgeTest(programTest, execution({ testCompleted: true })).verdict).toBe('passed');
   });
 
   it('fails a program that exited 0 before its tests finished', () => {
-    const verdict = judgeTest(programTest, execution({ stdout: '' }), undefined, 0, '__m__');
+    const verdict = judgeTest(programTest, execution({ stdout: '', testCompleted: false }));
     expect(verdict.verdict).toBe('failed');
     expect(verdict.reason).toMatch(/ended before its test code finished/);
   });
 
-  it('still applies the silent rule to the rest of the output', () => {
-    expect(judgeTest(programTest, execution({ stdout: 'Assertion failed\n__m__\n' }), undefined, 0, '__m__').verdict).toBe('failed');
+  it('still applies the silent rule to the output', () => {
+    expect(judgeTest(programTest, execution({ stdout: 'Assertion failed\n', testCompleted: true })).verdict).toBe('failed');
   });
 });
