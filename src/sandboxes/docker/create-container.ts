@@ -180,7 +180,7 @@ export function demuxAttachStream(stream: Duplex, stdout: DirectSink, stderr: Di
 
 /** Turn a Docker API failure into the right `SandboxError`. */
 export async function dockerFailure(docker: Dockerode, error: unknown, what: string, image?: string): Promise<SandboxError> {
-  if (error instanceof SandboxError) return error;
+  if (SandboxError.isInstance(error)) return error;
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const message = error instanceof Error ? error.message : String(error);
   if (status === 404 && image && /no such image|not found/i.test(message)) {
