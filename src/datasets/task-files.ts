@@ -113,7 +113,8 @@ export async function findTaskFiles(folder: string): Promise<string[]> {
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true });
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      // Hidden files, and JSON Schemas written beside the tasks (`sandbench schema --out`), are not tasks.
+      if (entry.name.startsWith('.') || entry.name.endsWith('.schema.json')) continue;
       const path = join(current, entry.name);
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile() && (TASK_FILE_EXTENSIONS as readonly string[]).includes(extname(entry.name))) found.push(path);

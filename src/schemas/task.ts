@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anchoredRegex } from '../scoring/regex-pattern.ts';
 import { executionLimitsInputSchema } from './limits.ts';
 
 /** Languages sandbench knows how to run. Which backend serves which is up to the runtimes. */
@@ -15,8 +16,9 @@ export type Language = z.infer<typeof languageSchema>;
  *   (after trimming a final newline);
  * - `contains`: the output contains the expected text.
  */
+export const COMPARATOR_NAMES = ['exact', 'trim', 'whitespace', 'float', 'regex', 'contains'] as const;
 export const comparatorSchema = z.union([
-  z.enum(['exact', 'trim', 'whitespace', 'float', 'regex', 'contains']),
+  z.enum(COMPARATOR_NAMES),
   z
     .object({
       type: z.literal('float'),
@@ -30,10 +32,15 @@ export const comparatorSchema = z.union([
     .object({
       type: z.literal('regex'),
       /** Regular expression flags (e.g. `i`, `s`, `m`). */
-      flags: z.string().regex(/^[imsu]*$/).default(''),
+      flags: z.string().regex(/^[imsu]*$/, 'flags are letters among i, m, s, u').default(''),
     })
     .strict(),
-]);
+], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `expected a comparator: one of ${COMPARATOR_NAMES.join(', ')}, or { type: float, absTolerance, relTolerance }, or { type: regex, flags }`
+      : undefined,
+});
 export type Comparator = z.infer<typeof comparatorSchema>;
 
 /** An I/O test: feed `stdin` to the program, compare its stdout with `stdout`. */
@@ -87,10 +94,11 @@ export const typescriptOptionsSchema = z
 export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
 
 /** Which sandbox backend a task prefers. */
-export const sandboxNameSchema = z.enum(['isolate', 'docker', 'process']);
+export const sandboxNameSchema = z.enum(['isolate', 'docker']);
 export type SandboxName = z.infer<typeof sandboxNameSchema>;
 
-export const taskSchema = z
+/** The fields of a task; `taskSchema` adds the checks that span fields. */
+export const taskObjectSchema = z
   .object({
     /** Unique id within the suite. */
     id: z.string().min(1),
@@ -128,6 +136,30 @@ export const taskSchema = z
     metadata: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
+
+/**
+ * A task. Beyond the fields' own rules: every I/O test whose comparator (its own, else the
+ * task's) is `regex` must hold a pattern that compiles, so a broken pattern is refused when the
+ * file loads rather than failing every answer.
+ */
+export const taskSchema = taskObjectSchema.superRefine((task, context) => {
+  for (const [index, test] of task.tests.entries()) {
+    if (test.kind !== 'io') continue;
+    const comparator = test.comparator ?? task.comparator;
+    const isRegex = comparator === 'regex' || (typeof comparator === 'object' && comparator.type === 'regex');
+    if (!isRegex) continue;
+    const flags = typeof comparator === 'object' && comparator.type === 'regex' ? comparator.flags : '';
+    try {
+      anchoredRegex(test.stdout, flags);
+    } catch (error) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tests', index, 'stdout'],
+        message: `the regex comparator's pattern does not compile: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+});
 export type Task = z.infer<typeof taskSchema>;
 /** A task as written in a file, before defaults are applied. */
 export type TaskInput = z.input<typeof taskSchema>;

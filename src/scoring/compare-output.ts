@@ -1,6 +1,7 @@
 import vm from 'node:vm';
 import type { Comparator } from '../schemas/task.ts';
 import { describeLineDifference, quoteExcerpt } from './line-diff.ts';
+import { anchoredRegex } from './regex-pattern.ts';
 
 /** The result of comparing a program's output with what a test expects. */
 export interface ComparisonResult {
@@ -198,18 +199,11 @@ function regexMatchesWithin(pattern: RegExp, text: string): boolean {
   }
 }
 
-/**
- * The whole output (minus one trailing newline, `\n` or `\r\n`) must match `pattern`. Anchoring
- * uses the sticky flag and an end-of-input lookahead instead of `^…$`, which the `m` flag would
- * turn into line anchors; trying the full match as one expression lets alternations backtrack
- * (`a|ab` matches `ab`).
- */
+/** The whole output (minus one trailing newline, `\n` or `\r\n`) must match `pattern` (see `anchoredRegex`). */
 function compareRegex(actual: string, pattern: string, flags: string): ComparisonResult {
   let anchored: RegExp;
   try {
-    // Compile the bare pattern first: wrapping it in a group could make an invalid one valid (`a)(b`).
-    new RegExp(pattern, flags);
-    anchored = new RegExp(`(?:${pattern})(?![\\s\\S])`, `${flags}y`);
+    anchored = anchoredRegex(pattern, flags);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     return failed(`invalid regex /${showPattern(pattern)}/${flags}: ${detail}`);
