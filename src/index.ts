@@ -1,5 +1,6 @@
 // sandbench's library API: everything the CLI does, callable from code.
 export * from './errors/sandbench-error.ts';
+export * from './errors/exit-codes.ts';
 export * from './schemas/limits.ts';
 export * from './schemas/execution-result.ts';
 export * from './schemas/task.ts';
@@ -11,7 +12,7 @@ export { IsolateSandbox } from './sandboxes/isolate-sandbox.ts';
 export { buildImages } from './images/build-images.ts';
 export { doctor, formatDoctorReport } from './images/doctor.ts';
 export { DockerSandbox, RECYCLE_POLICIES, type DockerSandboxOptions, type RecyclePolicy } from './sandboxes/docker-sandbox.ts';
-export type { Model, ModelMessage, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
+export type { Model, ModelCoverage, ModelMessage, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
 export { resolveModel } from './models/resolve-model.ts';
 export { extractCode } from './models/extract-code.ts';
 export { compareOutput } from './scoring/compare-output.ts';
@@ -29,3 +30,7 @@ export { summarizeRun } from './harness/summarize-run.ts';
 export { runtimeProfile, loadRuntimeProfiles } from './runtimes/runtime-profiles.ts';
 export { transpileTypescript } from './runtimes/transpile-typescript.ts';
 export { SANDBENCH_VERSION } from './version.ts';
+export { taskFileJsonSchema, type JsonSchema } from './schemas/task-file-json-schema.ts';
+export { readRuns, type ReadRuns } from './report/read-runs.ts';
+export { formatLeaderboard, formatSummary } from './report/format-summary.ts';
+export { identityDifferences, runManifestSchema, suiteFingerprint, type RunManifest, type RunPart } from './harness/run-manifest.ts';

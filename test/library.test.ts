@@ -37,7 +37,8 @@ describe('library API (the README example)', () => {
       };
       const outDir = join(await mkdtemp(join(tmpdir(), 'sandbench-lib-')), 'run');
       const { summary, samples } = await sandbench.runSuite({ suite, model: await sandbench.resolveModel(flaky), sandboxes, outDir });
-      expect(summary).toMatchObject({ samples: 1, passed: 0, failed: 0, errors: 1 });
+      expect(summary).toMatchObject({ complete: false, samples: { planned: 1, scored: 0, passed: 0, failed: 0, modelErrors: 1, unscored: 1 } });
+      expect(samples[0]!.outcome).toBe('model-error');
       expect(samples[0]!.error).toMatch(/model error: rate limited/);
     } finally {
       await sandboxes.dispose();

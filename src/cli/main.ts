@@ -1,26 +1,33 @@
 #!/usr/bin/env node
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { fstatSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { loadSuite, type LoadSuiteOptions } from '../datasets/load-suite.ts';
-import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
-import { runSuite } from '../harness/run-suite.ts';
-import { validateSuite } from '../harness/validate-suite.ts';
-import { resolveModel } from '../models/resolve-model.ts';
+import { loadSuite } from '../datasets/load-suite.ts';
+import { EXIT, exitCodeFor } from '../errors/exit-codes.ts';
+import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { formatLeaderboard, formatSummary } from '../report/format-summary.ts';
-import { runtimeProfile } from '../runtimes/runtime-profiles.ts';
-import { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
-import { runSummarySchema, type RunSummary } from '../schemas/sample-result.ts';
-import { languageSchema, sandboxNameSchema, taskSchema, type Language, type SandboxName } from '../schemas/task.ts';
+import { readRuns } from '../report/read-runs.ts';
+import { MAXIMUM_LIMITS } from '../schemas/limits.ts';
+import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import { taskFileJsonSchema } from '../schemas/task-file-json-schema.ts';
+import type { Language } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { createCliLogger } from './create-logger.ts';
+import {
+  choiceOption,
+  dockerRecycleOption,
+  finiteNumber,
+  formatOption,
+  languageOption,
+  sandboxOption,
+  shellWord,
+  suiteOptions,
+  tsTargetOption,
+  wholeNumber,
+} from './options.ts';
 import { createProgressReporter } from './progress-reporter.ts';
-
-const EXIT_FAILURES = 1;
-const EXIT_USAGE = 2;
-const EXIT_ENGINE = 3;
 
 /** Languages by file extension, for `exec`. */
 const EXTENSION_LANGUAGES: Record<string, Language> = {
@@ -36,40 +43,8 @@ const EXTENSION_LANGUAGES: Record<string, Language> = {
   '.cxx': 'cpp',
 };
 
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
-    return parsed;
-  };
-}
-
-function sandboxOption(value: string): SandboxName {
-  const parsed = sandboxNameSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(`unknown sandbox '${value}' (known: ${sandboxNameSchema.options.join(', ')})`);
-  return parsed.data;
-}
-
-function languageOption(value: string): Language {
-  const parsed = languageSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(`unknown language '${value}' (known: ${languageSchema.options.join(', ')})`);
-  return parsed.data;
-}
-
-/** `--format`, `--tasks a,b` and `--limit n` as loadSuite options. */
-function suiteOptions(options: { format?: string; tasks?: string; limit?: number }): LoadSuiteOptions {
-  return {
-    ...(options.format ? { format: options.format } : {}),
-    ...(options.tasks ? { taskIds: options.tasks.split(',').map((id) => id.trim()).filter(Boolean) } : {}),
-    ...(options.limit ? { limit: options.limit } : {}),
-  };
-}
-
-function dockerRecycleOption(): Option {
-  return new Option('--docker-recycle <policy>', 'Docker: replace a container after any failing job, or only after limits and crashes')
-    .choices(['on-failure', 'on-limit'])
-    .default('on-failure');
-}
+/** How the user invokes sandbench, for the commands it prints (the wrapper sets it). */
+const COMMAND_NAME = process.env.SANDBENCH_INVOKED_AS || 'sandbench';
 
 /** Everything `run`, `validate` and `exec` create is disposed here, also on Ctrl-C. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -84,19 +59,42 @@ function logger(command: Command): Logger {
   return rootLogger;
 }
 
+function warn(message: string): void {
+  process.stderr.write(`sandbench: warning: ${message}\n`);
+}
+
+// Ctrl-C / SIGTERM: the first asks the command to stop (a run keeps its finished samples and
+// says how to resume); a second one stops at once.
 const abort = new AbortController();
+let stopSignal: NodeJS.Signals | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\nsandbench: ${signal}: stopping; finished samples are in the run's samples.jsonl (continue with --resume --out <run folder>)\n`);
+  process.on(signal, () => {
+    if (stopSignal) {
+      process.stderr.write(`\nsandbench: ${signal} again: stopping now\n`);
+      void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated));
+      return;
+    }
+    stopSignal = signal;
     abort.abort();
-    void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
+}
+
+/** The sandboxes module loads the backends lazily; load it only when a command needs it. */
+async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger) {
+  const { SandboxSet } = await import('../sandboxes/resolve-sandbox.ts');
+  const sandboxes = new SandboxSet(forced as never, { logger: log, handleSignals: true, ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}) });
+  cleanups.push(() => sandboxes.dispose());
+  return sandboxes;
 }
 
 const program = new Command('sandbench')
   .description('Sandboxed code-execution evaluation engine')
   .version(SANDBENCH_VERSION)
-  .addOption(new Option('--log-level <level>', 'log level (logs go to stderr as JSON lines)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(process.env.SANDBENCH_LOG_LEVEL ?? 'warn'))
+  .addOption(
+    new Option('--log-level <level>', 'log level (logs go to stderr as JSON lines)')
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default(process.env.SANDBENCH_LOG_LEVEL ?? 'warn'),
+  )
   .showHelpAfterError('(run with --help for usage)')
   // Throw instead of exiting, so that bad options get the usage exit code like bad input.
   .exitOverride();
@@ -106,25 +104,49 @@ program
   .description('ask a model for every task of a suite, score the answers in a sandbox, write a run journal')
   .argument('<suite>', 'folder of task files, a task file (YAML/JSON), or a dataset (.jsonl / .jsonl.gz)')
   .requiredOption('-m, --model <spec>', 'model: reference | empty | scripted:<file.jsonl>')
-  .option('-s, --sandbox <name>', 'force a backend: isolate | docker (default: per task / language)', sandboxOption)
-  .option('-n, --samples <n>', 'samples per task', positiveInteger('--samples'), 1)
-  .option('-c, --concurrency <n>', 'samples in flight at once', positiveInteger('--concurrency'), 2)
-  .option('-o, --out <dir>', 'run folder (default runs/<run id>)')
+  .addOption(sandboxOption())
+  .option('-n, --samples <n>', 'samples per task', wholeNumber('--samples'), 1)
+  .option('-c, --concurrency <n>', 'samples in flight at once', wholeNumber('--concurrency'), 2)
+  .option('-o, --out <dir>', 'run folder (default runs/<run id>); refused if it holds a run, unless --resume')
   .option('--resume', 'continue the run in --out, skipping samples already in its journal')
-  .option('--format <format>', 'dataset format, overriding detection: humaneval | humaneval-x | mbxp | tasks-jsonl')
+  .addOption(formatOption())
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
-  .option('--limit <n>', 'only the first n tasks', positiveInteger('--limit'))
-  .option('--temperature <t>', 'sampling temperature for provider models', Number)
+  .option('--limit <n>', 'only the first n tasks', wholeNumber('--limit'))
+  .option('--temperature <t>', 'sampling temperature for provider models', finiteNumber('--temperature', 0, 2))
+  .addOption(choiceOption('--missing-answers <policy>', 'samples an offline model has no answer for: refuse the run, or score them as empty', ['error', 'empty']).default('error'))
   .addOption(dockerRecycleOption())
   .option('--json', 'print the summary as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
-    if (options.resume && !options.out) throw new SandbenchError('invalid-input', '--resume needs --out <run folder>');
+    if (options.resume && !options.out) throw new InvalidInputError('--resume needs --out <run folder>');
     const log = logger(command);
     const suite = await loadSuite(suitePath, suiteOptions(options));
+    for (const warning of suite.warnings) warn(warning);
+    const { resolveModel } = await import('../models/resolve-model.ts');
     const model = await resolveModel(options.model);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
-    cleanups.push(() => sandboxes.dispose());
-    const progress = createProgressReporter(`${suite.name} × ${model.id}`, true);
+    const sandboxes = await sandboxSet(options.sandbox, options, log);
+    const { runSuite } = await import('../harness/run-suite.ts');
+    const progress = createProgressReporter(`${suite.name} × ${model.id}`, 'samples');
+    let folder = options.out as string | undefined;
+    const resumeCommand = (): string =>
+      [
+        COMMAND_NAME,
+        'run',
+        suitePath,
+        '--model',
+        options.model,
+        ...(options.samples !== 1 ? ['--samples', String(options.samples)] : []),
+        ...(options.tasks ? ['--tasks', options.tasks] : []),
+        ...(options.limit ? ['--limit', String(options.limit)] : []),
+        ...(options.format ? ['--format', options.format] : []),
+        ...(options.sandbox ? ['--sandbox', options.sandbox] : []),
+        ...(options.temperature !== undefined ? ['--temperature', String(options.temperature)] : []),
+        ...(options.missingAnswers !== 'error' ? ['--missing-answers', options.missingAnswers] : []),
+        '--resume',
+        '--out',
+        folder ?? '<run folder>',
+      ]
+        .map(shellWord)
+        .join(' ');
     try {
       const result = await runSuite({
         suite,
@@ -135,13 +157,34 @@ program
         ...(options.out ? { outDir: options.out } : {}),
         ...(options.resume ? { resume: true } : {}),
         ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+        missingAnswers: options.missingAnswers,
         logger: log,
         signal: abort.signal,
-        onProgress: (update) => progress.update(update),
+        onProgress: (update) =>
+          progress.update({ done: update.done, total: update.total, counts: { passed: update.passed, failed: update.failed, errors: update.errors } }),
       });
       progress.stop();
-      if (options.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
-      else process.stdout.write(formatSummary(result.summary, result.folder));
+      folder = result.folder;
+      const { summary } = result;
+      if (result.interrupted) {
+        const line = `interrupted at ${result.progress.done}/${result.progress.total}; resume with: ${resumeCommand()}`;
+        if (options.json) {
+          process.stdout.write(JSON.stringify({ interrupted: true, done: result.progress.done, total: result.progress.total, folder, resume: resumeCommand() }, null, 2) + '\n');
+        }
+        process.stderr.write(`\nsandbench: ${line}\n`);
+        process.exitCode = stopSignal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+        return;
+      }
+      process.stdout.write(options.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary, folder));
+      if (!summary.complete) {
+        const first = result.samples.find((sample) => sample.outcome === 'sandbox-error' || sample.outcome === 'model-error');
+        process.stderr.write(
+          `sandbench: the run is incomplete: ${summary.samples.unscored} of ${summary.samples.planned} samples were not scored` +
+            ` (engine errors ${summary.samples.sandboxErrors}, model errors ${summary.samples.modelErrors}${first?.error ? `; first: ${first.error.split('\n')[0]}` : ''}).` +
+            ` Fix the cause, then resume with: ${resumeCommand()}\n`,
+        );
+        process.exitCode = EXIT.engine;
+      }
     } finally {
       progress.stop();
       await cleanupAll();
@@ -150,31 +193,44 @@ program
 
 program
   .command('validate')
-  .description("check a suite before launch: references pass, empty answers fail, verdicts are stable")
+  .description('check a suite before launch: references pass, empty answers fail, verdicts are stable')
   .argument('<suite>', 'folder of task files, a task file, or a dataset')
-  .option('-s, --sandbox <name>', 'force a backend: isolate | docker', sandboxOption)
-  .option('--format <format>', 'dataset format, overriding detection')
-  .option('--repeats <n>', 'reference runs per task to detect flaky tests', positiveInteger('--repeats'), 3)
+  .addOption(sandboxOption())
+  .addOption(formatOption())
+  .option('--repeats <n>', 'reference runs per task to detect flaky tests', wholeNumber('--repeats'), 3)
   .addOption(dockerRecycleOption())
-  .option('-c, --concurrency <n>', 'tasks checked at once', positiveInteger('--concurrency'), 2)
+  .option('-c, --concurrency <n>', 'tasks checked at once', wholeNumber('--concurrency'), 2)
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--json', 'print the findings as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     const log = logger(command);
     const suite = await loadSuite(suitePath, suiteOptions(options));
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
-    cleanups.push(() => sandboxes.dispose());
+    for (const warning of suite.warnings) warn(warning);
+    const sandboxes = await sandboxSet(options.sandbox, options, log);
+    const { validateSuite } = await import('../harness/validate-suite.ts');
+    const progress = createProgressReporter(`validate ${suite.name}`, 'tasks');
+    const counts = { sound: 0, failing: 0 };
     try {
+      await sandboxes.prepare(suite.tasks);
+      progress.update({ done: 0, total: suite.tasks.length, counts });
       const report = await validateSuite({
         suite,
         sandboxes,
         repeats: options.repeats,
         concurrency: options.concurrency,
-        onTask: (_result, done, total) => {
-          if (!options.json && process.stderr.isTTY) process.stderr.write(`\rvalidating ${done}/${total}`);
+        signal: abort.signal,
+        onTask: (result, done, total) => {
+          if (result.problems.some((problem) => problem.severity === 'error')) counts.failing += 1;
+          else counts.sound += 1;
+          progress.update({ done, total, counts });
         },
       });
-      if (!options.json && process.stderr.isTTY) process.stderr.write('\n');
+      progress.stop();
+      if (report.interrupted) {
+        process.stderr.write(`\nsandbench: validation interrupted at ${report.checked}/${report.tasks} tasks\n`);
+        process.exitCode = stopSignal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+        return;
+      }
       if (options.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } else {
@@ -192,61 +248,79 @@ program
             : `${suite.name}: ${report.failing} of ${report.tasks} tasks fail validation\n`,
         );
       }
-      if (report.failing > 0) process.exitCode = EXIT_FAILURES;
+      if (report.failing > 0) process.exitCode = EXIT.failures;
     } finally {
+      progress.stop();
       await cleanupAll();
     }
   });
+
+/** The program's stdin for `exec`: `--stdin <file>`, `--stdin -` or piped input. */
+async function execStdin(option: string | undefined): Promise<string> {
+  if (option === '-' || (option === undefined && stdinIsPiped())) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  if (option === undefined) return '';
+  return readFile(option, 'utf8').catch((error: unknown) => {
+    throw new InvalidInputError(`--stdin ${option}: cannot read: ${errorMessage(error)}`);
+  });
+}
+
+/** Whether stdin is a pipe or a file (not a terminal, not closed). */
+function stdinIsPiped(): boolean {
+  try {
+    const info = fstatSync(0);
+    return info.isFIFO() || info.isFile() || info.isSocket();
+  } catch {
+    return false;
+  }
+}
 
 program
   .command('exec')
   .description('run one program in a sandbox and print its execution result')
   .argument('<file>', 'program source file')
-  .option('-l, --language <language>', 'language (default: from the file extension)', languageOption)
-  .option('-s, --sandbox <name>', 'backend: isolate | docker (default: the language profile’s first)', sandboxOption)
-  .option('--stdin <file>', 'file to feed on standard input')
-  .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', positiveInteger('--timeout-ms'))
-  .option('--memory-mb <n>', 'memory limit in MiB', positiveInteger('--memory-mb'))
-  .option('--ts-target <target>', 'TypeScript emit target: es5 | es2015 | es2020 | es2022 | esnext')
+  .addOption(languageOption())
+  .addOption(sandboxOption())
+  .option('--stdin <file>', "file to feed on standard input ('-': this process's stdin; default: piped input, if any)")
+  .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', wholeNumber('--timeout-ms'))
+  .option('--cpu-time-ms <n>', 'CPU-time limit in milliseconds', wholeNumber('--cpu-time-ms'))
+  .option('--memory-mb <n>', 'memory limit in MiB', wholeNumber('--memory-mb'))
+  .addOption(tsTargetOption())
   .addOption(dockerRecycleOption())
   .option('--json', 'print the ExecutionResult as JSON')
   .action(async (file: string, options, command: Command) => {
     const log = logger(command);
-    const language = options.language ?? EXTENSION_LANGUAGES[extname(file)];
+    const language: Language | undefined = options.language ?? EXTENSION_LANGUAGES[extname(file)];
     if (!language) {
-      throw new SandbenchError('invalid-input', `${file}: cannot tell the language from '${extname(file) || 'no extension'}': pass --language`);
+      throw new InvalidInputError(
+        `${file}: cannot tell the language from '${extname(file) || 'no extension'}': pass --language (${Object.keys(EXTENSION_LANGUAGES).join(', ')} are known)`,
+      );
     }
     const source = await readFile(file, 'utf8').catch((error: unknown) => {
-      throw new SandbenchError('invalid-input', `${file}: cannot read: ${errorMessage(error)}`);
+      throw new InvalidInputError(`${file}: cannot read: ${errorMessage(error)}`);
     });
-    const stdin = options.stdin
-      ? await readFile(options.stdin, 'utf8').catch((error: unknown) => {
-          throw new SandbenchError('invalid-input', `${options.stdin}: cannot read: ${errorMessage(error)}`);
-        })
-      : '';
-    // Validate the pseudo-task through the task schema so the same rules apply as in a suite.
-    const task = taskSchema.parse({
-      id: file,
-      prompt: 'exec',
-      language,
-      tests: [{ kind: 'io', stdin, stdout: '' }],
-      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-      ...(options.tsTarget ? { typescript: { target: options.tsTarget } } : {}),
-    });
-    runtimeProfile(task.language);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
-    cleanups.push(() => sandboxes.dispose());
+    const stdin = await execStdin(options.stdin);
+    const limits = {
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.cpuTimeMs ? { cpuTimeMs: options.cpuTimeMs } : {}),
+      ...(options.memoryMb ? { memoryBytes: options.memoryMb * 1024 * 1024 } : {}),
+    };
+    const flags: Record<string, string> = { timeoutMs: '--timeout-ms', cpuTimeMs: '--cpu-time-ms', memoryBytes: '--memory-mb' };
+    for (const [name, value] of Object.entries(limits) as Array<[keyof typeof MAXIMUM_LIMITS, number]>) {
+      if (value > MAXIMUM_LIMITS[name]) warn(`${flags[name]} is above the maximum (${MAXIMUM_LIMITS[name]}${name === 'memoryBytes' ? ' bytes' : ' ms'}); clamped to it`);
+    }
+    const sandboxes = await sandboxSet(options.sandbox, options, log);
     try {
-      const sandbox = await sandboxes.forTask(task);
+      const sandbox = await sandboxes.forTask({ id: file, language, ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
       const result = await sandbox.run({
-        language: task.language,
+        language,
         source,
         stdin,
-        limits: {
-          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.memoryMb ? { memoryBytes: options.memoryMb * 1024 * 1024 } : {}),
-        },
-        ...(task.typescript ? { typescript: task.typescript } : {}),
+        limits,
+        ...(options.tsTarget ? { typescript: { target: options.tsTarget, module: 'commonjs' } } : {}),
         signal: abort.signal,
       });
       if (options.json) {
@@ -260,7 +334,7 @@ program
             '\n',
         );
       }
-      if (result.status !== 'ok') process.exitCode = EXIT_FAILURES;
+      if (result.status !== 'ok') process.exitCode = EXIT.failures;
     } finally {
       await cleanupAll();
     }
@@ -271,30 +345,16 @@ program
   .description('write the JSON Schema of task files (for editor autocompletion)')
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .action(async (options) => {
-    const task = z.toJSONSchema(taskSchema, { io: 'input', unrepresentable: 'any' });
-    const schema = {
-      $schema: 'https://json-schema.org/draft/2020-12/schema',
-      title: 'sandbench task file',
-      description: 'One task, a list of tasks, or { suite, defaults, tasks }.',
-      anyOf: [
-        { $ref: '#/$defs/task' },
-        { type: 'array', items: { $ref: '#/$defs/task' } },
-        {
-          type: 'object',
-          properties: {
-            suite: { type: 'string' },
-            defaults: { type: 'object' },
-            tasks: { type: 'array', items: { $ref: '#/$defs/task' } },
-          },
-          required: ['tasks'],
-          additionalProperties: false,
-        },
-      ],
-      $defs: { task },
-    };
-    const text = JSON.stringify(schema, null, 2) + '\n';
-    if (options.out) await writeFile(options.out, text);
-    else process.stdout.write(text);
+    const text = JSON.stringify(taskFileJsonSchema(), null, 2) + '\n';
+    if (!options.out) {
+      process.stdout.write(text);
+      return;
+    }
+    await writeFile(options.out, text).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? `the folder ${dirname(options.out)} does not exist` : errorMessage(error);
+      throw new InvalidInputError(`--out ${options.out}: cannot write: ${why}`);
+    });
   });
 
 program
@@ -303,30 +363,8 @@ program
   .argument('[folders...]', 'run folders (default: every folder under runs/)')
   .option('--json', 'print the summaries as JSON')
   .action(async (folders: string[], options) => {
-    let targets = folders;
-    if (targets.length === 0) {
-      const entries = await readdir('runs', { withFileTypes: true }).catch(() => []);
-      targets = entries.filter((entry) => entry.isDirectory()).map((entry) => join('runs', entry.name));
-    }
-    const summaries: RunSummary[] = [];
-    for (const folder of targets) {
-      const path = join(folder, 'summary.json');
-      let raw: unknown;
-      try {
-        raw = JSON.parse(await readFile(path, 'utf8'));
-      } catch (error) {
-        // A folder named on the command line must be a finished run; in runs/ unfinished ones are skipped.
-        if (folders.length > 0) throw new SandbenchError('invalid-input', `${folder}: not a finished run (${errorMessage(error)})`);
-        process.stderr.write(`sandbench: skipping ${folder}: ${errorMessage(error)}\n`);
-        continue;
-      }
-      const parsed = runSummarySchema.safeParse(raw);
-      if (!parsed.success) {
-        process.stderr.write(`sandbench: skipping ${path}: not a run summary\n`);
-        continue;
-      }
-      summaries.push(parsed.data);
-    }
+    const { summaries, skipped } = await readRuns(folders);
+    for (const { folder, reason } of skipped) process.stderr.write(`sandbench: skipping ${folder}: ${reason}\n`);
     if (options.json) process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
     else process.stdout.write(summaries.length > 0 ? formatLeaderboard(summaries) : 'no finished runs\n');
   });
@@ -340,7 +378,7 @@ images
   .option('--online', 'build from the Dockerfiles (needs a reachable image registry)')
   .option('--force', 'rebuild even when the recipe hash matches')
   .action(async (names: string[], options, command: Command) => {
-    if (options.offline && options.online) throw new SandbenchError('invalid-input', 'choose one of --offline and --online');
+    if (options.offline && options.online) throw new InvalidInputError('choose one of --offline and --online');
     const { buildImages } = await import('../images/build-images.ts');
     const reports = await buildImages({
       ...(names.length > 0 ? { names } : {}),
@@ -360,7 +398,7 @@ program
     const { doctor, formatDoctorReport } = await import('../images/doctor.ts');
     const report = await doctor();
     process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctorReport(report));
-    if (!(report as { ok?: boolean }).ok) process.exitCode = EXIT_FAILURES;
+    if (!(report as { ok?: boolean }).ok) process.exitCode = EXIT.failures;
   });
 
 try {
@@ -369,15 +407,19 @@ try {
   await cleanupAll();
   if (error instanceof CommanderError) {
     // Commander has printed its message; --help and --version end with exit code 0.
-    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
-  } else if (error instanceof SandbenchError) {
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else if (SandbenchError.isInstance(error)) {
     process.stderr.write(`sandbench: error: ${error.message}\n`);
-    process.exitCode = error.code.startsWith('sandbox') || error.code === 'image-missing' ? EXIT_ENGINE : EXIT_USAGE;
-  } else if (error instanceof z.ZodError) {
-    process.stderr.write(`sandbench: error: ${error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}\n`);
-    process.exitCode = EXIT_USAGE;
+    process.exitCode = exitCodeFor(error);
+  } else if (isZodError(error)) {
+    process.stderr.write(`sandbench: error: ${formatZodIssues(error.issues)}\n`);
+    process.exitCode = EXIT.usage;
   } else {
     process.stderr.write(`sandbench: internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT.internal;
   }
+}
+
+function isZodError(error: unknown): error is { issues: Parameters<typeof formatZodIssues>[0] } {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ZodError' && Array.isArray((error as { issues?: unknown }).issues);
 }

@@ -1,21 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SandbenchError } from '../errors/sandbench-error.ts';
+import { InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
+import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import { ensureFolder } from '../util/ensure-folder.ts';
+import { runManifestSchema, type RunManifest } from './run-manifest.ts';
 import { sampleResultSchema, type RunSummary, type SampleResult } from '../schemas/sample-result.ts';
-
-/** What `run.json` records about a run, so it can be resumed and reproduced. */
-export interface RunManifest {
-  runId: string;
-  suite: string;
-  suiteSource: string;
-  model: string;
-  sandbox: string;
-  samples: number;
-  startedAt: string;
-  sandbenchVersion: string;
-}
 
 /**
  * The run folder: `run.json` (manifest), `samples.jsonl` (append-only, one line per finished
@@ -32,22 +23,60 @@ export class RunJournal {
     this.samplesPath = join(folder, 'samples.jsonl');
   }
 
+  /**
+   * Start a new run in the folder (created if needed). A folder that already holds a run is
+   * refused: a second run would overwrite the first one's manifest and mix into its journal.
+   */
   async create(manifest: RunManifest): Promise<void> {
-    await mkdir(this.folder, { recursive: true });
-    await writeFile(join(this.folder, 'run.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await ensureFolder(this.folder, 'run folder');
+    if (await this.holdsRun()) {
+      throw new InvalidInputError(
+        `${this.folder} already holds a run: continue it with --resume, or choose another --out`,
+        { code: 'run-exists', details: { folder: this.folder } },
+      );
+    }
+    await this.writeManifest(manifest);
     // Make sure the journal exists even if no sample finishes.
     const handle = await open(this.samplesPath, 'a');
     await handle.close();
   }
 
+  /** Whether the folder holds a run (a manifest or a journal). */
+  async holdsRun(): Promise<boolean> {
+    for (const name of ['run.json', 'samples.jsonl']) {
+      if (await stat(join(this.folder, name)).then(() => true, () => false)) return true;
+    }
+    return false;
+  }
+
+  /** Write `run.json` atomically (a resumed run updates its parts). */
+  async writeManifest(manifest: RunManifest): Promise<void> {
+    const path = join(this.folder, 'run.json');
+    await writeFile(path + '.tmp', JSON.stringify(manifest, null, 2) + '\n');
+    await rename(path + '.tmp', path);
+  }
+
   /** The manifest of an existing run folder, or undefined when there is none. */
   async readManifest(): Promise<RunManifest | undefined> {
+    const path = join(this.folder, 'run.json');
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(this.folder, 'run.json'), 'utf8')) as RunManifest;
+      text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new SandbenchError('journal', `${join(this.folder, 'run.json')}: unreadable: ${(error as Error).message}`);
+      throw new SandbenchError('journal', `${path}: unreadable: ${(error as Error).message}`);
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new SandbenchError('journal', `${path}: not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = runManifestSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new SandbenchError('journal', `${path}: not a run manifest of this sandbench version: ${formatZodIssues(parsed.error.issues)}`);
+    }
+    return parsed.data;
   }
 
   /**

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Suite } from '../datasets/load-suite.ts';
-import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
+import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { extractCode } from '../models/extract-code.ts';
-import type { Model } from '../models/model.ts';
+import type { Model, ModelCoverage } from '../models/model.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
 import type { RunSummary, SampleResult } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { buildMessages } from './build-messages.ts';
 import { RunJournal } from './run-journal.ts';
+import { identityDifferences, suiteFingerprint, type RunIdentity, type RunManifest, type RunPart } from './run-manifest.ts';
 import { scoreCompletion } from './score-completion.ts';
 import { summarizeRun } from './summarize-run.ts';
 
@@ -20,6 +21,7 @@ export interface RunProgress {
   total: number;
   passed: number;
   failed: number;
+  /** Samples lost to engine or model faults (not scored). */
   errors: number;
   /** The sample that just finished (absent for the initial report). */
   sample?: SampleResult;
@@ -33,12 +35,21 @@ export interface RunSuiteOptions {
   samples?: number;
   /** Samples in flight at once (default 2). */
   concurrency?: number;
-  /** Run folder; default `runs/<runId>`. Resuming: pass the folder of an earlier run. */
+  /** Run folder; default `runs/<runId>`. A folder that already holds a run is refused unless resuming. */
   outDir?: string;
-  /** Continue the run in `outDir`, skipping samples its journal already holds. */
+  /**
+   * Continue the run in `outDir`, skipping samples its journal already holds. Refused when the
+   * suite, task selection, model, samples, limits, sandbox or temperature differ from the run's.
+   */
   resume?: boolean;
   /** Sampling temperature for provider models (default 0.8 when samples > 1, else 0). */
   temperature?: number;
+  /**
+   * Samples an offline model has no answer for (a task without a reference, a script that is
+   * short of lines): `error` (default) refuses the run naming the tasks; `empty` scores them as
+   * empty answers.
+   */
+  missingAnswers?: 'error' | 'empty';
   logger?: Logger;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
@@ -51,6 +62,8 @@ export interface RunSuiteResult {
   samples: SampleResult[];
   /** True when `signal` stopped the run before every sample finished; no summary.json then. */
   interrupted: boolean;
+  /** Samples in the journal and samples planned, when the run ended. */
+  progress: { done: number; total: number };
 }
 
 function newRunId(): string {
@@ -58,113 +71,183 @@ function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Produce and score one sample. Model and engine faults become data, never a lost sample. */
+/** A sample with no verdict on the answer: an engine or model fault. */
+function faultSample(task: Task, sampleIndex: number, options: RunSuiteOptions, outcome: 'sandbox-error' | 'model-error', error: string, modelLatencyMs: number): SampleResult {
+  return {
+    taskId: task.id,
+    sampleIndex,
+    model: options.model.id,
+    response: '',
+    completion: '',
+    outcome,
+    verdicts: [],
+    modelLatencyMs,
+    executionMs: 0,
+    sandbox: options.sandboxes.backendFor(task),
+    finishedAt: new Date().toISOString(),
+    error,
+  };
+}
+
+/** Produce and score one sample. Model and engine faults, and bugs, become data, never a lost run. */
 async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, logger: Logger): Promise<SampleResult> {
   const samples = options.samples ?? 1;
   const modelStarted = performance.now();
-  let response = '';
-  let usage = { inputTokens: 0, outputTokens: 0 };
+  let generated;
   try {
-    const generated = await options.model.generate({
+    generated = await options.model.generate({
       messages: buildMessages(task),
       temperature: options.temperature ?? (samples > 1 ? 0.8 : 0),
       task,
       sampleIndex,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    response = generated.text;
-    usage = generated.usage;
   } catch (error) {
-    // A model that cannot answer is not the sandbox's fault nor a wrong answer: record it apart.
+    // A model that cannot answer is neither the sandbox's fault nor a wrong answer: record it apart.
     logger.warn({ task: task.id, sampleIndex, err: error }, 'model error');
+    return faultSample(task, sampleIndex, options, 'model-error', `model error: ${errorMessage(error)}`, performance.now() - modelStarted);
+  }
+  const modelLatencyMs = performance.now() - modelStarted;
+  const completion = extractCode(generated.text, task.language);
+  try {
+    const sandbox = await options.sandboxes.forTask(task);
+    const score = await scoreCompletion(task, completion, sandbox, {
+      logger,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return {
       taskId: task.id,
       sampleIndex,
       model: options.model.id,
-      response: '',
-      completion: '',
-      outcome: 'sandbox-error',
-      verdicts: [],
-      modelLatencyMs: performance.now() - modelStarted,
-      executionMs: 0,
-      sandbox: options.sandboxes.backendFor(task),
+      response: generated.text,
+      completion,
+      outcome: score.outcome,
+      verdicts: score.verdicts,
+      usage: generated.usage,
+      modelLatencyMs,
+      executionMs: score.executionMs,
+      sandbox: sandbox.name,
       finishedAt: new Date().toISOString(),
-      error: `model error: ${errorMessage(error)}`,
+      ...(score.error ? { error: score.error } : {}),
     };
+  } catch (error) {
+    // Nothing raised while scoring one sample may abort the run: the sample stays unscored, the
+    // run incomplete, and --resume retries it.
+    const known = SandbenchError.isInstance(error);
+    logger.error({ task: task.id, sampleIndex, err: error }, known ? 'engine fault while scoring' : 'internal error while scoring');
+    const message = known ? errorMessage(error) : `internal error while scoring (please report): ${errorMessage(error)}`;
+    return { ...faultSample(task, sampleIndex, options, 'sandbox-error', message, modelLatencyMs), response: generated.text, completion };
   }
-  const modelLatencyMs = performance.now() - modelStarted;
-  const completion = extractCode(response, task.language);
-  const sandbox = await options.sandboxes.forTask(task);
-  const score = await scoreCompletion(task, completion, sandbox, {
-    logger,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return {
-    taskId: task.id,
-    sampleIndex,
-    model: options.model.id,
-    response,
-    completion,
-    outcome: score.outcome,
-    verdicts: score.verdicts,
-    usage,
-    modelLatencyMs,
-    executionMs: score.executionMs,
-    sandbox: sandbox.name,
-    finishedAt: new Date().toISOString(),
-    ...(score.error ? { error: score.error } : {}),
-  };
+}
+
+/** Refuse a run whose offline model lacks answers, unless they are to be scored as empty. */
+function checkCoverage(options: RunSuiteOptions, samplesPerTask: number): void {
+  const coverage: ModelCoverage | undefined = options.model.coverage?.(options.suite.tasks, samplesPerTask, options.suite.allTaskIds);
+  if (!coverage || (options.missingAnswers ?? 'error') === 'empty') return;
+  const problems: string[] = [];
+  const list = (ids: string[]): string => ids.slice(0, 20).join(', ') + (ids.length > 20 ? ` and ${ids.length - 20} more` : '');
+  if (coverage.unknownTaskIds.length > 0) {
+    problems.push(`it names ${coverage.unknownTaskIds.length} task(s) the suite does not hold: ${list(coverage.unknownTaskIds)}`);
+  }
+  if (coverage.missing.length > 0) {
+    const none = coverage.missing.filter((entry) => entry.answers === 0).map((entry) => entry.taskId);
+    const short = coverage.missing.filter((entry) => entry.answers > 0).map((entry) => `${entry.taskId} (${entry.answers} of ${samplesPerTask})`);
+    if (none.length > 0) problems.push(`no answer for ${none.length} task(s): ${list(none)}`);
+    if (short.length > 0) problems.push(`fewer answers than --samples ${samplesPerTask} for ${short.length} task(s): ${list(short)}`);
+  }
+  if (problems.length === 0) return;
+  throw new InvalidInputError(
+    `model '${options.model.id}' cannot answer every sample: ${problems.join('; ')}. ` +
+      'Fix the answers, select tasks with --tasks, or pass --missing-answers empty to score missing answers as empty.',
+    { code: 'missing-answers', details: { ...coverage } },
+  );
+}
+
+/** Time a part of a run took: recorded, or for a part that crashed, up to its last sample. */
+function partDuration(part: RunPart, samples: readonly SampleResult[]): number {
+  if (part.durationMs !== undefined) return part.durationMs;
+  const start = Date.parse(part.startedAt);
+  const last = Math.max(start, ...samples.map((sample) => Date.parse(sample.finishedAt)).filter((time) => time >= start));
+  return Number.isFinite(last - start) ? last - start : 0;
 }
 
 /**
  * Run a suite: for every task and sample, ask the model, extract the code, score it in the
- * task's sandbox, and append the sample to the journal as soon as it is scored. Returns the
- * summary (also written to `summary.json`).
+ * task's sandbox, and append the sample to the journal as soon as it is scored. Before the first
+ * sample it checks that the model can answer and the backends can serve every task (engine up,
+ * images present). Returns the summary (also written to `summary.json`).
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult> {
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ suite: options.suite.name, model: options.model.id });
   const samplesPerTask = options.samples ?? 1;
   if (!Number.isInteger(samplesPerTask) || samplesPerTask < 1) {
-    throw new SandbenchError('invalid-input', `samples must be a whole number ≥ 1 (got ${samplesPerTask})`);
+    throw new InvalidInputError(`samples must be a whole number ≥ 1 (got ${samplesPerTask})`);
   }
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
-  let runId = newRunId();
+  const { tasks } = options.suite;
+  checkCoverage(options, samplesPerTask);
+
+  const identity: RunIdentity = {
+    ...suiteFingerprint(options.suite),
+    taskFilter: options.suite.filter,
+    model: options.model.id,
+    samples: samplesPerTask,
+    sandbox: options.sandboxes.forcedName,
+    temperature: options.temperature ?? null,
+  };
+  const runId = newRunId();
   const folder = options.outDir ?? join('runs', runId);
   const journal = new RunJournal(folder);
-  const manifest = options.resume ? await journal.readManifest() : undefined;
-  if (options.resume && !manifest) {
-    throw new SandbenchError('journal', `${folder}: nothing to resume (no run.json); start a new run without --resume`);
-  }
-  if (manifest) {
-    if (manifest.model !== options.model.id) {
-      throw new SandbenchError('journal', `${folder}: this run was made with model '${manifest.model}', not '${options.model.id}'`);
+  let manifest: RunManifest | undefined;
+  if (options.resume) {
+    manifest = await journal.readManifest();
+    if (!manifest) {
+      throw new InvalidInputError(`${folder}: nothing to resume (no run.json); start a new run without --resume`, { code: 'resume-mismatch' });
     }
-    runId = manifest.runId;
+    const differences = identityDifferences(manifest, identity);
+    if (differences.length > 0) {
+      throw new InvalidInputError(
+        `${folder}: cannot resume: the run was made with other settings — ${differences.join('; ')}. Resume with the run's settings, or start a new run with another --out.`,
+        { code: 'resume-mismatch', details: { differences } },
+      );
+    }
+  } else if (await journal.holdsRun()) {
+    throw new InvalidInputError(`${folder} already holds a run: continue it with --resume, or choose another --out`, {
+      code: 'run-exists',
+      details: { folder },
+    });
   }
+
+  // Refuse what no backend can serve, and check the engines and images, before anything is
+  // written or asked of the model.
+  await options.sandboxes.prepare(tasks);
+
   const started = performance.now();
-  const startedAt = new Date().toISOString();
-  const { tasks } = options.suite;
-
-  // Refuse a task no backend here can serve before spending anything on the model.
-  for (const task of tasks) await options.sandboxes.forTask(task);
-
-  let previous: SampleResult[] = [];
+  const part: RunPart = { startedAt: new Date().toISOString() };
   if (manifest) {
-    const read = await journal.readSamples();
-    previous = read.samples.filter((sample) => sample.model === options.model.id && sample.outcome !== 'sandbox-error');
-    if (read.skippedPartialLine || previous.length !== read.samples.length) await journal.rewrite(previous);
-    logger.info({ resumed: previous.length }, 'resuming run');
+    manifest.parts.push(part);
+    await journal.writeManifest(manifest);
   } else {
-    await journal.create({
+    manifest = {
       runId,
       suite: options.suite.name,
       suiteSource: options.suite.source,
-      model: options.model.id,
-      sandbox: [...new Set(tasks.map((task) => options.sandboxes.backendFor(task)))].join(',') || 'none',
-      samples: samplesPerTask,
-      startedAt,
+      ...identity,
+      tasks: tasks.length,
       sandbenchVersion: SANDBENCH_VERSION,
-    });
+      startedAt: part.startedAt,
+      parts: [part],
+    };
+    await journal.create(manifest);
+  }
+
+  let previous: SampleResult[] = [];
+  if (options.resume) {
+    const read = await journal.readSamples();
+    // Faults say nothing about the answer: those samples run again.
+    previous = read.samples.filter((sample) => sample.model === options.model.id && (sample.outcome === 'passed' || sample.outcome === 'failed'));
+    if (read.skippedPartialLine || previous.length !== read.samples.length) await journal.rewrite(previous);
+    logger.info({ resumed: previous.length }, 'resuming run');
   }
   const done = new Set(previous.map((sample) => `${sample.taskId}\u0000${sample.sampleIndex}`));
   const queue: Array<{ task: Task; sampleIndex: number }> = [];
@@ -204,20 +287,26 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(queue.length, 1)) }, worker));
 
+  const interrupted = Boolean(options.signal?.aborted) && progress.done < progress.total;
+  part.durationMs = performance.now() - started;
+  part.finishedAt = new Date().toISOString();
+  if (interrupted) part.interrupted = true;
+  await journal.writeManifest(manifest);
+
   // Keep the suite's order in the returned list (the journal keeps finishing order).
   const order = new Map(tasks.map((task, index) => [task.id, index]));
   results.sort((a, b) => (order.get(a.taskId)! - order.get(b.taskId)!) || a.sampleIndex - b.sampleIndex);
   const summary = summarizeRun(results, {
-    runId,
+    runId: manifest.runId,
     suite: options.suite.name,
     model: options.model.id,
     sandbox: [...new Set(results.map((sample) => sample.sandbox))].join(',') || 'none',
     tasks,
-    startedAt,
-    durationMs: performance.now() - started,
+    samplesPerTask,
+    startedAt: manifest.startedAt,
+    durationMs: manifest.parts.reduce((sum, each) => sum + partDuration(each, results), 0),
   });
   // An interrupted run has no summary.json: it is not finished, and --resume completes it.
-  const interrupted = Boolean(options.signal?.aborted) && results.length < tasks.length * samplesPerTask;
   if (!interrupted) await journal.writeSummary(summary);
-  return { summary, folder, samples: results, interrupted };
+  return { summary, folder, samples: results, interrupted, progress: { done: progress.done, total: progress.total } };
 }

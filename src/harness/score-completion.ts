@@ -52,7 +52,7 @@ export async function scoreCompletion(
   const started = performance.now();
   const base = baseRequest(task, options);
   const fault = (testIndex: number, caught: unknown): void => {
-    if (!(caught instanceof SandbenchError)) throw caught;
+    if (!SandbenchError.isInstance(caught)) throw caught;
     error ??= errorMessage(caught);
     options.logger?.warn({ task: task.id, testIndex, err: caught }, 'sandbox error');
     verdicts[testIndex] = judgeSandboxError(testIndex, caught, task.tests[testIndex]);

@@ -20,9 +20,14 @@ export interface TaskValidation {
 export interface SuiteValidation {
   suite: string;
   tasks: number;
+  /** Tasks checked (all of them, unless interrupted). */
+  checked: number;
   /** Tasks with at least one error-level problem. */
   failing: number;
+  /** One entry per checked task, in the suite's order. */
   results: TaskValidation[];
+  /** True when `signal` stopped the validation before every task was checked. */
+  interrupted: boolean;
 }
 
 export interface ValidateSuiteOptions {
@@ -32,6 +37,8 @@ export interface ValidateSuiteOptions {
   repeats?: number;
   concurrency?: number;
   onTask?: (result: TaskValidation, done: number, total: number) => void;
+  /** Stops the validation; tasks not yet checked are left out of the report. */
+  signal?: AbortSignal;
 }
 
 function describe(verdicts: readonly TestVerdict[]): string {
@@ -47,7 +54,8 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
   const sandbox = await options.sandboxes.forTask(task);
   const repeats = options.repeats ?? 3;
 
-  const empty = await scoreCompletion(task, '', sandbox);
+  const scoreOptions = options.signal ? { signal: options.signal } : {};
+  const empty = await scoreCompletion(task, '', sandbox, scoreOptions);
   if (empty.outcome === 'sandbox-error') {
     problems.push({ check: 'sandbox-error', severity: 'error', message: `engine fault running the empty answer: ${empty.error}` });
   } else if (empty.outcome === 'passed') {
@@ -59,7 +67,7 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
     return { taskId: task.id, problems };
   }
   const runs = [];
-  for (let repeat = 0; repeat < repeats; repeat += 1) runs.push(await scoreCompletion(task, task.reference, sandbox));
+  for (let repeat = 0; repeat < repeats; repeat += 1) runs.push(await scoreCompletion(task, task.reference, sandbox, scoreOptions));
   const faulted = runs.find((run) => run.outcome === 'sandbox-error');
   if (faulted) {
     problems.push({ check: 'sandbox-error', severity: 'error', message: `engine fault running the reference: ${faulted.error}` });
@@ -88,13 +96,15 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
 export async function validateSuite(options: ValidateSuiteOptions): Promise<SuiteValidation> {
   const { tasks } = options.suite;
   for (const task of tasks) await options.sandboxes.forTask(task);
-  const results: TaskValidation[] = new Array(tasks.length);
+  const results: Array<TaskValidation | undefined> = new Array(tasks.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !options.signal?.aborted) {
       const index = next++;
       const result = await validateTask(tasks[index]!, options);
+      // A task cut short by cancellation has no verdict.
+      if (options.signal?.aborted) return;
       results[index] = result;
       done += 1;
       options.onTask?.(result, done, tasks.length);
@@ -102,10 +112,13 @@ export async function validateSuite(options: ValidateSuiteOptions): Promise<Suit
   };
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+  const checked = results.filter((result): result is TaskValidation => result !== undefined);
   return {
     suite: options.suite.name,
     tasks: tasks.length,
-    failing: results.filter((result) => result.problems.some((problem) => problem.severity === 'error')).length,
-    results,
+    checked: checked.length,
+    failing: checked.filter((result) => result.problems.some((problem) => problem.severity === 'error')).length,
+    results: checked,
+    interrupted: checked.length < tasks.length,
   };
 }

@@ -50,8 +50,22 @@ export interface GenerateResponse {
   raw?: unknown;
 }
 
+/** Which samples an offline model holds no answer for (see `Model.coverage`). */
+export interface ModelCoverage {
+  /** Tasks with fewer answers than the samples asked for, with how many answers there are. */
+  missing: Array<{ taskId: string; answers: number }>;
+  /** Task ids the model's data names that the suite does not hold at all. */
+  unknownTaskIds: string[];
+}
+
 /** The model contract. Ids are `provider:model` (`reference`, `empty`, `scripted:<file>` for offline ones). */
 export interface Model {
   readonly id: string;
   generate(request: GenerateRequest): Promise<GenerateResponse>;
+  /**
+   * Offline models that answer from fixed data (`reference`, `scripted`): the samples they cannot
+   * answer, checked before a run starts so that a missing answer is an error rather than a
+   * silent failure. `allTaskIds` are every task of the suite, selected or not.
+   */
+  coverage?(tasks: readonly Task[], samples: number, allTaskIds: readonly string[]): ModelCoverage;
 }

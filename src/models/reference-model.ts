@@ -24,4 +24,7 @@ export const referenceModel: Model = {
       finishReason: reference === undefined ? 'no-reference' : 'stop',
     };
   },
+  coverage(tasks) {
+    return { missing: tasks.filter((task) => task.reference === undefined).map((task) => ({ taskId: task.id, answers: 0 })), unknownTaskIds: [] };
+  },
 };

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import type { GenerateRequest, GenerateResponse, Model } from './model.ts';
+import type { Task } from '../schemas/task.ts';
+import type { GenerateRequest, GenerateResponse, Model, ModelCoverage } from './model.ts';
 
 /**
  * One line of a script: the answer to one sample of one task. Other fields are ignored, so
@@ -27,9 +28,9 @@ interface ScriptedAnswer {
 /**
  * `scripted:<file>`: replays answers from a JSONL file, one `{ "task_id", "completion" }` per
  * line. Several lines for one task serve successive samples (sample 0 is the task's first line,
- * unless `sample_index` says otherwise). A sample with no line — a task absent from the file or
- * out of lines — gets `''` with `finishReason: 'no-script'` rather than an error, so a partial
- * script still scores (those samples fail) and the report shows why.
+ * unless `sample_index` says otherwise). `coverage` lists the samples with no line, which a run
+ * refuses unless asked to score them as empty answers; such a sample then gets `''` with
+ * `finishReason: 'no-script'`, so the report shows why it failed.
  */
 export class ScriptedModel implements Model {
   readonly id: string;
@@ -101,6 +102,18 @@ export class ScriptedModel implements Model {
   /** Task ids the script answers. */
   get taskIds(): string[] {
     return [...this.#answers.keys()];
+  }
+
+  coverage(tasks: readonly Task[], samples: number, allTaskIds: readonly string[]): ModelCoverage {
+    const missing: ModelCoverage['missing'] = [];
+    for (const task of tasks) {
+      const answers = this.#answers.get(task.id);
+      let have = 0;
+      for (let index = 0; index < samples; index += 1) if (answers?.has(index)) have += 1;
+      if (have < samples) missing.push({ taskId: task.id, answers: have });
+    }
+    const known = new Set(allTaskIds);
+    return { missing, unknownTaskIds: this.taskIds.filter((id) => !known.has(id)) };
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResponse> {

@@ -398,6 +398,21 @@ export class DockerSandbox implements Sandbox {
     return execution;
   }
 
+  /** The container's state after its runner was lost; undefined when it no longer exists. */
+  private async inspectLost(docker: Dockerode.Container, cause: unknown): Promise<LostContainerState | undefined> {
+    try {
+      return (await docker.inspect()).State as LostContainerState;
+    } catch (inspectError) {
+      const status = (inspectError as { statusCode?: number } | null)?.statusCode;
+      if (status === 404) return undefined;
+      if (status === undefined) {
+        const ping = await pingDocker(this.docker, 2000);
+        if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable', cause });
+      }
+      throw new SandboxError(`sandbox container vanished: ${errorMessage(inspectError)}`, { code: 'sandbox-failure', cause });
+    }
+  }
+
   /** The runner did not answer (deadline) or vanished: judge the job, or blame the engine. */
   private async judgeLostJob(error: unknown, container: PooledContainer, deadlineMs: number): Promise<ExecutionResult> {
     const { connection, container: docker } = container.started;
@@ -413,17 +428,7 @@ export class DockerSandbox implements Sandbox {
       throw new SandboxError(`sandbox runner fault: ${error.message}`, { code: 'sandbox-failure', cause: error });
     }
     if (error instanceof RunnerGoneError) {
-      let state: { OOMKilled?: boolean; ExitCode?: number; Running?: boolean } | undefined;
-      try {
-        state = (await docker.inspect()).State;
-      } catch (inspectError) {
-        const status = (inspectError as { statusCode?: number } | null)?.statusCode;
-        if (status === undefined) {
-          const ping = await pingDocker(this.docker, 2000);
-          if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable', cause: error });
-        }
-        throw new SandboxError(`sandbox container vanished: ${errorMessage(inspectError)}`, { code: 'sandbox-failure', cause: error });
-      }
+      const state = await this.inspectLost(docker, error);
       // The runner writes a traceback or a 'sandbench runner:' line only when it fails itself;
       // jobs cannot reach its stderr.
       if (/Traceback|sandbench runner:/.test(connection.diagnostics)) {
@@ -435,13 +440,41 @@ export class DockerSandbox implements Sandbox {
       if (state?.OOMKilled) {
         return lostResult('memory-limit', 'the container ran out of memory and its runner was killed; container replaced');
       }
+      // Removed or killed from outside (an operator, another tool): not the answer's doing. A
+      // `docker rm -f` first kills, then removes: look again a moment later before blaming the job.
+      const settled = state && !isBeingRemoved(state) ? await delay(REMOVAL_GRACE_MS).then(() => this.inspectLost(docker, error)) : state;
+      if (!settled || isBeingRemoved(settled)) {
+        throw new SandboxError('the sandbox container was removed or killed from outside sandbench while a job ran', {
+          code: 'sandbox-failure',
+          cause: error,
+        });
+      }
       return lostResult(
         'runtime-error',
-        `the program killed the sandbox runner (container exit code ${state?.ExitCode ?? 'unknown'}); container replaced`,
+        `the program killed the sandbox runner (container exit code ${settled.ExitCode ?? 'unknown'}); container replaced`,
       );
     }
     throw new SandboxError(`Docker sandbox failure: ${errorMessage(error)}`, { code: 'sandbox-failure', cause: error });
   }
+}
+
+/** What the engine says of a container whose runner went away; undefined once it is gone. */
+interface LostContainerState {
+  OOMKilled?: boolean;
+  ExitCode?: number;
+  Running?: boolean;
+  Status?: string;
+}
+
+/** Time to wait before deciding that a dead container is not being removed by someone else. */
+const REMOVAL_GRACE_MS = 500;
+
+function isBeingRemoved(state: LostContainerState): boolean {
+  return state.Status === 'removing' || state.Status === 'dead';
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { runtimeProfile } from '../runtimes/runtime-profiles.ts';
-import type { SandboxName, Task } from '../schemas/task.ts';
+import type { Language, SandboxName, Task } from '../schemas/task.ts';
 import type { Sandbox } from './sandbox.ts';
 
 /** A backend by name, or a user-supplied object implementing the contract. */
@@ -19,7 +19,15 @@ export interface SandboxOptions {
    * answers fail, relying on the runner's per-job cleanup).
    */
   dockerRecycle?: 'on-failure' | 'on-limit';
+  /**
+   * Remove containers when the process gets SIGINT, SIGTERM or SIGHUP (installs process-wide
+   * listeners). Off by default: a library never touches `process` unless asked; the CLI asks.
+   */
+  handleSignals?: boolean;
 }
+
+/** What the set needs of a task to choose its backend. */
+export type TaskPlacement = Pick<Task, 'id' | 'language' | 'sandbox'>;
 
 /** Create one backend by name. Backends load lazily so an unused one costs nothing. */
 export async function createSandbox(name: SandboxName, options: SandboxOptions = {}): Promise<Sandbox> {
@@ -39,11 +47,6 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
       });
     }
-    case 'process':
-      throw new InvalidInputError(`the 'process' sandbox is not available yet: use 'isolate' or 'docker'`, {
-        code: 'invalid-input',
-        details: { sandbox: name },
-      });
     default: {
       const unknown: never = name;
       throw new InvalidInputError(`unknown sandbox '${String(unknown)}' (known: isolate, docker)`);
@@ -66,8 +69,14 @@ export class SandboxSet {
     this.#options = options;
   }
 
+  /** The backend every task is forced to (a name), or `auto` when each task chooses its own. */
+  get forcedName(): string {
+    if (!this.#forced) return 'auto';
+    return typeof this.#forced === 'string' ? this.#forced : this.#forced.name;
+  }
+
   /** The backend name a task will run in. */
-  backendFor(task: Task): string {
+  backendFor(task: TaskPlacement): string {
     if (this.#forced) return typeof this.#forced === 'string' ? this.#forced : this.#forced.name;
     if (task.sandbox) return task.sandbox;
     const profile = runtimeProfile(task.language);
@@ -75,7 +84,7 @@ export class SandboxSet {
   }
 
   /** The backend for a task, refusing (with a clear message) one that cannot run its language. */
-  async forTask(task: Task): Promise<Sandbox> {
+  async forTask(task: TaskPlacement): Promise<Sandbox> {
     const forced = this.#forced;
     let sandbox: Sandbox;
     if (forced && typeof forced !== 'string') {
@@ -100,6 +109,22 @@ export class SandboxSet {
       );
     }
     return sandbox;
+  }
+
+  /**
+   * Before a run: every task's backend can serve it (see `forTask`), and each backend that has a
+   * `warmUp` is checked and warmed for the languages it will run (engine reachable, images
+   * present), so an engine fault stops the run before its first sample, with the fixing command.
+   */
+  async prepare(tasks: readonly Task[]): Promise<void> {
+    const languages = new Map<Sandbox, Set<Language>>();
+    for (const task of tasks) {
+      const sandbox = await this.forTask(task);
+      let set = languages.get(sandbox);
+      if (!set) languages.set(sandbox, (set = new Set()));
+      set.add(task.language);
+    }
+    for (const [sandbox, set] of languages) await sandbox.warmUp?.([...set]);
   }
 
   /** Dispose every backend this set created (a user-supplied one stays the caller's). */

@@ -66,6 +66,12 @@ export interface Sandbox {
    * order; a compile error is every run's result. Without it the harness calls `run` per stdin.
    */
   runBatch?(request: SandboxBatchRequest): Promise<ExecutionResult[]>;
+  /**
+   * Optional: check now that this backend can serve these languages (engine reachable, images
+   * present) and start what it needs. Throws a `SandboxError` whose message gives the fixing
+   * command. The harness calls it before a run's first sample.
+   */
+  warmUp?(languages: readonly Language[]): Promise<void>;
   dispose(): Promise<void>;
 }
 

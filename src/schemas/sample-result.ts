@@ -43,6 +43,10 @@ export const usageSchema = z.object({
 });
 export type Usage = z.infer<typeof usageSchema>;
 
+/** How one sample ended. */
+export const sampleOutcomeSchema = z.enum(['passed', 'failed', 'sandbox-error', 'model-error']);
+export type SampleOutcome = z.infer<typeof sampleOutcomeSchema>;
+
 /** One sample of one task: a line of `samples.jsonl`. */
 export const sampleResultSchema = z.object({
   taskId: z.string(),
@@ -52,8 +56,12 @@ export const sampleResultSchema = z.object({
   response: z.string(),
   /** The code extracted from the response. */
   completion: z.string(),
-  /** `passed`: every test passed; `failed`: some test did not; `sandbox-error`: the engine failed. */
-  outcome: z.enum(['passed', 'failed', 'sandbox-error']),
+  /**
+   * `passed`: every test passed; `failed`: some test did not; `sandbox-error`: the engine failed;
+   * `model-error`: the model (provider) gave no answer. The last two say nothing about the answer:
+   * they are kept out of pass rates and redone by `--resume`.
+   */
+  outcome: sampleOutcomeSchema,
   verdicts: z.array(testVerdictSchema),
   usage: usageSchema.optional(),
   /** Time the model took to answer, in milliseconds. */
@@ -64,7 +72,7 @@ export const sampleResultSchema = z.object({
   sandbox: z.string(),
   /** ISO time the sample finished. */
   finishedAt: z.string(),
-  /** Engine error message when `outcome` is `sandbox-error`. */
+  /** The fault's message when `outcome` is `sandbox-error` or `model-error`. */
   error: z.string().optional(),
 });
 export type SampleResult = z.infer<typeof sampleResultSchema>;
@@ -72,29 +80,53 @@ export type SampleResult = z.infer<typeof sampleResultSchema>;
 /** pass@k values keyed by `pass@1`, `pass@10`, `pass@100` (only where k ≤ samples per task). */
 export const passAtSchema = z.record(z.string(), z.number());
 
+/** Counts of per-sample outcomes in a run. */
+export const sampleCountsSchema = z.object({
+  /** Samples the run asked for: tasks × samples per task. */
+  planned: z.number().int().nonnegative(),
+  /** Samples with a verdict on the answer: `passed + failed`. */
+  scored: z.number().int().nonnegative(),
+  /** Samples that passed every test. */
+  passed: z.number().int().nonnegative(),
+  /** Samples that failed at least one test. */
+  failed: z.number().int().nonnegative(),
+  /** Samples lost to engine faults (`sandbox-error`): not scored, redone by `--resume`. */
+  sandboxErrors: z.number().int().nonnegative(),
+  /** Samples the model gave no answer for (`model-error`): not scored, redone by `--resume`. */
+  modelErrors: z.number().int().nonnegative(),
+  /** Samples not scored for any reason (faults, or never run): `planned - scored`. */
+  unscored: z.number().int().nonnegative(),
+});
+export type SampleCounts = z.infer<typeof sampleCountsSchema>;
+
 /** `summary.json` and the `--json` output of `run`. */
 export const runSummarySchema = z.object({
   runId: z.string(),
   suite: z.string(),
   model: z.string(),
+  /** Backends that ran the samples (comma-separated). */
   sandbox: z.string(),
+  /**
+   * True when every planned sample was scored. A run with samples lost to engine or model faults
+   * is incomplete: its pass rates cover only what was scored, and `--resume` completes it.
+   */
+  complete: z.boolean(),
   /** Number of tasks. */
   tasks: z.number().int().nonnegative(),
-  /** Number of samples scored (all tasks × samples per task). */
-  samples: z.number().int().nonnegative(),
-  /** Samples that passed every test. */
-  passed: z.number().int().nonnegative(),
-  /** Samples that failed at least one test. */
-  failed: z.number().int().nonnegative(),
-  /** Samples lost to engine faults (`sandbox-error`), kept out of pass rates. */
-  errors: z.number().int().nonnegative(),
-  /** Tasks whose every sample passed (for samples=1: tasks solved). */
-  tasksPassed: z.number().int().nonnegative(),
+  /** Samples asked for each task (`--samples`). */
+  samplesPerTask: z.number().int().positive(),
+  /** Per-sample outcomes (a sample passes when all of its tests pass). */
+  samples: sampleCountsSchema,
+  /** Tasks with at least one scored sample, all of whose scored samples passed. */
+  tasksSolved: z.number().int().nonnegative(),
+  /** Mean pass@k over tasks with scored samples, for k ≤ the samples scored per task. */
   passAt: passAtSchema,
-  /** Verdict counts over every test of every sample. */
-  verdicts: z.record(z.string(), z.number().int().nonnegative()),
+  /** Per-test verdict counts over every test of every scored sample (one verdict per test). */
+  testVerdicts: z.record(z.string(), z.number().int().nonnegative()),
   usage: usageSchema,
+  /** Time spent running, over every part of a resumed run, in milliseconds. */
   durationMs: z.number().nonnegative(),
+  /** When the run first started (a resumed run keeps its first start). */
   startedAt: z.string(),
   finishedAt: z.string(),
 });

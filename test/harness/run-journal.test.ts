@@ -33,7 +33,10 @@ describe('run journal', () => {
   it('appends samples one line each and reads them back, dropping a line cut short by a crash', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
     const journal = new RunJournal(folder);
-    await journal.create({ runId: 'r', suite: 's', suiteSource: 's', model: 'm', sandbox: 'isolate', samples: 2, startedAt: '', sandbenchVersion: '0' });
+    await journal.create({
+      runId: 'r', suite: 's', suiteSource: 's', suiteHash: 'h', limitsHash: 'l', taskFilter: {}, tasks: 2, model: 'm', samples: 2,
+      sandbox: 'auto', temperature: null, startedAt: '', sandbenchVersion: '0', parts: [],
+    });
     await Promise.all([journal.append(sample('a', 0, 'passed')), journal.append(sample('a', 1, 'failed')), journal.append(sample('b', 0, 'passed'))]);
     const lines = (await readFile(journal.samplesPath, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(3);
@@ -64,13 +67,20 @@ describe('summarizeRun', () => {
       model: 'm',
       sandbox: 'isolate',
       tasks,
+      samplesPerTask: 2,
       startedAt: '',
       durationMs: 12.4,
     });
-    expect(summary).toMatchObject({ tasks: 2, samples: 4, passed: 2, failed: 1, errors: 1, tasksPassed: 1 });
+    expect(summary).toMatchObject({
+      tasks: 2,
+      complete: false,
+      samples: { planned: 4, scored: 3, passed: 2, failed: 1, sandboxErrors: 1, modelErrors: 0, unscored: 1 },
+      tasksSolved: 1,
+    });
     expect(summary.passAt['pass@1']).toBeCloseTo(0.75, 10);
     expect(summary.passAt['pass@10']).toBeUndefined();
-    expect(summary.verdicts).toEqual({ passed: 2, failed: 1, 'sandbox-error': 1 });
+    // Test verdicts count the scored samples' tests only.
+    expect(summary.testVerdicts).toEqual({ passed: 2, failed: 1 });
     expect(summary.usage).toEqual({ inputTokens: 40, outputTokens: 20 });
   });
 });

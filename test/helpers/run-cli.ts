@@ -9,9 +9,9 @@ export interface CliResult {
 }
 
 /** Run the CLI from source on this Node (24), as a user would, and capture everything. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--no-node-snapshot', join(repoRoot, 'src', 'cli', 'main.ts'), ...args],
       {
@@ -25,5 +25,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
         resolve({ code, stdout, stderr });
       },
     );
+    // Like a shell with `< /dev/null`, or with piped input: the CLI never waits on an open stdin.
+    child.stdin?.end(options.input ?? '');
   });
 }

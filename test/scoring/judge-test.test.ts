@@ -17,7 +17,7 @@ function execution(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     durationMs: 12,
     cpuTimeMs: null,
     memoryBytes: null,
-    backend: 'process',
+    backend: 'docker',
     ...overrides,
   };
 }

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Suite } from '../datasets/load-suite.ts';
+import { DEFAULT_COMPILE_LIMITS, DEFAULT_RUN_LIMITS, MAXIMUM_LIMITS } from '../schemas/limits.ts';
+
+/** One stretch of a run between a start (or resume) and its end (or interruption). */
+export const runPartSchema = z.object({
+  startedAt: z.string(),
+  /** Absent while the part runs, or when it ended in a crash. */
+  finishedAt: z.string().optional(),
+  /** Time the part ran, in milliseconds (absent like `finishedAt`). */
+  durationMs: z.number().nonnegative().optional(),
+  /** The part was stopped by Ctrl-C / SIGTERM. */
+  interrupted: z.boolean().optional(),
+});
+export type RunPart = z.infer<typeof runPartSchema>;
+
+/** What `run.json` records about a run, so it can be resumed only as the same run, and reproduced. */
+export const runManifestSchema = z.object({
+  runId: z.string().min(1),
+  suite: z.string(),
+  /** Where the suite was loaded from. */
+  suiteSource: z.string(),
+  /** SHA-256 of the selected tasks as loaded, limits left out (they have their own hash). */
+  suiteHash: z.string(),
+  /** SHA-256 of every task's limits and the default and maximum limits in force. */
+  limitsHash: z.string(),
+  /** The task selection applied when loading (`--tasks`, `--limit`). */
+  taskFilter: z.object({ taskIds: z.array(z.string()).optional(), limit: z.number().int().positive().optional() }),
+  /** Number of tasks selected. */
+  tasks: z.number().int().nonnegative(),
+  model: z.string(),
+  samples: z.number().int().positive(),
+  /** The backend forced with `--sandbox`, or `auto` (each task's own choice). */
+  sandbox: z.string(),
+  /** Sampling temperature sent to the model; null when left to the default. */
+  temperature: z.number().nullable(),
+  sandbenchVersion: z.string(),
+  /** When the run first started. */
+  startedAt: z.string(),
+  parts: z.array(runPartSchema),
+});
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+function sha256(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+/** The suite's two fingerprints: its tasks without limits, and the limits (with the defaults in force). */
+export function suiteFingerprint(suite: Suite): { suiteHash: string; limitsHash: string } {
+  return {
+    suiteHash: sha256(suite.tasks.map(({ limits: _limits, ...task }) => task)),
+    limitsHash: sha256({
+      tasks: suite.tasks.map((task) => [task.id, task.limits ?? null]),
+      defaults: { run: DEFAULT_RUN_LIMITS, compile: DEFAULT_COMPILE_LIMITS, maximum: MAXIMUM_LIMITS },
+    }),
+  };
+}
+
+/** The settings that make two runs the same run (what `--resume` must find unchanged). */
+export type RunIdentity = Pick<RunManifest, 'suiteHash' | 'limitsHash' | 'taskFilter' | 'model' | 'samples' | 'sandbox' | 'temperature'>;
+
+function describeFilter(filter: RunManifest['taskFilter']): string {
+  const parts = [];
+  if (filter.taskIds) parts.push(`--tasks ${filter.taskIds.join(',')}`);
+  if (filter.limit !== undefined) parts.push(`--limit ${filter.limit}`);
+  return parts.length > 0 ? parts.join(' ') : 'all tasks';
+}
+
+/** Every way `requested` differs from the run recorded in `manifest`, one phrase each. */
+export function identityDifferences(manifest: RunManifest, requested: RunIdentity): string[] {
+  const differences: string[] = [];
+  if (manifest.model !== requested.model) differences.push(`model: the run used '${manifest.model}', now '${requested.model}'`);
+  if (manifest.samples !== requested.samples) differences.push(`samples: the run used ${manifest.samples}, now ${requested.samples}`);
+  if (JSON.stringify(manifest.taskFilter) !== JSON.stringify(requested.taskFilter)) {
+    differences.push(`task selection: the run used ${describeFilter(manifest.taskFilter)}, now ${describeFilter(requested.taskFilter)}`);
+  }
+  if (manifest.suiteHash !== requested.suiteHash) differences.push('suite: its tasks changed since the run started (content hash differs)');
+  if (manifest.limitsHash !== requested.limitsHash) differences.push('limits: the tasks\' limits (or the defaults) changed since the run started');
+  if (manifest.sandbox !== requested.sandbox) differences.push(`sandbox: the run used ${manifest.sandbox}, now ${requested.sandbox}`);
+  if (manifest.temperature !== requested.temperature) {
+    differences.push(`temperature: the run used ${manifest.temperature ?? 'the default'}, now ${requested.temperature ?? 'the default'}`);
+  }
+  return differences;
+}
