@@ -56,18 +56,35 @@ function terminalReporter(label: string, unit: string, stream: NodeJS.WriteStrea
   let bar: cliProgress.SingleBar | undefined;
   let started = false;
   const make = (state: ProgressState): cliProgress.SingleBar => {
-    const columns = stream.columns || 80;
-    const tail = ` ${state.total}/${state.total} ${unit} | ${countsText(Object.fromEntries(Object.keys(state.counts).map((key) => [key, state.total])))} | 00:00:00`;
-    // Room for the label and a bar of at least 10 cells; the label gives way first.
-    const room = columns - 1 - tail.length - 3;
-    const barSize = Math.max(10, Math.min(40, room - Math.min(label.length, 30)));
-    const labelRoom = Math.max(0, room - barSize);
+    const columns = (stream.columns || 80) - 1;
+    const digits = String(state.total).length;
+    const keys = Object.keys(state.counts);
+    // From the fullest line to the barest; the first that fits with a bar of 10 cells wins.
+    const layouts = [
+      { countNames: keys, unitText: ` ${unit}`, withTime: true },
+      { countNames: keys.map((key) => key[0]!), unitText: '', withTime: true },
+      { countNames: keys.map((key) => key[0]!), unitText: '', withTime: false },
+    ];
+    let chosen = layouts[layouts.length - 1]!;
+    let tailLength = 0;
+    for (const layout of layouts) {
+      chosen = layout;
+      // `] 820/820 samples | passed 820 failed 820 | 00:00:00`, at its widest.
+      tailLength =
+        2 + 2 * digits + 1 + layout.unitText.length +
+        3 + layout.countNames.reduce((sum, name) => sum + name.length + 1 + digits + 1, -1) +
+        (layout.withTime ? 3 + 8 : 0);
+      if (columns - tailLength - 1 >= 10) break;
+    }
+    const room = Math.max(10, columns - tailLength - 1);
+    const barSize = Math.max(10, Math.min(40, room - Math.min(label.length + 1, 30)));
+    const labelRoom = room - barSize - 1;
     const shown = label.length <= labelRoom ? label : labelRoom > 1 ? `${label.slice(0, labelRoom - 1)}…` : '';
-    const fields = Object.keys(state.counts).map((key) => `${key} {${key}}`).join(' ');
+    const fields = keys.map((key, index) => `${chosen.countNames[index]} {${key}}`).join(' ');
     return new cliProgress.SingleBar(
       {
         stream,
-        format: `${shown}${shown ? ' ' : ''}[{bar}] {value}/{total} ${unit} | ${fields} | {duration_formatted}`,
+        format: `${shown}${shown ? ' ' : ''}[{bar}] {value}/{total}${chosen.unitText} | ${fields}${chosen.withTime ? ' | {duration_formatted}' : ''}`,
         barsize: barSize,
         hideCursor: true,
         clearOnComplete: false,
