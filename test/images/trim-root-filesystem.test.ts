@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,5 +131,74 @@ describe('trimRootFilesystem on a fake root', () => {
     const root = fakeRoot('bare', ['etc/passwd']);
     await trimRootFilesystem(root, {});
     expect(listTree(root)).toEqual(['etc/', 'etc/hostname', 'etc/passwd', 'etc/resolv.conf', 'tmp/', 'work/']);
+  });
+
+  it('never deletes or changes anything outside the tree through a symbolic link', async () => {
+    // What the build host has: every link below points here (inside the test's scratch folder).
+    const outside = fakeRoot('outside', ['run/docker.sock', 'doc/notes.txt', 'resolv.conf', 'hostname']);
+    writeFileSync(join(outside, 'resolv.conf'), 'nameserver 192.0.2.1\n');
+    writeFileSync(join(outside, 'hostname'), 'real-host\n');
+    mkdirSync(join(outside, 'tmp'));
+    chmodSync(join(outside, 'tmp'), 0o755);
+    const before = listTree(outside);
+
+    const root = fakeRoot('hostile', ['usr/share/doc/bash/README', 'etc/passwd']);
+    mkdirSync(join(root, 'var'));
+    symlinkSync(join(outside, 'run'), join(root, 'var/run'));
+    symlinkSync(join(outside, 'doc'), join(root, 'usr/share/doc/absolute'));
+    // Relative, but climbing above the tree: usr/share/doc → usr/share → usr → root → scratch.
+    symlinkSync('../../../../outside/doc', join(root, 'usr/share/doc/climbing'));
+    symlinkSync(join(outside, 'resolv.conf'), join(root, 'etc/resolv.conf'));
+    symlinkSync('../../outside/hostname', join(root, 'etc/hostname'));
+    symlinkSync('../outside/tmp', join(root, 'tmp'));
+
+    await trimRootFilesystem(root, { remove: ['/var/run/*'], directories: ['/var/run/sandbox'] });
+
+    expect(listTree(outside)).toEqual(before);
+    expect(readFileSync(join(outside, 'resolv.conf'), 'utf8')).toBe('nameserver 192.0.2.1\n');
+    expect(readFileSync(join(outside, 'hostname'), 'utf8')).toBe('real-host\n');
+    expect(modeOf(join(outside, 'tmp'))).toBe(0o755);
+    // The tree itself was trimmed as usual; its links still point where they did.
+    expect(existsSync(join(root, 'usr/share/doc/bash/README'))).toBe(false);
+    expect(readlinkSync(join(root, 'var/run'))).toBe(join(outside, 'run'));
+  });
+
+  it('follows links inside the tree the way the image will see them', async () => {
+    const root = fakeRoot('linked', [
+      'usr/share/doc/gcc-12-base/changelog.gz',
+      'usr/share/doc/gcc-12-base/copyright',
+      'run/resolvconf/resolv.conf',
+      'image-run/lock/stale',
+      'image-run/utmp',
+      'etc/passwd',
+    ]);
+    writeFileSync(join(root, 'run/resolvconf/resolv.conf'), 'nameserver 192.0.2.1\n');
+    symlinkSync('gcc-12-base', join(root, 'usr/share/doc/libgcc-s1'));
+    symlinkSync('../run/resolvconf/resolv.conf', join(root, 'etc/resolv.conf'));
+    // An absolute link names a path in the image: /image-run here, never the build host's.
+    mkdirSync(join(root, 'var'));
+    symlinkSync('/image-run', join(root, 'var/run'));
+    mkdirSync(join(root, 'var/tmp'));
+    symlinkSync('var/tmp', join(root, 'tmp'));
+    // A loop, which the image cannot resolve either: nothing below it to trim.
+    symlinkSync('/usr/share/doc/loop', join(root, 'usr/share/doc/loop'));
+
+    await trimRootFilesystem(root, { remove: ['/var/run/*'], directories: ['/var/run/sandbox'] });
+
+    expect(listTree(join(root, 'image-run'))).toEqual(['sandbox/']);
+    expect(modeOf(join(root, 'image-run/sandbox'))).toBe(0o1777);
+    expect(listTree(join(root, 'usr/share/doc'))).toEqual(['gcc-12-base/', 'gcc-12-base/copyright', 'libgcc-s1', 'loop']);
+    expect(lstatSync(join(root, 'etc/resolv.conf')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(root, 'run/resolvconf/resolv.conf'), 'utf8')).toBe('');
+    expect(lstatSync(join(root, 'tmp')).isSymbolicLink()).toBe(true);
+    expect(modeOf(join(root, 'var/tmp'))).toBe(0o1777);
+  });
+
+  it('refuses to create a mount point behind a link loop', async () => {
+    const root = fakeRoot('looped', ['etc/passwd']);
+    symlinkSync('/loop', join(root, 'loop'));
+    await expect(trimRootFilesystem(root, { directories: ['/loop/scratch'] })).rejects.toThrow(
+      '/loop/scratch: too many levels of symbolic links in the image tree',
+    );
   });
 });
