@@ -5,7 +5,7 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { errorMessage } from '../errors/sandbench-error.ts';
 import { packageRoot } from '../runtimes/package-root.ts';
-import { inspectSandbenchImage } from './build-images.ts';
+import { inspectSandbenchImage } from './inspect-sandbench-image.ts';
 import {
   createDockerClient,
   dockerEndpoint,

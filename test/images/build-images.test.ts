@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildImages, runInImage, type ImageBuildReport } from '../../src/images/build-images.ts';
+import { buildImages } from '../../src/images/build-images.ts';
+import type { ImageBuildReport } from '../../src/images/image-build-report.ts';
+import { runInImage } from '../../src/images/run-in-image.ts';
 import { createDockerClient } from '../../src/images/docker-client.ts';
 import { listImageRecipes, RECIPE_HASH_LABEL, IMAGE_NAME_LABEL } from '../../src/images/image-recipes.ts';
 import { loadRuntimeProfiles } from '../../src/runtimes/runtime-profiles.ts';

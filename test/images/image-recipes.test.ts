@@ -2,7 +2,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matchesImagePattern, mirrorFromAptSources } from '../../src/images/build-images.ts';
 import {
   hashRecipeFiles,
   imageMissingError,
@@ -78,6 +77,17 @@ describe('image recipes', () => {
     expect(loadImageRecipe(copy, 'python').hash).not.toBe(changedDockerfile);
   });
 
+  it('hashes a fixed recipe folder to the value it always had (images built before stay current)', () => {
+    const folder = join(scratch, 'fixed');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'packages.txt'), '# a fixed recipe\npython3\n');
+    writeFileSync(join(folder, 'recipe.json'), '{ "env": { "LANG": "C.UTF-8" } }\n');
+    writeFileSync(join(folder, 'Dockerfile'), 'FROM debian:bookworm-slim\n');
+    writeFileSync(join(folder, '.hidden'), 'not hashed');
+    // Pinned when the builder was split into modules: a change here rebuilds every image.
+    expect(loadImageRecipe(folder, 'fixed').hash).toBe('d45afeb8935cdf3b5305f78e3df32172c71a47309537d7dfd2aad4ff53656dce');
+  });
+
   it('parses package lists with comments and rejects what is not a package name', () => {
     expect(parsePackageList('# heading\npython3\n\n  gcc  # the compiler\ng++\n')).toEqual(['python3', 'gcc', 'g++']);
     expect(() => parsePackageList('python3; rm -rf /\n')).toThrow(/not a Debian package name/);
@@ -108,53 +118,6 @@ describe('image recipes', () => {
     expect(error.details).toMatchObject({ image: 'sandbench-gcc:latest', fix: './sandbench images build gcc' });
   });
 
-  it('matches trim patterns within one path segment', () => {
-    expect(matchesImagePattern('/usr/share/doc/*/copyright', '/usr/share/doc/bash/copyright')).toBe(true);
-    expect(matchesImagePattern('/usr/share/doc/*/copyright', '/usr/share/doc/bash/README')).toBe(false);
-    expect(matchesImagePattern('/var/cache/debconf/*-old', '/var/cache/debconf/config.dat-old')).toBe(true);
-    expect(matchesImagePattern('/usr/share/*', '/usr/share/doc/bash')).toBe(false);
-  });
-});
-
-describe('debian mirror from apt sources', () => {
-  it('reads deb822 sources, skipping other suites and disabled stanzas', () => {
-    const apt = join(scratch, 'apt-deb822');
-    mkdirSync(join(apt, 'sources.list.d'), { recursive: true });
-    writeFileSync(
-      join(apt, 'sources.list.d', 'debian.sources'),
-      [
-        'Types: deb',
-        'URIs: http://security.example/debian-security',
-        'Suites: bookworm-security',
-        'Components: main',
-        '',
-        'Types: deb',
-        'URIs: http://disabled.example/debian',
-        'Suites: bookworm',
-        'Enabled: no',
-        '',
-        'Types: deb deb-src',
-        'URIs: http://mirror.example/debian/',
-        'Suites: bookworm bookworm-updates',
-        'Components: main',
-        '',
-      ].join('\n'),
-    );
-    expect(mirrorFromAptSources(apt)).toBe('http://mirror.example/debian');
-  });
-
-  it('reads one-line sources.list and ignores other releases', () => {
-    const apt = join(scratch, 'apt-oneline');
-    mkdirSync(apt, { recursive: true });
-    writeFileSync(
-      join(apt, 'sources.list'),
-      '# deb http://commented.example/debian bookworm main\n' +
-        'deb http://archive.ubuntu.example/ubuntu jammy main\n' +
-        'deb [arch=amd64 signed-by=/k.gpg] http://one.example/debian bookworm main contrib\n',
-    );
-    expect(mirrorFromAptSources(apt)).toBe('http://one.example/debian');
-    expect(mirrorFromAptSources(join(scratch, 'nowhere'))).toBeUndefined();
-  });
 });
 
 describe('runtime profiles', () => {
