@@ -18,7 +18,7 @@ export { extractCode } from './models/extract-code.ts';
 export { compareOutput } from './scoring/compare-output.ts';
 export { judgeTest, judgeSandboxError } from './scoring/judge-test.ts';
 export { passAtK, passAtKSummary } from './scoring/pass-at-k.ts';
-export { loadDataset, DATASET_FORMATS } from './datasets/load-dataset.ts';
+export { loadDataset } from './datasets/load-dataset.ts';
 export { loadSuite, type Suite, type LoadSuiteOptions } from './datasets/load-suite.ts';
 export { loadTaskFile, loadTaskFolder } from './datasets/task-files.ts';
 export { assembleProgram } from './harness/assemble-program.ts';
@@ -34,3 +34,4 @@ export { taskFileJsonSchema, type JsonSchema } from './schemas/task-file-json-sc
 export { readRuns, type ReadRuns } from './report/read-runs.ts';
 export { formatLeaderboard, formatSummary } from './report/format-summary.ts';
 export { identityDifferences, runManifestSchema, suiteFingerprint, type RunManifest, type RunPart } from './harness/run-manifest.ts';
+export * from './schemas/names.ts';

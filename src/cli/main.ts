@@ -4,17 +4,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { loadSuite } from '../datasets/load-suite.ts';
 import { EXIT, exitCodeFor } from '../errors/exit-codes.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
-import { formatLeaderboard, formatSummary } from '../report/format-summary.ts';
-import { readRuns } from '../report/read-runs.ts';
-import { MAXIMUM_LIMITS } from '../schemas/limits.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import { taskFileJsonSchema } from '../schemas/task-file-json-schema.ts';
 import type { Language } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
-import { createCliLogger } from './create-logger.ts';
 import {
   choiceOption,
   dockerRecycleOption,
@@ -27,7 +21,9 @@ import {
   tsTargetOption,
   wholeNumber,
 } from './options.ts';
-import { createProgressReporter } from './progress-reporter.ts';
+
+// Start-up time matters (`--version`, one `exec`): this module loads only commander and small
+// modules; everything a command needs (zod, yaml, pino, the sandboxes) is imported by the command.
 
 /** Languages by file extension, for `exec`. */
 const EXTENSION_LANGUAGES: Record<string, Language> = {
@@ -54,9 +50,18 @@ async function cleanupAll(): Promise<void> {
 }
 
 let rootLogger: Logger | undefined;
-function logger(command: Command): Logger {
-  rootLogger ??= createCliLogger(command.optsWithGlobals().logLevel as string);
+async function logger(command: Command): Promise<Logger> {
+  if (!rootLogger) {
+    const { createCliLogger } = await import('./create-logger.ts');
+    rootLogger = createCliLogger(command.optsWithGlobals().logLevel as string);
+  }
   return rootLogger;
+}
+
+/** A progress reporter (cli-progress is loaded only by the commands that show progress). */
+async function progressReporter(label: string, unit: string) {
+  const { createProgressReporter } = await import('./progress-reporter.ts');
+  return createProgressReporter(label, unit);
 }
 
 function warn(message: string): void {
@@ -80,9 +85,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** The sandboxes module loads the backends lazily; load it only when a command needs it. */
-async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger) {
+async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger, oneRun = false) {
   const { SandboxSet } = await import('../sandboxes/resolve-sandbox.ts');
-  const sandboxes = new SandboxSet(forced as never, { logger: log, handleSignals: true, ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}) });
+  const sandboxes = new SandboxSet(forced as never, {
+    logger: log,
+    handleSignals: true,
+    ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}),
+    // One program needs one worker or container, not a pool.
+    ...(oneRun ? { isolateWorkers: 1, dockerPoolSize: 1 } : {}),
+  });
   cleanups.push(() => sandboxes.dispose());
   return sandboxes;
 }
@@ -118,14 +129,16 @@ program
   .option('--json', 'print the summary as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new InvalidInputError('--resume needs --out <run folder>');
-    const log = logger(command);
+    const log = await logger(command);
+    const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
     const { resolveModel } = await import('../models/resolve-model.ts');
     const model = await resolveModel(options.model);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite } = await import('../harness/run-suite.ts');
-    const progress = createProgressReporter(`${suite.name} × ${model.id}`, 'samples');
+    const { formatSummary } = await import('../report/format-summary.ts');
+    const progress = await progressReporter(`${suite.name} × ${model.id}`, 'samples');
     let folder = options.out as string | undefined;
     const resumeCommand = (): string =>
       [
@@ -203,12 +216,13 @@ program
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--json', 'print the findings as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
-    const log = logger(command);
+    const log = await logger(command);
+    const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { validateSuite } = await import('../harness/validate-suite.ts');
-    const progress = createProgressReporter(`validate ${suite.name}`, 'tasks');
+    const progress = await progressReporter(`validate ${suite.name}`, 'tasks');
     const counts = { sound: 0, failing: 0 };
     try {
       await sandboxes.prepare(suite.tasks);
@@ -292,7 +306,7 @@ program
   .addOption(dockerRecycleOption())
   .option('--json', 'print the ExecutionResult as JSON')
   .action(async (file: string, options, command: Command) => {
-    const log = logger(command);
+    const log = await logger(command);
     const language: Language | undefined = options.language ?? EXTENSION_LANGUAGES[extname(file)];
     if (!language) {
       throw new InvalidInputError(
@@ -308,11 +322,12 @@ program
       ...(options.cpuTimeMs ? { cpuTimeMs: options.cpuTimeMs } : {}),
       ...(options.memoryMb ? { memoryBytes: options.memoryMb * 1024 * 1024 } : {}),
     };
+    const { MAXIMUM_LIMITS } = await import('../schemas/limits.ts');
     const flags: Record<string, string> = { timeoutMs: '--timeout-ms', cpuTimeMs: '--cpu-time-ms', memoryBytes: '--memory-mb' };
     for (const [name, value] of Object.entries(limits) as Array<[keyof typeof MAXIMUM_LIMITS, number]>) {
       if (value > MAXIMUM_LIMITS[name]) warn(`${flags[name]} is above the maximum (${MAXIMUM_LIMITS[name]}${name === 'memoryBytes' ? ' bytes' : ' ms'}); clamped to it`);
     }
-    const sandboxes = await sandboxSet(options.sandbox, options, log);
+    const sandboxes = await sandboxSet(options.sandbox, options, log, true);
     try {
       const sandbox = await sandboxes.forTask({ id: file, language, ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
       const result = await sandbox.run({
@@ -345,6 +360,7 @@ program
   .description('write the JSON Schema of task files (for editor autocompletion)')
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .action(async (options) => {
+    const { taskFileJsonSchema } = await import('../schemas/task-file-json-schema.ts');
     const text = JSON.stringify(taskFileJsonSchema(), null, 2) + '\n';
     if (!options.out) {
       process.stdout.write(text);
@@ -363,6 +379,8 @@ program
   .argument('[folders...]', 'run folders (default: every folder under runs/)')
   .option('--json', 'print the summaries as JSON')
   .action(async (folders: string[], options) => {
+    const { readRuns } = await import('../report/read-runs.ts');
+    const { formatLeaderboard } = await import('../report/format-summary.ts');
     const { summaries, skipped } = await readRuns(folders);
     for (const { folder, reason } of skipped) process.stderr.write(`sandbench: skipping ${folder}: ${reason}\n`);
     if (options.json) process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
@@ -384,7 +402,7 @@ images
       ...(names.length > 0 ? { names } : {}),
       offline: !options.online,
       force: Boolean(options.force),
-      logger: logger(command),
+      logger: await logger(command),
       onProgress: (line: string) => process.stderr.write(line.endsWith('\n') ? line : line + '\n'),
     });
     for (const report of reports) process.stdout.write(JSON.stringify(report) + '\n');

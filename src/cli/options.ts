@@ -1,7 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { LoadSuiteOptions } from '../datasets/load-suite.ts';
-import { DATASET_FORMATS } from '../datasets/load-dataset.ts';
-import { languageSchema, sandboxNameSchema, typescriptOptionsSchema } from '../schemas/task.ts';
+import { DATASET_FORMATS, LANGUAGES, SANDBOX_NAMES, TYPESCRIPT_TARGETS } from '../schemas/names.ts';
 
 /** A parser for a whole number ≥ `minimum`, whose error names the flag. */
 export function wholeNumber(flag: string, minimum = 1) {
@@ -30,11 +29,11 @@ export function choiceOption(flags: string, description: string, values: readonl
   return new Option(flags, `${description} (${values.join(' | ')})`).choices(values);
 }
 
-export const sandboxOption = (): Option => choiceOption('-s, --sandbox <name>', 'force a backend (default: per task / language)', sandboxNameSchema.options);
+export const sandboxOption = (): Option => choiceOption('-s, --sandbox <name>', 'force a backend (default: per task / language)', SANDBOX_NAMES);
 export const formatOption = (): Option => choiceOption('--format <format>', 'dataset format, overriding detection', DATASET_FORMATS);
-export const languageOption = (): Option => choiceOption('-l, --language <language>', 'language (default: from the file extension)', languageSchema.options);
+export const languageOption = (): Option => choiceOption('-l, --language <language>', 'language (default: from the file extension)', LANGUAGES);
 export const tsTargetOption = (): Option =>
-  choiceOption('--ts-target <target>', 'TypeScript emit target', typescriptOptionsSchema.shape.target.unwrap().options);
+  choiceOption('--ts-target <target>', 'TypeScript emit target', TYPESCRIPT_TARGETS);
 
 export function dockerRecycleOption(): Option {
   return choiceOption('--docker-recycle <policy>', 'Docker: when to replace a container', ['on-failure', 'on-limit']).default('on-failure');

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { InvalidInputError } from '../errors/sandbench-error.ts';
+import { DATASET_FORMATS } from '../schemas/names.ts';
 import type { Task } from '../schemas/task.ts';
 import { datasetError } from './dataset-record.ts';
 import { importTasksJsonl } from './generic-jsonl.ts';
@@ -9,7 +10,7 @@ import { importMbxpTypescript } from './mbxp-typescript.ts';
 import { displayPath, readJsonl, type JsonlRecord } from './read-jsonl.ts';
 
 /** Dataset formats `loadDataset` reads. */
-export const DATASET_FORMATS = ['humaneval', 'humaneval-x', 'mbxp', 'tasks-jsonl'] as const;
+export { DATASET_FORMATS };
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 export interface LoadDatasetOptions {

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { anchoredRegex } from '../scoring/regex-pattern.ts';
 import { executionLimitsInputSchema } from './limits.ts';
+import { COMPARATOR_NAMES, LANGUAGES, SANDBOX_NAMES, TYPESCRIPT_TARGETS } from './names.ts';
+
+export { COMPARATOR_NAMES };
 
 /** Languages sandbench knows how to run. Which backend serves which is up to the runtimes. */
-export const languageSchema = z.enum(['javascript', 'typescript', 'python', 'bash', 'c', 'cpp']);
+export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
 /**
@@ -16,7 +19,6 @@ export type Language = z.infer<typeof languageSchema>;
  *   (after trimming a final newline);
  * - `contains`: the output contains the expected text.
  */
-export const COMPARATOR_NAMES = ['exact', 'trim', 'whitespace', 'float', 'regex', 'contains'] as const;
 export const comparatorSchema = z.union([
   z.enum(COMPARATOR_NAMES),
   z
@@ -86,7 +88,7 @@ export type TestCase = z.infer<typeof testCaseSchema>;
 export const typescriptOptionsSchema = z
   .object({
     /** Emit target. `es5` reproduces harnesses that ran `tsc --target es5`. */
-    target: z.enum(['es5', 'es2015', 'es2020', 'es2022', 'esnext']).default('es2022'),
+    target: z.enum(TYPESCRIPT_TARGETS).default('es2022'),
     /** Module format of the emitted code. `commonjs` makes `import … from 'assert'` a `require`. */
     module: z.enum(['commonjs', 'esm']).default('commonjs'),
   })
@@ -94,7 +96,7 @@ export const typescriptOptionsSchema = z
 export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
 
 /** Which sandbox backend a task prefers. */
-export const sandboxNameSchema = z.enum(['isolate', 'docker']);
+export const sandboxNameSchema = z.enum(SANDBOX_NAMES);
 export type SandboxName = z.infer<typeof sandboxNameSchema>;
 
 /** The fields of a task; `taskSchema` adds the checks that span fields. */

@@ -71,7 +71,7 @@ describe.runIf(docker.available)('sandbench CLI with the Docker sandbox', () => 
     expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, samples: { scored: 6, passed: 6, sandboxErrors: 0 } });
   });
 
-  describe.runIf(hasData)('HumanEval (Python, 164 tasks)', () => {
+  describe.runIf(hasData)('HumanEval (Python, 164 tasks)', { timeout: 300_000 }, () => {
     it('run --model reference --sandbox docker passes 164/164', async () => {
       const out = join(await mkdtemp(join(tmpdir(), 'sandbench-cli-')), 'run');
       const result = await runCli(['run', datasets.humaneval, '--model', 'reference', '--sandbox', 'docker', '--json', '--out', out]);

@@ -5,7 +5,8 @@ import { InvalidInputError, SandboxError, SandbenchError } from '../../src/error
 describe('error recognition across copies of the package', () => {
   it('recognises errors made by another copy of the module (as with two installed versions)', async () => {
     // A query string makes the loader evaluate the module again: new classes, as a second copy would have.
-    const other = (await import('../../src/errors/sandbench-error.ts?second-copy')) as typeof import('../../src/errors/sandbench-error.ts');
+    const secondCopy = '../../src/errors/sandbench-error.ts?second-copy';
+    const other = (await import(/* @vite-ignore */ secondCopy)) as typeof import('../../src/errors/sandbench-error.ts');
     expect(other.SandbenchError).not.toBe(SandbenchError);
     const foreign = new other.SandboxError('engine gone', { code: 'sandbox-unavailable' });
     expect(foreign instanceof SandbenchError).toBe(false);
