@@ -24,6 +24,14 @@ describe.runIf(docker.available)('sandbench CLI with the Docker sandbox', () => 
     }
   });
 
+  it('the Docker example suite is sound: every reference passes, every empty answer fails, stably', async () => {
+    const result = await runCli(['validate', 'tasks/docker-examples', '--repeats', '2']);
+    expect(result.stdout).toContain('docker-examples: 5 tasks, all sound');
+    expect(result.code).toBe(0);
+    const run = await runCli(['run', 'tasks/docker-examples', '--model', 'reference', '--json', '--out', join(await mkdtemp(join(tmpdir(), 'sandbench-cli-')), 'run')]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ tasks: 5, complete: true, samples: { passed: 5 }, sandbox: 'docker' });
+  });
+
   it('a Python task refused by the isolate sandbox says which sandbox can run it', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'sandbench-cli-'));
     const file = join(folder, 'py.yaml');
