@@ -122,7 +122,7 @@ program
     const log = logger(command);
     const suite = await loadSuite(suitePath, suiteOptions(options));
     const model = await resolveModel(options.model);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle, handleSignals: true });
     cleanups.push(() => sandboxes.dispose());
     const progress = createProgressReporter(`${suite.name} × ${model.id}`, true);
     try {
@@ -162,7 +162,7 @@ program
   .action(async (suitePath: string, options, command: Command) => {
     const log = logger(command);
     const suite = await loadSuite(suitePath, suiteOptions(options));
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle, handleSignals: true });
     cleanups.push(() => sandboxes.dispose());
     try {
       const report = await validateSuite({
@@ -234,7 +234,7 @@ program
       ...(options.tsTarget ? { typescript: { target: options.tsTarget } } : {}),
     });
     runtimeProfile(task.language);
-    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle });
+    const sandboxes = new SandboxSet(options.sandbox, { logger: log, dockerRecycle: options.dockerRecycle, handleSignals: true });
     cleanups.push(() => sandboxes.dispose());
     try {
       const sandbox = await sandboxes.forTask(task);

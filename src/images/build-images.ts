@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
-import pino from 'pino';
+import type pino from 'pino';
 import { SandboxError, errorMessage } from '../errors/sandbench-error.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { createDockerClient, pingDocker } from './docker-client.ts';
 import {
   DEBIAN_SUITE,
@@ -151,8 +152,6 @@ function fromOneLineFormat(text: string, suite: string): string | undefined {
   }
   return undefined;
 }
-
-const silentLogger = pino({ level: 'silent' });
 
 /**
  * Build the sandbench images (or skip those whose `sandbench.recipe-hash` label already

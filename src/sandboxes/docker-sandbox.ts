@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import Dockerode from 'dockerode';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
 import { createDockerClient, pingDocker } from '../images/docker-client.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
 import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
@@ -54,6 +55,12 @@ export interface DockerSandboxOptions {
   cpus?: number;
   /** Run Python jobs in a fork of the warm runner instead of a fresh `python3`; default true. */
   pythonFork?: boolean;
+  /**
+   * Remove this sandbox's containers on SIGINT, SIGTERM, SIGHUP and `beforeExit` by installing
+   * process-wide listeners (removed again on dispose). Default false: a library leaves signals to
+   * the application, which must call `dispose()`; the CLI asks for it.
+   */
+  handleSignals?: boolean;
 }
 
 /** Recycle policies by name: `on-failure` (the default) and `on-limit` (faster for weak models). */
@@ -90,6 +97,7 @@ export class DockerSandbox implements Sandbox {
   private readonly profilesRoot: string | undefined;
   private readonly cpus: number;
   private readonly pythonFork: boolean;
+  private readonly handleSignals: boolean;
   private readonly pools = new Map<string, ContainerPool>();
   private ready: Promise<void> | null = null;
   private disposed: Promise<void> | null = null;
@@ -97,13 +105,14 @@ export class DockerSandbox implements Sandbox {
 
   constructor(options: DockerSandboxOptions = {}) {
     this.docker = options.docker ?? createDockerClient();
-    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.logger = options.logger ?? silentLogger;
     this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
     this.maxUses = Math.max(1, options.maxUsesPerContainer ?? DEFAULT_MAX_USES);
     this.recycleOn = new Set(options.recycleOn ?? DEFAULT_RECYCLE_ON);
     this.profilesRoot = options.profilesRoot;
     this.cpus = options.cpus ?? 1;
     this.pythonFork = options.pythonFork ?? true;
+    this.handleSignals = options.handleSignals ?? false;
     const languages = [...loadRuntimeProfiles(...(this.profilesRoot ? [this.profilesRoot] : [])).values()]
       .filter((profile) => profile.backends.includes('docker'))
       .map((profile) => profile.language);
@@ -244,7 +253,7 @@ export class DockerSandbox implements Sandbox {
       this.ready = (async () => {
         const ping = await pingDocker(this.docker, 3000);
         if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
-        this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
+        if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
         try {
           const swept = await sweepContainers(this.docker);
           if (swept.removed.length > 0) {

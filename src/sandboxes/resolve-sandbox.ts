@@ -19,6 +19,12 @@ export interface SandboxOptions {
    * answers fail, relying on the runner's per-job cleanup).
    */
   dockerRecycle?: 'on-failure' | 'on-limit';
+  /**
+   * Docker backend: remove containers on SIGINT / SIGTERM / SIGHUP and before a natural exit,
+   * through process-wide listeners. Default false (the application owns its signals and calls
+   * `dispose()`); the CLI turns it on.
+   */
+  handleSignals?: boolean;
 }
 
 /** Create one backend by name. Backends load lazily so an unused one costs nothing. */
@@ -37,6 +43,7 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
         ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
+        ...(options.handleSignals ? { handleSignals: true } : {}),
       });
     }
     case 'process':
