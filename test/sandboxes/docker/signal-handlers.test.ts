@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { createDockerClient } from '../../../src/images/docker-client.ts';
 import { DockerSandbox } from '../../../src/sandboxes/docker-sandbox.ts';
+import { OWNER_ID_LABEL } from '../../../src/sandboxes/docker/container-owner.ts';
 import { IsolateSandbox } from '../../../src/sandboxes/isolate-sandbox.ts';
 import { SandboxSet } from '../../../src/sandboxes/resolve-sandbox.ts';
 import { taskSchema, type Language } from '../../../src/schemas/task.ts';
@@ -89,6 +90,9 @@ describe.skipIf(!engine.available)('the Docker backend installs process-wide han
     expect(changedListeners(before, processListeners())).toEqual({});
     const left = await docker.listContainers({ all: true, filters: { id: ids } });
     expect(left).toEqual([]);
+    // Its lease went with its containers.
+    const leases = await docker.listVolumes({ filters: { label: [`${OWNER_ID_LABEL}=${sandbox.ownerId}`] } });
+    expect(leases.Volumes ?? []).toEqual([]);
   });
 
   it('a SandboxSet running a Docker task adds none either', async () => {
