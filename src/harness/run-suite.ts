@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Suite } from '../datasets/load-suite.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { extractCode } from '../models/extract-code.ts';
 import type { Model, ModelCoverage } from '../models/model.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
@@ -178,7 +179,7 @@ function partDuration(part: RunPart, samples: readonly SampleResult[]): number {
  * images present). Returns the summary (also written to `summary.json`).
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult> {
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ suite: options.suite.name, model: options.model.id });
+  const logger = (options.logger ?? silentLogger).child({ suite: options.suite.name, model: options.model.id });
   const samplesPerTask = options.samples ?? 1;
   if (!Number.isInteger(samplesPerTask) || samplesPerTask < 1) {
     throw new InvalidInputError(`samples must be a whole number ≥ 1 (got ${samplesPerTask})`);

@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import type Dockerode from 'dockerode';
-import pino from 'pino';
+import type pino from 'pino';
 import { SandboxError } from '../errors/sandbench-error.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { buildOffline } from './build-offline.ts';
 import { buildOnline } from './build-online.ts';
 import { defaultDebianMirror } from './default-debian-mirror.ts';
@@ -48,8 +49,6 @@ export interface BuildImagesOptions {
   /** Skip running the recipe's `verify` commands in the new image. */
   skipVerify?: boolean;
 }
-
-const silentLogger = pino({ level: 'silent' });
 
 /**
  * Build the sandbench images (or skip those whose `sandbench.recipe-hash` label already

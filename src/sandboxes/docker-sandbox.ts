@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import Dockerode from 'dockerode';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
 import { createDockerClient, pingDocker } from '../images/docker-client.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
 import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
@@ -10,7 +11,9 @@ import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
 import { ContainerPool, type PooledContainer } from './docker/container-pool.ts';
+import { createContainerOwner, OWNER_ID_LABEL, type ContainerOwner } from './docker/container-owner.ts';
 import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, type ContainerSpec } from './docker/create-container.ts';
+import { OwnerLease } from './docker/owner-lease.ts';
 import { normalizeWorkPath, packFiles, type WorkFile } from './docker/pack-files.ts';
 import {
   RunnerGoneError,
@@ -54,6 +57,18 @@ export interface DockerSandboxOptions {
   cpus?: number;
   /** Run Python jobs in a fork of the warm runner instead of a fresh `python3`; default true. */
   pythonFork?: boolean;
+  /**
+   * Remove this sandbox's containers on SIGINT, SIGTERM, SIGHUP and `beforeExit` by installing
+   * process-wide listeners (removed again on dispose). Default false: a library leaves signals to
+   * the application, which must call `dispose()`; the CLI asks for it.
+   */
+  handleSignals?: boolean;
+  /**
+   * Period of the lease that proves this sandbox alive to sweepers on other hosts or in other
+   * PID namespaces sharing the engine; renewed four times per period. Default 60 s. A killed
+   * owner's containers are swept there once about 1.5 periods have passed.
+   */
+  leaseMs?: number;
 }
 
 /** Recycle policies by name: `on-failure` (the default) and `on-limit` (faster for weak models). */
@@ -90,6 +105,9 @@ export class DockerSandbox implements Sandbox {
   private readonly profilesRoot: string | undefined;
   private readonly cpus: number;
   private readonly pythonFork: boolean;
+  private readonly handleSignals: boolean;
+  private readonly owner: ContainerOwner = createContainerOwner();
+  private readonly lease: OwnerLease;
   private readonly pools = new Map<string, ContainerPool>();
   private ready: Promise<void> | null = null;
   private disposed: Promise<void> | null = null;
@@ -97,13 +115,18 @@ export class DockerSandbox implements Sandbox {
 
   constructor(options: DockerSandboxOptions = {}) {
     this.docker = options.docker ?? createDockerClient();
-    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.logger = options.logger ?? silentLogger;
     this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
     this.maxUses = Math.max(1, options.maxUsesPerContainer ?? DEFAULT_MAX_USES);
     this.recycleOn = new Set(options.recycleOn ?? DEFAULT_RECYCLE_ON);
     this.profilesRoot = options.profilesRoot;
     this.cpus = options.cpus ?? 1;
     this.pythonFork = options.pythonFork ?? true;
+    this.handleSignals = options.handleSignals ?? false;
+    this.lease = new OwnerLease(this.docker, this.owner, {
+      logger: this.logger,
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    });
     const languages = [...loadRuntimeProfiles(...(this.profilesRoot ? [this.profilesRoot] : [])).values()]
       .filter((profile) => profile.backends.includes('docker'))
       .map((profile) => profile.language);
@@ -215,12 +238,23 @@ export class DockerSandbox implements Sandbox {
     return [...this.pools.values()].flatMap((pool) => pool.containerIds());
   }
 
-  /** Remove every container this sandbox made; idempotent. */
+  /** The random owner id on this sandbox's containers and lease (label `sandbench.owner`). */
+  get ownerId(): string {
+    return this.owner.id;
+  }
+
+  /** Remove every container this sandbox made, then its lease; idempotent. */
   dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = (async () => {
         await Promise.all([...this.pools.values()].map((pool) => pool.dispose()));
         this.pools.clear();
+        // A container that could not be removed keeps the lease until it expires, so that
+        // sweepers elsewhere remove the container too. (Never used: no engine call at all.)
+        const left = this.lease.acquired
+          ? await this.docker.listContainers({ all: true, filters: { label: [`${OWNER_ID_LABEL}=${this.owner.id}`] } }).catch(() => null)
+          : [];
+        await this.lease.release(left !== null && left.length === 0);
         this.untrack?.();
       })();
     }
@@ -244,7 +278,9 @@ export class DockerSandbox implements Sandbox {
       this.ready = (async () => {
         const ping = await pingDocker(this.docker, 3000);
         if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
-        this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
+        if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
+        // The lease exists before the first container, so no container is ever without one.
+        await this.lease.acquire();
         try {
           const swept = await sweepContainers(this.docker);
           if (swept.removed.length > 0) {
@@ -279,11 +315,14 @@ export class DockerSandbox implements Sandbox {
       diskBytes: Math.max(run.diskBytes, compile?.diskBytes ?? 0),
       workdirExec: profile.workdirExec ?? false,
       nanoCpus: Math.round(this.cpus * 1e9),
+      ownerLabels: this.owner.labels,
     };
     return { spec, jobMemoryBytes };
   }
 
   private pool(spec: ContainerSpec): ContainerPool {
+    // A run that passed its checks while dispose() ran must not start containers nobody removes.
+    if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
     const key = JSON.stringify(spec);
     let pool = this.pools.get(key);
     if (!pool) {

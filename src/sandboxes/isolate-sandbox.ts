@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
 import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
@@ -44,7 +45,7 @@ export class IsolateSandbox implements Sandbox {
   readonly #logger: Logger;
 
   constructor(options: IsolateSandboxOptions = {}) {
-    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#logger = options.logger ?? silentLogger;
     const workers = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
     this.#pool = new IsolatePool({
       workers,

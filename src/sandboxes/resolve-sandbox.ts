@@ -20,8 +20,9 @@ export interface SandboxOptions {
    */
   dockerRecycle?: 'on-failure' | 'on-limit';
   /**
-   * Remove containers when the process gets SIGINT, SIGTERM or SIGHUP (installs process-wide
-   * listeners). Off by default: a library never touches `process` unless asked; the CLI asks.
+   * Docker backend: remove containers on SIGINT / SIGTERM / SIGHUP and before a natural exit,
+   * through process-wide listeners. Default false (the application owns its signals and calls
+   * `dispose()`); the CLI turns it on.
    */
   handleSignals?: boolean;
 }
@@ -45,6 +46,7 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
         ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
+        ...(options.handleSignals ? { handleSignals: true } : {}),
       });
     }
     default: {

@@ -1,7 +1,8 @@
 /**
- * Remove this process's sandbox containers when it is interrupted (SIGINT, SIGTERM, SIGHUP) or
- * runs out of work (`beforeExit`). A SIGKILL cannot be caught: the next start's sweep removes
- * those containers (see sweep-containers.ts).
+ * Remove sandbox containers when the process is interrupted (SIGINT, SIGTERM, SIGHUP) or runs
+ * out of work (`beforeExit`). Only for applications that ask (DockerSandbox's `handleSignals`):
+ * a library must not take over signals the embedding application owns. A SIGKILL cannot be
+ * caught: the sweep of a later start removes those containers (see sweep-containers.ts).
  */
 
 /** Something holding containers: a DockerSandbox. */
@@ -34,7 +35,8 @@ function onSignal(signal: NodeJS.Signals): void {
   if (signalling) return;
   signalling = true;
   void removeAllTargets().finally(() => {
-    for (const name of SIGNALS) process.removeListener(name, onSignal);
+    signalling = false;
+    uninstall();
     // Others listening decide how to exit; alone, die of the signal (conventional 128+n status).
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   });
@@ -46,18 +48,31 @@ function onBeforeExit(): void {
   void removeAllTargets();
 }
 
+function install(): void {
+  if (installed) return;
+  installed = true;
+  for (const name of SIGNALS) process.on(name, onSignal);
+  process.on('beforeExit', onBeforeExit);
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  installed = false;
+  for (const name of SIGNALS) process.removeListener(name, onSignal);
+  process.removeListener('beforeExit', onBeforeExit);
+}
+
 /**
- * Remove `target`'s containers on SIGINT / SIGTERM / SIGHUP and before a natural exit. Handlers
- * are installed once per process; returns a function that stops tracking `target`.
+ * Remove `target`'s containers on SIGINT / SIGTERM / SIGHUP and before a natural exit. One set
+ * of handlers serves the whole process while at least one target is tracked; returns a function
+ * that stops tracking `target` (and removes the handlers when it was the last one).
  */
 export function cleanupOnExit(target: CleanupTarget): () => void {
   targets.add(target);
-  if (!installed) {
-    installed = true;
-    for (const name of SIGNALS) process.on(name, onSignal);
-    process.on('beforeExit', onBeforeExit);
-  }
+  install();
   return () => {
     targets.delete(target);
+    // During a signal the handlers stay until removal ends, so a second Ctrl-C is not fatal.
+    if (targets.size === 0 && !signalling) uninstall();
   };
 }

@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { pingDocker } from '../../images/docker-client.ts';
+import { defaultContainerOwner } from './container-owner.ts';
 import { RunnerConnection, loadRunnerSource, type RunnerHello } from './runner-connection.ts';
 
 /** Label on every container sandbench makes (the sweep looks for it). */
 export const SANDBENCH_LABEL = 'sandbench';
-/** Label holding the pid of the host process that made the container. */
-export const OWNER_PID_LABEL = 'sandbench.owner-pid';
+/** The owner labels (owner id, pid, process identity) are defined beside the rules that read them. */
+export { OWNER_ID_LABEL, OWNER_PID_LABEL } from './container-owner.ts';
 /** Label holding the image name. */
 export const IMAGE_LABEL = 'sandbench.image';
 
@@ -32,6 +33,8 @@ export interface ContainerSpec {
   workdirExec: boolean;
   /** CPU quota in billionths of a CPU (1e9 = one CPU). */
   nanoCpus: number;
+  /** Labels naming the container's owner (`ContainerOwner.labels`); default: this process's lease-less owner. */
+  ownerLabels?: Readonly<Record<string, string>>;
 }
 
 /** A started container with its runner connected. */
@@ -59,7 +62,7 @@ export function containerCreateOptions(spec: ContainerSpec, command: string[]): 
     Env: ['LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/work'],
     Labels: {
       [SANDBENCH_LABEL]: '1',
-      [OWNER_PID_LABEL]: String(process.pid),
+      ...(spec.ownerLabels ?? defaultContainerOwner().labels),
       [IMAGE_LABEL]: spec.image,
     },
     AttachStdin: true,
