@@ -1,5 +1,5 @@
 import { createDockerClient, pingDocker } from '../src/images/docker-client.ts';
-import { OWNER_PID_LABEL, currentProcessIdentity, ownerProcessState } from '../src/sandboxes/docker/container-owner.ts';
+import { OWNER_PID_LABEL, OWNER_START_TIME_LABEL, currentProcessIdentity, ownerProcessState } from '../src/sandboxes/docker/container-owner.ts';
 import { SANDBENCH_LABEL, removeContainer } from '../src/sandboxes/docker/create-container.ts';
 import { listLeases, removeVolume } from '../src/sandboxes/docker/owner-lease.ts';
 
@@ -9,14 +9,18 @@ import { listLeases, removeVolume } from '../src/sandboxes/docker/owner-lease.ts
 // process) is a leak: remove it AND fail the run. Containers of other live processes (another
 // test run, a benchmark on the same engine) are left alone, and so are those of owners in other
 // PID namespaces or on other hosts: nothing tells whether they belong to this run (tests that
-// make such owners clean up after them and check it themselves).
+// make such owners clean up after them and check it themselves). Owners that started before
+// this run did (a process killed before the tests began) are not this run's leaks either: the
+// sweep of the next sandbox removes what they left.
 export default async function setup(): Promise<() => Promise<void>> {
   return async () => {
     const docker = createDockerClient();
     const ping = await pingDocker(docker, 3000);
     if (!ping.ok) return;
     const here = currentProcessIdentity();
+    const runStarted = Number(here?.startTime ?? 0);
     const leaked = (labels: Record<string, string>): boolean => {
+      if (Number(labels[OWNER_START_TIME_LABEL] ?? 0) < runStarted) return false;
       const state = ownerProcessState(labels, here);
       return state === 'gone' || (state === 'running' && labels[OWNER_PID_LABEL] === String(process.pid));
     };

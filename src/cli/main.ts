@@ -39,6 +39,17 @@ const EXTENSION_LANGUAGES: Record<string, Language> = {
   '.cxx': 'cpp',
 };
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `SANDBENCH_LOG_LEVEL` when it names a level, else `warn` (with a warning). */
+function defaultLogLevel(): string {
+  const fromEnvironment = process.env.SANDBENCH_LOG_LEVEL;
+  if (fromEnvironment === undefined || fromEnvironment === '') return 'warn';
+  if (LOG_LEVELS.includes(fromEnvironment)) return fromEnvironment;
+  process.stderr.write(`sandbench: warning: SANDBENCH_LOG_LEVEL '${fromEnvironment}' is not a level (${LOG_LEVELS.join(', ')}); using warn\n`);
+  return 'warn';
+}
+
 /** How the user invokes sandbench, for the commands it prints (the wrapper sets it). */
 const COMMAND_NAME = process.env.SANDBENCH_INVOKED_AS || 'sandbench';
 
@@ -68,20 +79,30 @@ function warn(message: string): void {
   process.stderr.write(`sandbench: warning: ${message}\n`);
 }
 
-// Ctrl-C / SIGTERM: the first asks the command to stop (a run keeps its finished samples and
-// says how to resume); a second one stops at once.
+// Ctrl-C / SIGTERM. While a run, a validation or an exec is at work, the first one asks it to
+// stop (a run keeps its finished samples and says how to resume) and a second one stops at once.
+// Otherwise (loading, building images, reports) the first one stops at once.
 const abort = new AbortController();
 let stopSignal: NodeJS.Signals | undefined;
+let graceful = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopSignal) {
-      process.stderr.write(`\nsandbench: ${signal} again: stopping now\n`);
-      void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated));
+    const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+    if (stopSignal || !graceful) {
+      if (stopSignal) process.stderr.write(`\nsandbench: ${signal} again: stopping now\n`);
+      stopSignal ??= signal;
+      abort.abort();
+      void cleanupAll().finally(() => process.exit(code));
       return;
     }
     stopSignal = signal;
     abort.abort();
   });
+}
+
+/** The exit code of a command that was asked to stop. */
+function stoppedExitCode(): number {
+  return stopSignal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 }
 
 /** The sandboxes module loads the backends lazily; load it only when a command needs it. */
@@ -103,8 +124,8 @@ const program = new Command('sandbench')
   .version(SANDBENCH_VERSION)
   .addOption(
     new Option('--log-level <level>', 'log level (logs go to stderr as JSON lines)')
-      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default(process.env.SANDBENCH_LOG_LEVEL ?? 'warn'),
+      .choices(LOG_LEVELS)
+      .default(defaultLogLevel()),
   )
   .showHelpAfterError('(run with --help for usage)')
   // Throw instead of exiting, so that bad options get the usage exit code like bad input.
@@ -160,6 +181,7 @@ program
       ]
         .map(shellWord)
         .join(' ');
+    graceful = true;
     try {
       const result = await runSuite({
         suite,
@@ -179,13 +201,19 @@ program
       progress.stop();
       folder = result.folder;
       const { summary } = result;
+      if (result.interrupted && !result.started) {
+        process.stderr.write(`\nsandbench: interrupted before the first sample; nothing was written\n`);
+        if (options.json) process.stdout.write(JSON.stringify({ interrupted: true, done: 0, total: result.progress.total }, null, 2) + '\n');
+        process.exitCode = stoppedExitCode();
+        return;
+      }
       if (result.interrupted) {
         const line = `interrupted at ${result.progress.done}/${result.progress.total}; resume with: ${resumeCommand()}`;
         if (options.json) {
           process.stdout.write(JSON.stringify({ interrupted: true, done: result.progress.done, total: result.progress.total, folder, resume: resumeCommand() }, null, 2) + '\n');
         }
         process.stderr.write(`\nsandbench: ${line}\n`);
-        process.exitCode = stopSignal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+        process.exitCode = stoppedExitCode();
         return;
       }
       process.stdout.write(options.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary, folder));
@@ -224,6 +252,7 @@ program
     const { validateSuite } = await import('../harness/validate-suite.ts');
     const progress = await progressReporter(`validate ${suite.name}`, 'tasks');
     const counts = { sound: 0, failing: 0 };
+    graceful = true;
     try {
       await sandboxes.prepare(suite.tasks);
       progress.update({ done: 0, total: suite.tasks.length, counts });
@@ -242,7 +271,7 @@ program
       progress.stop();
       if (report.interrupted) {
         process.stderr.write(`\nsandbench: validation interrupted at ${report.checked}/${report.tasks} tasks\n`);
-        process.exitCode = stopSignal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+        process.exitCode = stoppedExitCode();
         return;
       }
       if (options.json) {
@@ -269,9 +298,13 @@ program
     }
   });
 
-/** The program's stdin for `exec`: `--stdin <file>`, `--stdin -` or piped input. */
+/**
+ * The program's stdin for `exec`: `--stdin <file>`, `--stdin -` (this process's stdin), or,
+ * without `--stdin`, what is piped in (a pipe: a file or a terminal on stdin is not input
+ * meant for the program, as in `while read f; do sandbench exec "$f"; done < list`).
+ */
 async function execStdin(option: string | undefined): Promise<string> {
-  if (option === '-' || (option === undefined && stdinIsPiped())) {
+  if (option === '-' || (option === undefined && stdinIsPipe())) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
@@ -282,11 +315,11 @@ async function execStdin(option: string | undefined): Promise<string> {
   });
 }
 
-/** Whether stdin is a pipe or a file (not a terminal, not closed). */
-function stdinIsPiped(): boolean {
+function stdinIsPipe(): boolean {
   try {
     const info = fstatSync(0);
-    return info.isFIFO() || info.isFile() || info.isSocket();
+    // A shell pipe is a FIFO; a parent process's pipe is often a socket.
+    return info.isFIFO() || info.isSocket();
   } catch {
     return false;
   }
@@ -328,6 +361,7 @@ program
       if (value > MAXIMUM_LIMITS[name]) warn(`${flags[name]} is above the maximum (${MAXIMUM_LIMITS[name]}${name === 'memoryBytes' ? ' bytes' : ' ms'}); clamped to it`);
     }
     const sandboxes = await sandboxSet(options.sandbox, options, log, true);
+    graceful = true;
     try {
       const sandbox = await sandboxes.forTask({ id: file, language, ...(options.sandbox ? { sandbox: options.sandbox } : {}) });
       const result = await sandbox.run({
@@ -338,6 +372,11 @@ program
         ...(options.tsTarget ? { typescript: { target: options.tsTarget, module: 'commonjs' } } : {}),
         signal: abort.signal,
       });
+      if (stopSignal) {
+        process.stderr.write(`\nsandbench: interrupted; the program was stopped\n`);
+        process.exitCode = stoppedExitCode();
+        return;
+      }
       if (options.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       } else {

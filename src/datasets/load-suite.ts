@@ -92,7 +92,8 @@ export async function loadSuite(path: string, options: LoadSuiteOptions = {}): P
       });
     }
     suite.tasks = suite.tasks.filter((task) => wanted.has(task.id));
-    suite.filter.taskIds = [...options.taskIds];
+    // Order and repeats do not change the selection (the suite keeps its own order).
+    suite.filter.taskIds = [...wanted].sort();
   }
   if (options.limit !== undefined) {
     suite.tasks = suite.tasks.slice(0, options.limit);

@@ -40,5 +40,6 @@ export const ERROR_EXIT_CODES: Record<SandbenchErrorCode, number> = {
 
 /** The exit code for a thrown value: its code's, or `internal` for anything not a sandbench error. */
 export function exitCodeFor(error: unknown): number {
-  return SandbenchError.isInstance(error) ? ERROR_EXIT_CODES[error.code] : EXIT.internal;
+  // A code from a newer copy of the package that this table does not know is still an error.
+  return SandbenchError.isInstance(error) ? (ERROR_EXIT_CODES[error.code] ?? EXIT.internal) : EXIT.internal;
 }

@@ -1,44 +1,114 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
+import { z } from 'zod';
+import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
+import { sampleResultSchema, type RunSummary, type SampleResult } from '../schemas/sample-result.ts';
 import { ensureFolder } from '../util/ensure-folder.ts';
 import { runManifestSchema, type RunManifest } from './run-manifest.ts';
-import { sampleResultSchema, type RunSummary, type SampleResult } from '../schemas/sample-result.ts';
+
+/** Who holds a run folder: the process writing to it. */
+const lockSchema = z.object({ pid: z.number().int(), host: z.string(), since: z.string() });
+
+/** What reading the journal found, for resuming. */
+export interface JournalContents {
+  /** One record per (task, sample), the first one written when a sample appears twice. */
+  samples: SampleResult[];
+  /**
+   * False when the file must be rewritten before anything is appended: a last line cut short by
+   * a crash (dropped; its sample reruns), a last record without its newline, or duplicate records.
+   */
+  clean: boolean;
+}
+
+/** Whether a process with this pid exists on this host. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * The run folder: `run.json` (manifest), `samples.jsonl` (append-only, one line per finished
- * sample, written as soon as the sample is scored so a crash loses nothing finished) and
- * `summary.json` (written at the end, atomically).
+ * sample, written as soon as the sample is scored so a crash loses nothing finished),
+ * `summary.json` (written at the end, atomically) and, while a process writes to it, `run.lock`.
+ * Every file-system failure is a `SandbenchError` naming the path.
  */
 export class RunJournal {
   readonly folder: string;
   readonly samplesPath: string;
+  readonly #lockPath: string;
+  #locked = false;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(folder: string) {
     this.folder = folder;
     this.samplesPath = join(folder, 'samples.jsonl');
+    this.#lockPath = join(folder, 'run.lock');
   }
 
   /**
-   * Start a new run in the folder (created if needed). A folder that already holds a run is
-   * refused: a second run would overwrite the first one's manifest and mix into its journal.
+   * Take the folder for this process (creating it if needed): two processes must never write to
+   * one run. A lock left by a dead process on this host is taken over.
    */
-  async create(manifest: RunManifest): Promise<void> {
+  async lock(): Promise<void> {
     await ensureFolder(this.folder, 'run folder');
-    if (await this.holdsRun()) {
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }) + '\n';
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await writeFile(this.#lockPath, mine, { flag: 'wx' });
+        this.#locked = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.#fault('cannot use', this.#lockPath, error, 'invalid-input');
+      }
+      const holder = lockSchema.safeParse(await readFile(this.#lockPath, 'utf8').then((text) => JSON.parse(text) as unknown, () => null));
+      if (holder.success && holder.data.host === hostname() && !processAlive(holder.data.pid)) {
+        await unlink(this.#lockPath).catch(() => {});
+        continue;
+      }
+      const who = holder.success ? `pid ${holder.data.pid} on ${holder.data.host}, since ${holder.data.since}` : 'an unreadable lock';
       throw new InvalidInputError(
-        `${this.folder} already holds a run: continue it with --resume, or choose another --out`,
+        `${this.folder} is in use by another sandbench process (${who}); if that process is gone, remove ${this.#lockPath}`,
         { code: 'run-exists', details: { folder: this.folder } },
       );
     }
+    throw new InvalidInputError(`${this.folder}: could not take ${this.#lockPath}`, { code: 'run-exists' });
+  }
+
+  /** Give the folder back (waits for pending appends). */
+  async unlock(): Promise<void> {
+    await this.#queue.catch(() => {});
+    if (!this.#locked) return;
+    this.#locked = false;
+    await unlink(this.#lockPath).catch(() => {});
+  }
+
+  /**
+   * Start a new run in the locked folder. A folder that already holds a run is refused: a second
+   * run would overwrite the first one's manifest and mix into its journal.
+   */
+  async create(manifest: RunManifest): Promise<void> {
+    if (await this.holdsRun()) {
+      throw new InvalidInputError(`${this.folder} already holds a run: continue it with --resume, or choose another --out`, {
+        code: 'run-exists',
+        details: { folder: this.folder },
+      });
+    }
     await this.writeManifest(manifest);
     // Make sure the journal exists even if no sample finishes.
-    const handle = await open(this.samplesPath, 'a');
-    await handle.close();
+    try {
+      await (await open(this.samplesPath, 'a')).close();
+    } catch (error) {
+      throw this.#fault('cannot write', this.samplesPath, error, 'invalid-input');
+    }
   }
 
   /** Whether the folder holds a run (a manifest or a journal). */
@@ -50,10 +120,8 @@ export class RunJournal {
   }
 
   /** Write `run.json` atomically (a resumed run updates its parts). */
-  async writeManifest(manifest: RunManifest): Promise<void> {
-    const path = join(this.folder, 'run.json');
-    await writeFile(path + '.tmp', JSON.stringify(manifest, null, 2) + '\n');
-    await rename(path + '.tmp', path);
+  writeManifest(manifest: RunManifest): Promise<void> {
+    return this.#writeAtomically(join(this.folder, 'run.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
   /** The manifest of an existing run folder, or undefined when there is none. */
@@ -64,13 +132,13 @@ export class RunJournal {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new SandbenchError('journal', `${path}: unreadable: ${(error as Error).message}`);
+      throw this.#fault('cannot read', path, error, 'journal');
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new SandbenchError('journal', `${path}: not valid JSON: ${(error as Error).message}`);
+      throw new SandbenchError('journal', `${path}: not valid JSON: ${errorMessage(error)}`);
     }
     const parsed = runManifestSchema.safeParse(value);
     if (!parsed.success) {
@@ -80,16 +148,30 @@ export class RunJournal {
   }
 
   /**
-   * Samples already in the journal (for resume). A last line cut short by a crash is skipped;
-   * any other malformed line is an error naming the line.
+   * Samples already in the journal (for resume). A last line cut short by a crash is dropped;
+   * any other malformed line is an error naming the line. A sample recorded twice keeps its
+   * first record.
    */
-  async readSamples(): Promise<{ samples: SampleResult[]; skippedPartialLine: boolean }> {
+  async readSamples(): Promise<JournalContents> {
     const samples: SampleResult[] = [];
+    const seen = new Set<string>();
+    let clean = true;
     let lineNumber = 0;
     let pendingError: SandbenchError | undefined;
-    let skippedPartialLine = false;
     let stream;
     try {
+      const info = await stat(this.samplesPath);
+      if (info.size > 0) {
+        // A record without its newline would have the next append glued to it.
+        const handle = await open(this.samplesPath, 'r');
+        try {
+          const last = Buffer.alloc(1);
+          await handle.read(last, 0, 1, info.size - 1);
+          if (last[0] !== 0x0a) clean = false;
+        } finally {
+          await handle.close();
+        }
+      }
       stream = createReadStream(this.samplesPath, { encoding: 'utf8' });
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       for await (const line of lines) {
@@ -107,37 +189,67 @@ export class RunJournal {
         if (!parsed.success) {
           throw new SandbenchError('journal', `${this.samplesPath}:${lineNumber}: not a sample record: ${parsed.error.issues[0]?.message}`);
         }
+        const key = `${parsed.data.taskId}\u0000${parsed.data.sampleIndex}`;
+        if (seen.has(key)) {
+          clean = false;
+          continue;
+        }
+        seen.add(key);
         samples.push(parsed.data);
       }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { samples: [], skippedPartialLine: false };
-      throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { samples: [], clean: true };
+      if (SandbenchError.isInstance(error)) throw error;
+      throw this.#fault('cannot read', this.samplesPath, error, 'journal');
     } finally {
       stream?.destroy();
     }
     // A bad final line is what an interrupted append leaves: drop it, the sample reruns.
-    if (pendingError) skippedPartialLine = true;
-    return { samples, skippedPartialLine };
+    if (pendingError) clean = false;
+    return { samples, clean };
   }
 
-  /** Append one sample; appends are serialized so lines never interleave. */
+  /** Append one sample; appends are serialized, and a failed one fails every later one. */
   append(sample: SampleResult): Promise<void> {
     const line = JSON.stringify(sample) + '\n';
-    this.#queue = this.#queue.then(() => appendFile(this.samplesPath, line));
+    this.#queue = this.#queue.then(() =>
+      appendFile(this.samplesPath, line).catch((error: unknown) => {
+        throw this.#fault('cannot append to', this.samplesPath, error, 'journal');
+      }),
+    );
     return this.#queue;
   }
 
-  /** Rewrite the journal without a trailing partial line (before resuming). */
-  async rewrite(samples: SampleResult[]): Promise<void> {
-    const temporary = this.samplesPath + '.tmp';
-    await writeFile(temporary, samples.map((sample) => JSON.stringify(sample) + '\n').join(''));
-    await rename(temporary, this.samplesPath);
+  /** Rewrite the journal with exactly these samples (before resuming). */
+  rewrite(samples: SampleResult[]): Promise<void> {
+    return this.#writeAtomically(this.samplesPath, samples.map((sample) => JSON.stringify(sample) + '\n').join(''));
   }
 
   async writeSummary(summary: RunSummary): Promise<void> {
     await this.#queue;
-    const temporary = join(this.folder, 'summary.json.tmp');
-    await writeFile(temporary, JSON.stringify(summary, null, 2) + '\n');
-    await rename(temporary, join(this.folder, 'summary.json'));
+    await this.#writeAtomically(join(this.folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  }
+
+  /** Remove `summary.json`: a run being resumed is not finished, and must not look it. */
+  async removeSummary(): Promise<void> {
+    await rm(join(this.folder, 'summary.json'), { force: true }).catch((error: unknown) => {
+      throw this.#fault('cannot remove', join(this.folder, 'summary.json'), error, 'journal');
+    });
+  }
+
+  async #writeAtomically(path: string, text: string): Promise<void> {
+    // A name of its own, so that no two writers ever share a temporary file.
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, text);
+      await rename(temporary, path);
+    } catch (error) {
+      await unlink(temporary).catch(() => {});
+      throw this.#fault('cannot write', path, error, 'journal');
+    }
+  }
+
+  #fault(action: string, path: string, error: unknown, code: 'invalid-input' | 'journal'): SandbenchError {
+    return new SandbenchError(code, `${path}: ${action}: ${errorMessage(error)}`, { cause: error, details: { path } });
   }
 }

@@ -30,11 +30,13 @@ export const runManifestSchema = z.object({
   /** Number of tasks selected. */
   tasks: z.number().int().nonnegative(),
   model: z.string(),
+  /** What the model's answers depend on beyond its id (a scripted file's content hash); null when nothing. */
+  modelFingerprint: z.string().nullable(),
   samples: z.number().int().positive(),
   /** The backend forced with `--sandbox`, or `auto` (each task's own choice). */
   sandbox: z.string(),
-  /** Sampling temperature sent to the model; null when left to the default. */
-  temperature: z.number().nullable(),
+  /** Sampling temperature sent to the model. */
+  temperature: z.number(),
   sandbenchVersion: z.string(),
   /** When the run first started. */
   startedAt: z.string(),
@@ -58,7 +60,10 @@ export function suiteFingerprint(suite: Suite): { suiteHash: string; limitsHash:
 }
 
 /** The settings that make two runs the same run (what `--resume` must find unchanged). */
-export type RunIdentity = Pick<RunManifest, 'suiteHash' | 'limitsHash' | 'taskFilter' | 'model' | 'samples' | 'sandbox' | 'temperature'>;
+export type RunIdentity = Pick<
+  RunManifest,
+  'suiteHash' | 'limitsHash' | 'taskFilter' | 'model' | 'modelFingerprint' | 'samples' | 'sandbox' | 'temperature'
+>;
 
 function describeFilter(filter: RunManifest['taskFilter']): string {
   const parts = [];
@@ -71,6 +76,9 @@ function describeFilter(filter: RunManifest['taskFilter']): string {
 export function identityDifferences(manifest: RunManifest, requested: RunIdentity): string[] {
   const differences: string[] = [];
   if (manifest.model !== requested.model) differences.push(`model: the run used '${manifest.model}', now '${requested.model}'`);
+  else if (manifest.modelFingerprint !== requested.modelFingerprint) {
+    differences.push(`model: '${manifest.model}' gives other answers now (its data changed since the run started)`);
+  }
   if (manifest.samples !== requested.samples) differences.push(`samples: the run used ${manifest.samples}, now ${requested.samples}`);
   if (JSON.stringify(manifest.taskFilter) !== JSON.stringify(requested.taskFilter)) {
     differences.push(`task selection: the run used ${describeFilter(manifest.taskFilter)}, now ${describeFilter(requested.taskFilter)}`);
@@ -79,7 +87,7 @@ export function identityDifferences(manifest: RunManifest, requested: RunIdentit
   if (manifest.limitsHash !== requested.limitsHash) differences.push('limits: the tasks\' limits (or the defaults) changed since the run started');
   if (manifest.sandbox !== requested.sandbox) differences.push(`sandbox: the run used ${manifest.sandbox}, now ${requested.sandbox}`);
   if (manifest.temperature !== requested.temperature) {
-    differences.push(`temperature: the run used ${manifest.temperature ?? 'the default'}, now ${requested.temperature ?? 'the default'}`);
+    differences.push(`temperature: the run used ${manifest.temperature}, now ${requested.temperature}`);
   }
   return differences;
 }

@@ -65,6 +65,8 @@ export interface RunSuiteResult {
   interrupted: boolean;
   /** Samples in the journal and samples planned, when the run ended. */
   progress: { done: number; total: number };
+  /** False when the run was stopped before its folder was written (nothing to resume). */
+  started: boolean;
 }
 
 function newRunId(): string {
@@ -98,7 +100,7 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
   try {
     generated = await options.model.generate({
       messages: buildMessages(task),
-      temperature: options.temperature ?? (samples > 1 ? 0.8 : 0),
+      temperature: effectiveTemperature(options, samples),
       task,
       sampleIndex,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -164,12 +166,27 @@ function checkCoverage(options: RunSuiteOptions, samplesPerTask: number): void {
   );
 }
 
-/** Time a part of a run took: recorded, or for a part that crashed, up to its last sample. */
-function partDuration(part: RunPart, samples: readonly SampleResult[]): number {
-  if (part.durationMs !== undefined) return part.durationMs;
-  const start = Date.parse(part.startedAt);
-  const last = Math.max(start, ...samples.map((sample) => Date.parse(sample.finishedAt)).filter((time) => time >= start));
-  return Number.isFinite(last - start) ? last - start : 0;
+/**
+ * Time each part of a run took: as recorded, or, for a part that ended in a crash, up to its
+ * last sample before the next part began.
+ */
+function totalDuration(parts: readonly RunPart[], samples: readonly SampleResult[]): number {
+  let total = 0;
+  for (const [index, part] of parts.entries()) {
+    if (part.durationMs !== undefined) {
+      total += part.durationMs;
+      continue;
+    }
+    const start = Date.parse(part.startedAt);
+    const end = index + 1 < parts.length ? Date.parse(parts[index + 1]!.startedAt) : Number.POSITIVE_INFINITY;
+    let last = start;
+    for (const sample of samples) {
+      const finished = Date.parse(sample.finishedAt);
+      if (finished > last && finished <= end) last = finished;
+    }
+    if (Number.isFinite(last - start)) total += last - start;
+  }
+  return total;
 }
 
 /**
@@ -192,43 +209,86 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     ...suiteFingerprint(options.suite),
     taskFilter: options.suite.filter,
     model: options.model.id,
+    modelFingerprint: options.model.fingerprint ?? null,
     samples: samplesPerTask,
     sandbox: options.sandboxes.forcedName,
-    temperature: options.temperature ?? null,
+    temperature: effectiveTemperature(options, samplesPerTask),
   };
   const runId = newRunId();
   const folder = options.outDir ?? join('runs', runId);
   const journal = new RunJournal(folder);
-  let manifest: RunManifest | undefined;
-  if (options.resume) {
-    manifest = await journal.readManifest();
-    if (!manifest) {
-      throw new InvalidInputError(`${folder}: nothing to resume (no run.json); start a new run without --resume`, { code: 'resume-mismatch' });
-    }
-    const differences = identityDifferences(manifest, identity);
-    if (differences.length > 0) {
-      throw new InvalidInputError(
-        `${folder}: cannot resume: the run was made with other settings — ${differences.join('; ')}. Resume with the run's settings, or start a new run with another --out.`,
-        { code: 'resume-mismatch', details: { differences } },
-      );
-    }
-  } else if (await journal.holdsRun()) {
-    throw new InvalidInputError(`${folder} already holds a run: continue it with --resume, or choose another --out`, {
-      code: 'run-exists',
-      details: { folder },
-    });
-  }
+  // Cheap checks first, before anything is written or started; repeated under the lock below.
+  if (options.resume) await checkResumable(journal, identity);
+  else await checkNew(journal);
 
   // Refuse what no backend can serve, and check the engines and images, before anything is
   // written or asked of the model.
   await options.sandboxes.prepare(tasks);
+  if (options.signal?.aborted) {
+    const summary = summarizeRun([], { runId, suite: options.suite.name, model: options.model.id, sandbox: 'none', tasks, samplesPerTask, startedAt: new Date().toISOString(), durationMs: 0 });
+    return { summary, folder, samples: [], interrupted: true, progress: { done: 0, total: tasks.length * samplesPerTask }, started: false };
+  }
 
+  await journal.lock();
+  try {
+    return await runLocked(options, journal, identity, runId, samplesPerTask, concurrency, logger);
+  } finally {
+    await journal.unlock();
+  }
+}
+
+/** The temperature a run sends (the default depends on the samples asked for). */
+function effectiveTemperature(options: RunSuiteOptions, samplesPerTask: number): number {
+  return options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0);
+}
+
+async function checkNew(journal: RunJournal): Promise<void> {
+  if (await journal.holdsRun()) {
+    throw new InvalidInputError(`${journal.folder} already holds a run: continue it with --resume, or choose another --out`, {
+      code: 'run-exists',
+      details: { folder: journal.folder },
+    });
+  }
+}
+
+async function checkResumable(journal: RunJournal, identity: RunIdentity): Promise<RunManifest> {
+  const manifest = await journal.readManifest();
+  if (!manifest) {
+    throw new InvalidInputError(`${journal.folder}: nothing to resume (no run.json); start a new run without --resume`, { code: 'resume-mismatch' });
+  }
+  const differences = identityDifferences(manifest, identity);
+  if (differences.length > 0) {
+    throw new InvalidInputError(
+      `${journal.folder}: cannot resume: the run was made with other settings — ${differences.join('; ')}. Resume with the run's settings, or start a new run with another --out.`,
+      { code: 'resume-mismatch', details: { differences } },
+    );
+  }
+  return manifest;
+}
+
+/** The run itself, with the folder locked. */
+async function runLocked(
+  options: RunSuiteOptions,
+  journal: RunJournal,
+  identity: RunIdentity,
+  runId: string,
+  samplesPerTask: number,
+  concurrency: number,
+  logger: Logger,
+): Promise<RunSuiteResult> {
+  const { tasks } = options.suite;
+  const folder = journal.folder;
   const started = performance.now();
   const part: RunPart = { startedAt: new Date().toISOString() };
-  if (manifest) {
+  let manifest: RunManifest;
+  if (options.resume) {
+    manifest = await checkResumable(journal, identity);
+    // Not finished any more until this part ends: the old summary must not stand for the run.
+    await journal.removeSummary();
     manifest.parts.push(part);
     await journal.writeManifest(manifest);
   } else {
+    await checkNew(journal);
     manifest = {
       runId,
       suite: options.suite.name,
@@ -246,8 +306,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   if (options.resume) {
     const read = await journal.readSamples();
     // Faults say nothing about the answer: those samples run again.
-    previous = read.samples.filter((sample) => sample.model === options.model.id && (sample.outcome === 'passed' || sample.outcome === 'failed'));
-    if (read.skippedPartialLine || previous.length !== read.samples.length) await journal.rewrite(previous);
+    const wanted = new Set(tasks.map((task) => task.id));
+    previous = read.samples.filter(
+      (sample) => sample.model === options.model.id && wanted.has(sample.taskId) && sample.sampleIndex < samplesPerTask && (sample.outcome === 'passed' || sample.outcome === 'failed'),
+    );
+    if (!read.clean || previous.length !== read.samples.length) await journal.rewrite(previous);
     logger.info({ resumed: previous.length }, 'resuming run');
   }
   const done = new Set(previous.map((sample) => `${sample.taskId}\u0000${sample.sampleIndex}`));
@@ -305,9 +368,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     tasks,
     samplesPerTask,
     startedAt: manifest.startedAt,
-    durationMs: manifest.parts.reduce((sum, each) => sum + partDuration(each, results), 0),
+    durationMs: totalDuration(manifest.parts, results),
   });
   // An interrupted run has no summary.json: it is not finished, and --resume completes it.
   if (!interrupted) await journal.writeSummary(summary);
-  return { summary, folder, samples: results, interrupted, progress: { done: progress.done, total: progress.total } };
+  return { summary, folder, samples: results, interrupted, progress: { done: progress.done, total: progress.total }, started: true };
 }

@@ -61,6 +61,11 @@ export interface ModelCoverage {
 /** The model contract. Ids are `provider:model` (`reference`, `empty`, `scripted:<file>` for offline ones). */
 export interface Model {
   readonly id: string;
+  /**
+   * What the answers depend on beyond the id, when that can change (a scripted file's content
+   * hash): a run resumes only with the same fingerprint.
+   */
+  readonly fingerprint?: string;
   generate(request: GenerateRequest): Promise<GenerateResponse>;
   /**
    * Offline models that answer from fixed data (`reference`, `scripted`): the samples they cannot

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
@@ -34,12 +35,15 @@ interface ScriptedAnswer {
  */
 export class ScriptedModel implements Model {
   readonly id: string;
+  /** SHA-256 of the script's text. */
+  readonly fingerprint: string;
   /** The script file, as given. */
   readonly file: string;
   readonly #answers: Map<string, Map<number, ScriptedAnswer>>;
 
-  constructor(file: string, answers: Map<string, Map<number, ScriptedAnswer>>) {
+  constructor(file: string, answers: Map<string, Map<number, ScriptedAnswer>>, fingerprint = '') {
     this.id = `scripted:${file}`;
+    this.fingerprint = fingerprint;
     this.file = file;
     this.#answers = answers;
   }
@@ -96,7 +100,7 @@ export class ScriptedModel implements Model {
       forTask.set(sampleIndex, { completion: entry.completion, line: lineNumber });
     }
     if (answers.size === 0) throw new InvalidInputError(`${file}: the script holds no answers`, { details: { file } });
-    return new ScriptedModel(file, answers);
+    return new ScriptedModel(file, answers, createHash('sha256').update(text).digest('hex'));
   }
 
   /** Task ids the script answers. */

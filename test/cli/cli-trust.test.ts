@@ -54,7 +54,9 @@ describe('run folders a user can trust', () => {
     await refused([...base, '--samples', '2'], /samples: the run used 1, now 2/);
     await refused(['run', suite, '--model', 'reference', '--tasks', 'greeting', '--out', out], /task selection: the run used --tasks greeting,sum-two-numbers, now --tasks greeting/);
     await refused([...base, '--sandbox', 'isolate'], /sandbox: the run used auto, now isolate/);
-    await refused([...base, '--temperature', '0.5'], /temperature: the run used the default, now 0.5/);
+    await refused([...base, '--temperature', '0.5'], /temperature: the run used 0, now 0.5/);
+    // The default for one sample is 0: saying so is the same run.
+    expect((await runCli([...base, '--temperature', '0', '--resume'])).code).toBe(0);
     const file = join(suite, 'greeting.yaml');
     const original = await readFile(file, 'utf8');
     await writeFile(file, original.replace(/prompt: /, 'prompt: Changed. '));
@@ -86,7 +88,7 @@ describe('run folders a user can trust', () => {
     expect(summary.samples).toMatchObject({ scored: 10, passed: 10 });
   });
 
-  it('Ctrl-C says where the run stopped and how to resume; with --json as data', async () => {
+  it('Ctrl-C says where the run stopped and how to resume; with --json as data; the printed command completes the run', async () => {
     const folder = await tempDir();
     const slow = Array.from({ length: 6 }, (_, index) => ({
       id: `slow-${index}`,
@@ -95,12 +97,15 @@ describe('run folders a user can trust', () => {
       tests: [{ kind: 'io', stdout: 'ok' }],
       reference: 'const end = Date.now() + 400; while (Date.now() < end) {}\nconsole.log("ok");',
     }));
-    await writeFile(join(folder, 'slow.json'), JSON.stringify(slow));
+    // A suite path with a space and a quote, so the printed command must quote it right.
+    const suiteFile = join(folder, "it's slow.json");
+    await writeFile(suiteFile, JSON.stringify(slow));
     const out = join(folder, 'run');
-    const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'src', 'cli', 'main.ts'), 'run', join(folder, 'slow.json'), '--model', 'reference', '--out', out, '--json'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // How the user runs sandbench, for the command it prints: here, a launcher of the source CLI.
+    const launcher = join(folder, 'sandbench-launcher');
+    await writeFile(launcher, `#!/bin/sh\nexec '${process.execPath}' --no-node-snapshot '${join(repoRoot, 'src', 'cli', 'main.ts')}' "$@"\n`, { mode: 0o755 });
+    const args = ['run', suiteFile, '--model', 'reference', '--tasks', 'slow-0,slow-1,slow-2,slow-3,slow-4,slow-5', '--temperature', '0.3', '--out', out, '--json'];
+    const child = spawn(launcher, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SANDBENCH_INVOKED_AS: launcher } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -117,11 +122,35 @@ describe('run folders a user can trust', () => {
     expect(report.done).toBeGreaterThan(0);
     expect(report.done).toBeLessThan(6);
     expect(report).not.toHaveProperty('samples');
-    expect(stderr).toContain(`interrupted at ${report.done}/6; resume with: `);
-    expect(report.resume).toMatch(/ run .*slow\.json --model reference --resume --out /);
-    // The printed command completes the run.
-    const resumed = await runCli(['run', join(folder, 'slow.json'), '--model', 'reference', '--resume', '--out', out, '--json']);
+    expect(stderr).toContain(`interrupted at ${report.done}/6; resume with: ${report.resume}`);
+    await expect(stat(join(out, 'run.lock'))).rejects.toThrow();
+    // Run the printed command through a shell, exactly as printed.
+    const resumed = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const shell = spawn('/bin/sh', ['-c', `${report.resume} --json`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      shell.stdout.on('data', (chunk) => (text += chunk));
+      shell.on('exit', (code) => resolve({ code, stdout: text }));
+    });
+    expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, samples: { scored: 6, passed: 6 } });
+  });
+
+  it('refuses a second process on a run folder in use', async () => {
+    const folder = await tempDir();
+    const slow = [{ id: 'slow', prompt: 'p', language: 'javascript', tests: [{ kind: 'io', stdout: 'ok' }], reference: 'const end = Date.now() + 3000; while (Date.now() < end) {}\nconsole.log("ok");' }];
+    await writeFile(join(folder, 'slow.json'), JSON.stringify(slow));
+    const out = join(folder, 'run');
+    const first = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'src', 'cli', 'main.ts'), 'run', join(folder, 'slow.json'), '--model', 'reference', '--out', out], { cwd: repoRoot, stdio: 'ignore' });
+    const firstExit = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
+    for (let waited = 0; waited < 60_000 && !(await stat(join(out, 'run.lock')).then(() => true, () => false)); waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const second = await runCli(['run', join(folder, 'slow.json'), '--model', 'reference', '--out', out, '--resume']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/is in use by another sandbench process \(pid \d+ on .*remove .*run\.lock/);
+    expect(await firstExit).toBe(0);
+    const lines = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
   });
 });
 
@@ -203,7 +232,35 @@ describe('user errors: clear messages, no stack traces, no hangs', () => {
   });
 });
 
-describe('exec input', () => {
+describe('exec input and interruption', () => {
+  it('Ctrl-C stops the program and exits 130, not as a failed program', async () => {
+    const folder = await tempDir();
+    await writeFile(join(folder, 'spin.js'), 'while (true) {}');
+    const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'src', 'cli', 'main.ts'), 'exec', join(folder, 'spin.js'), '--timeout-ms', '60000'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted; the program was stopped/);
+    expect(stderr).not.toMatch(/\[sandbench\].*timeout/);
+  });
+
+  it('takes stdin from a pipe, not from a file redirected to sandbench itself', async () => {
+    const folder = await tempDir();
+    const file = join(folder, 'echo.js');
+    await writeFile(file, "process.stdout.write(require('fs').readFileSync(0, 'utf8').toUpperCase());");
+    await writeFile(join(folder, 'list.txt'), 'one\ntwo\n');
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const shell = spawn('/bin/sh', ['-c', `'${process.execPath}' --no-node-snapshot '${join(repoRoot, 'src', 'cli', 'main.ts')}' exec '${file}' < '${join(folder, 'list.txt')}'`], { cwd: repoRoot });
+      let text = '';
+      shell.stdout.on('data', (chunk) => (text += chunk));
+      shell.on('exit', (code) => resolve({ code, stdout: text }));
+    });
+    expect(result).toEqual({ code: 0, stdout: '' });
+  });
+
   it('reads piped stdin, and --stdin - explicitly', async () => {
     const folder = await tempDir();
     const file = join(folder, 'echo.js');

@@ -112,17 +112,44 @@ describe('samples lost to engine faults', () => {
 
 describe('run manifest', () => {
   it('records what defines the run', async () => {
-    const suite = await loadSuite('tasks/examples', { taskIds: ['greeting'] });
-    const inner = new IsolateSandbox();
+    const suite = await loadSuite('tasks/examples', { taskIds: ['greeting', 'count-vowels', 'greeting'] });
+    const sandboxes = new SandboxSet('isolate');
     try {
       const outDir = join(await mkdtemp(join(tmpdir(), 'sandbench-faults-')), 'run');
-      await runSuite({ suite, model: await resolveModel('empty'), sandboxes: new SandboxSet('isolate'), outDir, samples: 2 });
+      await runSuite({ suite, model: await resolveModel('empty'), sandboxes, outDir, samples: 2 });
       const manifest = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8'));
-      expect(manifest).toMatchObject({ model: 'empty', samples: 2, sandbox: 'isolate', taskFilter: { taskIds: ['greeting'] }, tasks: 1, temperature: null });
+      // The selection is a set: order and repeats on the command line do not matter.
+      expect(manifest).toMatchObject({ model: 'empty', samples: 2, sandbox: 'isolate', taskFilter: { taskIds: ['count-vowels', 'greeting'] }, tasks: 2, temperature: 0.8 });
       expect(manifest.suiteHash).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.parts).toHaveLength(1);
+      await expect(stat(join(outDir, 'run.lock'))).rejects.toThrow();
     } finally {
-      await inner.dispose();
+      await sandboxes.dispose();
+    }
+  });
+
+  it('times a part that crashed up to its last sample, not into the parts after it', async () => {
+    const suite = await loadSuite('tasks/examples');
+    const sandboxes = new SandboxSet('isolate');
+    try {
+      const outDir = join(await mkdtemp(join(tmpdir(), 'sandbench-faults-')), 'run');
+      await runSuite({ suite, model: await resolveModel('reference'), sandboxes, outDir, concurrency: 1 });
+      // Make the first part look like a crash an hour ago: no end, and half of its samples lost.
+      const lines = (await readFile(join(outDir, 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+      const hourAgo = Date.now() - 3_600_000;
+      const kept = lines.slice(0, 5).map((sample, index) => ({ ...sample, finishedAt: new Date(hourAgo + 1000 * (index + 1)).toISOString() }));
+      await writeFile(join(outDir, 'samples.jsonl'), kept.map((sample) => JSON.stringify(sample) + '\n').join(''));
+      const manifest = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8'));
+      manifest.startedAt = new Date(hourAgo).toISOString();
+      manifest.parts = [{ startedAt: manifest.startedAt }];
+      await writeFile(join(outDir, 'run.json'), JSON.stringify(manifest));
+      const resumed = await runSuite({ suite, model: await resolveModel('reference'), sandboxes, outDir, resume: true });
+      const after = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8'));
+      expect(after.parts).toHaveLength(2);
+      expect(resumed.summary.durationMs).toBe(Math.round(5000 + after.parts[1].durationMs));
+      expect(resumed.summary.startedAt).toBe(new Date(hourAgo).toISOString());
+    } finally {
+      await sandboxes.dispose();
     }
   });
 });

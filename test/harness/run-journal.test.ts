@@ -1,7 +1,9 @@
-import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SandbenchError } from '../../src/errors/sandbench-error.ts';
 import { RunJournal } from '../../src/harness/run-journal.ts';
 import { summarizeRun } from '../../src/harness/summarize-run.ts';
 import type { SampleResult } from '../../src/schemas/sample-result.ts';
@@ -35,18 +37,61 @@ describe('run journal', () => {
     const journal = new RunJournal(folder);
     await journal.create({
       runId: 'r', suite: 's', suiteSource: 's', suiteHash: 'h', limitsHash: 'l', taskFilter: {}, tasks: 2, model: 'm', samples: 2,
-      sandbox: 'auto', temperature: null, startedAt: '', sandbenchVersion: '0', parts: [],
+      modelFingerprint: null, sandbox: 'auto', temperature: 0, startedAt: '', sandbenchVersion: '0', parts: [],
     });
     await Promise.all([journal.append(sample('a', 0, 'passed')), journal.append(sample('a', 1, 'failed')), journal.append(sample('b', 0, 'passed'))]);
     const lines = (await readFile(journal.samplesPath, 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(3);
-    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.map((line) => JSON.parse(line).taskId + '/' + JSON.parse(line).sampleIndex)).toEqual(['a/0', 'a/1', 'b/0']);
+    expect((await journal.readSamples()).clean).toBe(true);
 
     await appendFile(journal.samplesPath, '{"taskId":"b","sampleI');
     const read = await journal.readSamples();
     expect(read.samples.map((s) => `${s.taskId}/${s.sampleIndex}`)).toEqual(['a/0', 'a/1', 'b/0']);
-    expect(read.skippedPartialLine).toBe(true);
+    expect(read.clean).toBe(false);
     expect((await journal.readManifest())?.runId).toBe('r');
+  });
+
+  it('keeps the first record of a sample written twice, and asks for a rewrite', async () => {
+    const journal = new RunJournal(await mkdtemp(join(tmpdir(), 'sandbench-journal-')));
+    await appendFile(journal.samplesPath, [sample('a', 0, 'passed'), sample('a', 0, 'failed'), sample('b', 0, 'failed')].map((s) => JSON.stringify(s) + '\n').join(''));
+    const read = await journal.readSamples();
+    expect(read.samples.map((s) => `${s.taskId}/${s.sampleIndex}/${s.outcome}`)).toEqual(['a/0/passed', 'b/0/failed']);
+    expect(read.clean).toBe(false);
+    await journal.rewrite(read.samples);
+    expect(await journal.readSamples()).toEqual({ samples: read.samples, clean: true });
+  });
+
+  it('asks for a rewrite when the last record lacks its newline, so the next append cannot fuse with it', async () => {
+    const journal = new RunJournal(await mkdtemp(join(tmpdir(), 'sandbench-journal-')));
+    await appendFile(journal.samplesPath, JSON.stringify(sample('a', 0, 'passed')) + '\n' + JSON.stringify(sample('b', 0, 'passed')));
+    const read = await journal.readSamples();
+    expect(read.samples).toHaveLength(2);
+    expect(read.clean).toBe(false);
+  });
+
+  it('lets one process at a time hold a run folder; a dead holder\'s lock is taken over', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
+    const first = new RunJournal(folder);
+    await first.lock();
+    await expect(new RunJournal(folder).lock()).rejects.toThrow(/is in use by another sandbench process \(pid \d+ on /);
+    await first.unlock();
+    await writeFile(join(folder, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'then' }));
+    const next = new RunJournal(folder);
+    await next.lock();
+    await next.unlock();
+  });
+
+  it('names the path when the folder cannot be written', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
+    await chmod(folder, 0o500);
+    try {
+      // Root ignores permissions: use a file in place of the journal's folder instead.
+      const journal = new RunJournal(join(folder, 'run'));
+      await writeFile(join(folder, 'run'), 'not a folder').catch(() => {});
+      await expect(journal.lock()).rejects.toSatisfy((error: unknown) => SandbenchError.isInstance(error) && /run folder .*run: cannot create the folder/.test((error as Error).message));
+    } finally {
+      await chmod(folder, 0o700);
+    }
   });
 
   it('names the line of a malformed record in the middle of the journal', async () => {
