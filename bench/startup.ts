@@ -5,7 +5,7 @@
  * first, untimed), beside `node -e 0` with the project's Node 24 as the baseline. The commands
  * take turns within each run, so a slow patch of a shared machine hits them alike; one untimed
  * warm-up run of each comes first. Also shown, for information: the CLI without the wrapper
- * (`node --no-node-snapshot dist/cli/main.js --version`), which splits the wrapper's own cost off.
+ * (`node dist/cli/main.js --version`, as the wrapper runs it), which splits the wrapper's own cost off.
  *
  *   ./sandbench --node bench/startup.ts
  *
@@ -49,7 +49,7 @@ const subjects: Subject[] = [
   { name: 'sandbench exec hello.py --sandbox docker', argv: [SANDBENCH, 'exec', helloPy, '--sandbox', 'docker'], expect: /^hello$/m, targetMs: 600 },
   {
     name: 'CLI without the wrapper: --version',
-    argv: [node, '--no-node-snapshot', 'dist/cli/main.js', '--version'],
+    argv: [node, 'dist/cli/main.js', '--version'],
     expect: /^\d+\.\d+\.\d+/,
     info: true,
   },
