@@ -7,18 +7,18 @@
 import ivm from 'isolated-vm';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { classifyRun, type RunEnding, type RunFacts, type StopReason } from './classify-run.ts';
+import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { guestPrelude } from './guest-prelude.ts';
+import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK } from './protocol.ts';
-import type { HostMessage, ResultMessage, RunMessage, WorkerMessage, WorkerStatus } from './protocol.ts';
+import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerMessage } from './protocol.ts';
 
-const PRELUDE_FILENAME = 'sandbench:prelude';
 /** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
 const WRAP_HEAD = '__sandbenchRun(function (exports, require, module, __filename, __dirname) {';
 const WRAP_TAIL = '\n});';
 const TIMED_OUT = 'Script execution timed out.';
-const THROWN_MARK = 'sandbench:thrown:';
 const MODULE_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module/;
 
 /** Named exports of the built-in guest modules, for `import { ok } from 'assert'` in ES modules. */
@@ -83,85 +83,14 @@ function dieWith(reason: string): never {
   throw new Error(reason);
 }
 
-/** stdout + stderr under one byte cap; past it the guest is stopped. */
-class OutputCollector {
-  readonly stdout: string[] = [];
-  readonly stderr: string[] = [];
-  stdoutTruncated = false;
-  stderrTruncated = false;
-  overflowed = false;
-  private used = 0;
-  private readonly cap: number;
-
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-
-  /** Append; answers false once the cap is crossed (the text is cut at the cap). */
-  append(stream: number, text: string): boolean {
-    const chunks = stream === 2 ? this.stderr : this.stdout;
-    if (this.overflowed) {
-      this.markTruncated(stream);
-      return false;
-    }
-    const bytes = Buffer.byteLength(text);
-    if (this.used + bytes <= this.cap) {
-      this.used += bytes;
-      chunks.push(text);
-      return true;
-    }
-    const room = this.cap - this.used;
-    if (room > 0) {
-      let cut = Buffer.from(text).subarray(0, room).toString('utf8');
-      if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-      chunks.push(cut);
-    }
-    this.used = this.cap;
-    this.overflowed = true;
-    this.markTruncated(stream);
-    return false;
-  }
-
-  private markTruncated(stream: number): void {
-    if (stream === 2) this.stderrTruncated = true;
-    else this.stdoutTruncated = true;
-  }
-}
-
-/** Render what the guest threw (copied out of the isolate) as Node would print it. */
-function describeThrown(value: unknown, filename: string): { stderr: string; message: string } {
-  let text: string | undefined;
-  if (value instanceof Error && typeof value.message === 'string' && value.message.startsWith(THROWN_MARK)) {
-    // Described inside the isolate (see `portable` in the prelude): Node's text for it.
-    text = value.message.slice(THROWN_MARK.length);
-  } else if (value instanceof Error) {
-    text = String(value.stack ?? `${value.name}: ${value.message}`);
-  }
-  if (text !== undefined) {
-    const lines = text.split('\n');
-    const kept: string[] = [];
-    // The CommonJS wrapper's own call sits on line 0 of the program.
-    const wrapperFrames = new Set([`    at ${filename}`, `    at ${filename}:0:1`]);
-    for (const line of lines) {
-      if (line.includes('<isolated-vm boundary>')) break;
-      if (line.includes(PRELUDE_FILENAME) || wrapperFrames.has(line)) continue;
-      kept.push(line);
-    }
-    const headline = kept[0] ?? 'Error';
-    return { stderr: kept.join('\n'), message: headline.startsWith('Uncaught ') ? headline : `Uncaught ${headline}` };
-  }
-  const shown = `Uncaught ${inspect(value)}`;
-  return { stderr: shown, message: shown };
-}
-
 /** What the guest's host functions act on while a run is attached to a prepared isolate. */
 interface RunState {
   output: OutputCollector;
   stdin: string;
-  stop?: 'output' | 'exit' | 'cancel' | 'fatal';
+  stop?: StopReason;
   exitCode: number;
   requestedExit?: number;
-  interrupt(reason: 'output' | 'exit' | 'cancel'): void;
+  interrupt(reason: StopReason): void;
 }
 
 /**
@@ -247,7 +176,6 @@ function prepare(memoryMb: number): Prepared {
       // the guest ignores). Leave the evidence on stderr, which the host reads even after death,
       // and die at once: process.exit() can hang here, and an abort would dump core.
       slot.fatal = message;
-      if (slot.run) slot.run.stop = 'fatal';
       dieWith(`catastrophic isolate error: ${message}`);
     },
   });
@@ -329,15 +257,68 @@ function prepareNext(used: ivm.Isolate | undefined): void {
 /** The run in progress, so a `cancel` message can reach it. */
 let current: { id: number; cancel: () => void } | undefined;
 
+/** One attempt at a run, in progress: the state its steps share. */
+interface Attempt {
+  request: RunMessage;
+  slot: Prepared;
+  run: RunState;
+  started: number;
+  /** performance.now() past which entries are cut (the wall-clock limit). */
+  deadline: number;
+  /** CPU milliseconds the guest used so far. */
+  cpuMs: () => number;
+  /** The entry in progress: when it started and the timeout it was given. */
+  entry: { started: number; timeout: number } | undefined;
+  /** When compiling ended and when evaluation ended (timer draining follows). */
+  compiled: number;
+  evaluated: number;
+}
+
+/** What an attempt leaves behind for the result. */
+interface AttemptOutcome {
+  facts: RunFacts;
+  output: OutputCollector;
+  cpuTimeMs: number | null;
+  memoryBytes: number | null;
+  phases: Omit<RunPhases, 'totalMs'>;
+}
+
 async function execute(request: RunMessage): Promise<ResultMessage> {
+  const started = performance.now();
+  lastMemoryMb = request.limits.memoryMb;
+  const attempt = await runAttempt(request);
+  const verdict = classifyRun(attempt.facts);
+  if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
+  const { output } = attempt;
+  const result: ResultMessage = {
+    type: 'result',
+    id: request.id,
+    status: verdict.status,
+    exitCode: verdict.exitCode,
+    stdout: output.stdout.join(''),
+    stderr: output.stderr.join(''),
+    stdoutTruncated: output.stdoutTruncated,
+    stderrTruncated: output.stderrTruncated,
+    durationMs: attempt.facts.clock.elapsedMs,
+    cpuTimeMs: attempt.cpuTimeMs,
+    memoryBytes: attempt.memoryBytes,
+    phases: { ...attempt.phases, totalMs: performance.now() - started },
+  };
+  if (verdict.message !== undefined) result.message = verdict.message;
+  return result;
+}
+
+/** Run the request once in a fresh isolate and gather the facts of how it ended. */
+async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
   const { limits } = request;
   const started = performance.now();
-  const deadline = started + limits.timeoutMs;
-  lastMemoryMb = limits.memoryMb;
   const slot = takePrepared(limits.memoryMb);
-  const { isolate, context, tick } = slot;
+  const { isolate } = slot;
   let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   let cpuAtStop: number | undefined;
+  // CPU time of the prelude is not the guest's.
+  const cpuBase = Number(isolate.cpuTime) / 1e6;
+  const cpuMs = () => (isolate.isDisposed ? (cpuAtStop ?? 0) : Number(isolate.cpuTime) / 1e6 - cpuBase);
   const run: RunState = {
     output: new OutputCollector(limits.maxOutputBytes),
     stdin: request.stdin,
@@ -351,7 +332,7 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
       // Terminate the guest now. This is called from a host function the guest invoked (it
       // may loop on in a catch) or between entries; isolated-vm allows disposal in both.
       if (!isolate.isDisposed && slot.run === run) {
-        cpuAtStop = Number(isolate.cpuTime) / 1e6;
+        cpuAtStop = cpuMs();
         isolate.dispose();
       }
     },
@@ -362,195 +343,154 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
   // in native code that ignores termination. The watchdog thread holds this process's resident
   // memory under a hard cap while the guest runs.
   armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
-  const output = run.output;
-  // CPU time of the prelude is not the guest's.
-  const cpuBase = Number(isolate.cpuTime) / 1e6;
-  const cpuUsed = () => Number(isolate.cpuTime) / 1e6 - cpuBase;
-
-  let status: WorkerStatus = 'ok';
-  let message: string | undefined;
-  let crashed: unknown;
-  let threw = false;
-  let timedOut = false;
-  let cpuExceeded = false;
-  let entryTimeout = 0;
-  let entryStarted = 0;
-  const remaining = () => {
-    const wall = deadline - performance.now();
-    const cpu = limits.cpuTimeMs - cpuUsed();
-    entryTimeout = Math.max(1, Math.ceil(Math.min(wall, cpu)));
-    entryStarted = performance.now();
-    return entryTimeout;
+  const attempt: Attempt = {
+    request, slot, run, started, deadline: started + limits.timeoutMs, cpuMs, entry: undefined, compiled: started, evaluated: started,
   };
-  const checkCpu = () => {
-    if (!isolate.isDisposed && cpuUsed() >= limits.cpuTimeMs) cpuExceeded = true;
-  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      sleeping = { timer: setTimeout(resolve, ms), resolve };
+    }).finally(() => {
+      sleeping = undefined;
+    });
 
-  const runStarted = performance.now();
-  let compiled = runStarted;
-  let evaluated = runStarted;
+  let ending: RunEnding;
   try {
-    let kind = request.kind;
-    let script: ivm.Script | undefined;
-    if (kind === 'script') {
-      const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
-      try {
-        // The wrapper sits on its own line 0, so the program's lines and columns are its own.
-        script = isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, {
-          filename: request.filename,
-          lineOffset: -1,
-        });
-      } catch (error) {
-        // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
-        if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
-        kind = 'module';
-      }
-    }
-    if (kind === 'module') {
-      const module = isolate.compileModuleSync(request.code, { filename: request.filename });
-      const builtins = new Map<string, ivm.Module>();
-      module.instantiateSync(context, (specifier) => {
-        const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-        const names = BUILTIN_EXPORTS[bare];
-        if (!names) throw new Error(`Cannot find module '${specifier}' imported from ${request.filename}`);
-        let builtin = builtins.get(bare);
-        if (!builtin) {
-          const source =
-            `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
-            `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
-          builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
-          builtin.instantiateSync(context, () => {
-            throw new Error('built-in guest modules import nothing');
-          });
-          builtins.set(bare, builtin);
-        }
-        return builtin;
-      });
-      compiled = performance.now();
-      module.evaluateSync({ timeout: remaining() });
-    } else if (script) {
-      compiled = performance.now();
-      script.runSync(context, { timeout: remaining() });
-    }
-    evaluated = performance.now();
-    checkCpu();
-
-    // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
-    // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
-    while (!run.stop && !cpuExceeded) {
-      const wait = tick.applySync(undefined, [false], { timeout: remaining(), result: { copy: true } }) as number;
-      if (typeof wait !== 'number' || wait < 0) break;
-      if (wait === 0) {
-        tick.applySync(undefined, [true], { timeout: remaining(), result: { copy: true } });
-        checkCpu();
-      } else {
-        if (performance.now() + wait >= deadline) {
-          // The next timer is due after the wall-clock limit: the program cannot finish in time.
-          timedOut = true;
-          message = `wall-clock limit of ${limits.timeoutMs} ms reached (the next timer is due after it)`;
-          break;
-        }
-        await new Promise<void>((resolve) => {
-          sleeping = { timer: setTimeout(resolve, wait), resolve };
-        });
-        sleeping = undefined;
-      }
-    }
+    ending = await evaluate(attempt, sleep);
   } catch (error) {
-    threw = true;
-    crashed = error;
+    ending = endingOf(attempt, error);
   }
-
   armWatchdog(0, 0);
   const finished = performance.now();
-  if (compiled < runStarted) compiled = finished;
-  const durationMs = finished - started;
-  let cpuTimeMs: number | null = cpuAtStop === undefined ? null : cpuAtStop - cpuBase;
   let memoryBytes: number | null = null;
   if (!isolate.isDisposed) {
-    cpuTimeMs = cpuUsed();
     try {
       const heap = isolate.getHeapStatisticsSync();
       memoryBytes = heap.used_heap_size + heap.externally_allocated_size;
     } catch {
       memoryBytes = null;
     }
-    checkCpu();
   }
-  const stop = run.stop;
-  const disposedByLimit = isolate.isDisposed && stop === undefined;
-  let exitCode = run.exitCode;
-
-  if (stop === 'exit') {
-    exitCode = run.requestedExit ?? 0;
-    status = exitCode === 0 ? 'ok' : 'runtime-error';
-    if (exitCode !== 0) message = `process.exit(${exitCode})`;
-  } else if (stop === 'output') {
-    status = 'output-limit';
-    message = `output exceeded ${limits.maxOutputBytes} bytes`;
-  } else if (stop === 'cancel') {
-    status = 'timeout';
-    message = 'cancelled';
-  } else if (threw) {
-    const text = crashed instanceof Error ? crashed.message : undefined;
-    if (disposedByLimit) {
-      // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
-      status = 'memory-limit';
-      message = text?.includes('memory limit')
-        ? `memory limit of ${limits.memoryMb} MiB exceeded`
-        : `isolate disposed: ${text ?? 'unknown reason'}`;
-    } else if (text === TIMED_OUT && performance.now() - entryStarted >= entryTimeout - 5) {
-      status = 'timeout';
-      checkCpu();
-      message = cpuExceeded && limits.cpuTimeMs < limits.timeoutMs
-        ? `CPU time limit of ${limits.cpuTimeMs} ms reached`
-        : `wall-clock limit of ${limits.timeoutMs} ms reached`;
-    } else {
-      const described = describeThrown(crashed, request.filename);
-      status = 'runtime-error';
-      exitCode = 1;
-      message = described.message;
-      const last = output.stderr.at(-1);
-      output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + described.stderr + '\n');
-    }
-  } else if (cpuExceeded) {
-    status = 'timeout';
-    message = `CPU time limit of ${limits.cpuTimeMs} ms reached`;
-  } else if (timedOut) {
-    status = 'timeout';
-  } else if (exitCode !== 0) {
-    status = 'runtime-error';
-    message = `process.exitCode = ${exitCode}`;
+  const cpuTimeMs = isolate.isDisposed && cpuAtStop === undefined ? null : cpuMs();
+  if (ending.kind === 'threw') {
+    const last = run.output.stderr.at(-1);
+    run.output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + ending.stderr + '\n');
   }
-
   slot.run = undefined;
   current = undefined;
-  const result: ResultMessage = {
-    type: 'result',
-    id: request.id,
-    status,
-    exitCode: status === 'ok' || status === 'runtime-error' ? exitCode : null,
-    stdout: output.stdout.join(''),
-    stderr: output.stderr.join(''),
-    stdoutTruncated: output.stdoutTruncated,
-    stderrTruncated: output.stderrTruncated,
-    durationMs,
+  prepareNext(isolate);
+  const facts: RunFacts = {
+    ending,
+    limits,
+    clock: { elapsedMs: finished - started, cpuMs: cpuTimeMs ?? 0, runQueueMs: undefined },
+    exitCode: run.exitCode,
+    mayRerun: false,
+  };
+  if (run.requestedExit !== undefined) facts.requestedExit = run.requestedExit;
+  const evaluated = attempt.evaluated > attempt.compiled ? attempt.evaluated : finished;
+  return {
+    facts,
+    output: run.output,
     cpuTimeMs,
     memoryBytes,
     phases: {
       prepareMs: slot.prepareMs,
       preparedAhead: slot.preparedAhead,
-      compileMs: Math.max(0, compiled - runStarted),
-      evaluateMs: Math.max(0, (evaluated > runStarted ? evaluated : finished) - compiled),
-      drainMs: evaluated > runStarted ? finished - evaluated : 0,
-      totalMs: performance.now() - started,
+      compileMs: Math.max(0, attempt.compiled - started),
+      evaluateMs: Math.max(0, evaluated - attempt.compiled),
+      drainMs: Math.max(0, finished - evaluated),
     },
   };
-  if (message !== undefined) result.message = message;
-  prepareNext(isolate);
-  return result;
 }
 
+/** Call into the guest with the time left as isolated-vm's timeout. */
+function enter<T>(attempt: Attempt, call: (timeout: number) => T): T {
+  const { limits } = attempt.request;
+  const wall = attempt.deadline - performance.now();
+  const cpu = limits.cpuTimeMs - attempt.cpuMs();
+  const timeout = Math.max(1, Math.ceil(Math.min(wall, cpu)));
+  attempt.entry = { started: performance.now(), timeout };
+  const value = call(timeout);
+  if (attempt.cpuMs() >= limits.cpuTimeMs) attempt.run.stop ??= 'cpu-limit';
+  return value;
+}
+
+/** Compile and evaluate the program, then run its timers until none is left or it must stop. */
+async function evaluate(attempt: Attempt, sleep: (ms: number) => Promise<void>): Promise<RunEnding> {
+  const { slot, run } = attempt;
+  const program = compileProgram(attempt);
+  attempt.compiled = performance.now();
+  if (program.kind === 'module') enter(attempt, (timeout) => program.module.evaluateSync({ timeout }));
+  else enter(attempt, (timeout) => program.script.runSync(slot.context, { timeout }));
+  attempt.evaluated = performance.now();
+  // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
+  // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
+  for (;;) {
+    if (run.stop) return { kind: 'stopped', reason: run.stop };
+    const wait = enter(attempt, (timeout) => slot.tick.applySync(undefined, [false], { timeout, result: { copy: true } })) as number;
+    if (run.stop) return { kind: 'stopped', reason: run.stop };
+    if (typeof wait !== 'number' || wait < 0) return { kind: 'drained' };
+    if (wait === 0) {
+      enter(attempt, (timeout) => slot.tick.applySync(undefined, [true], { timeout, result: { copy: true } }));
+      continue;
+    }
+    // The next timer is due after the wall-clock limit: the program cannot finish in time.
+    if (performance.now() + wait >= attempt.deadline) return { kind: 'timer-after-limit' };
+    await sleep(wait);
+  }
+}
+
+/** How an attempt ended, from what its entry threw. */
+function endingOf(attempt: Attempt, error: unknown): RunEnding {
+  const { run, slot, entry } = attempt;
+  if (run.stop) return { kind: 'stopped', reason: run.stop };
+  const text = error instanceof Error ? error.message : undefined;
+  // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
+  if (slot.isolate.isDisposed) return text === undefined ? { kind: 'disposed' } : { kind: 'disposed', text };
+  if (text === TIMED_OUT && entry && performance.now() - entry.started >= entry.timeout - 5) return { kind: 'cut' };
+  const described = describeThrown(error, attempt.request.filename);
+  return { kind: 'threw', stderr: described.stderr, message: described.message };
+}
+
+type Program = { kind: 'script'; script: ivm.Script } | { kind: 'module'; module: ivm.Module };
+
+function compileProgram({ request, slot }: Attempt): Program {
+  const { isolate } = slot;
+  if (request.kind === 'script') {
+    const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
+    try {
+      // The wrapper sits on its own line 0, so the program's lines and columns are its own.
+      return { kind: 'script', script: isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, { filename: request.filename, lineOffset: -1 }) };
+    } catch (error) {
+      // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
+      if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
+    }
+  }
+  return { kind: 'module', module: compileModule(slot, request.code, request.filename) };
+}
+
+/** Compile an ES module and link its imports to the built-in guest modules. */
+function compileModule({ isolate, context }: Prepared, code: string, filename: string): ivm.Module {
+  const module = isolate.compileModuleSync(code, { filename });
+  const builtins = new Map<string, ivm.Module>();
+  module.instantiateSync(context, (specifier) => {
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    const names = BUILTIN_EXPORTS[bare];
+    if (!names) throw new Error(`Cannot find module '${specifier}' imported from ${filename}`);
+    let builtin = builtins.get(bare);
+    if (!builtin) {
+      const source =
+        `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
+        `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
+      builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
+      builtin.instantiateSync(context, () => {
+        throw new Error('built-in guest modules import nothing');
+      });
+      builtins.set(bare, builtin);
+    }
+    return builtin;
+  });
+  return module;
+}
 let queue: Promise<void> = Promise.resolve();
 
 process.on('message', (message: HostMessage) => {
