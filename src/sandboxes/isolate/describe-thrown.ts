@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { isHostFrame, redactHostPaths } from './redact-host-paths.ts';
 
 /** The prefix the prelude puts on a thrown value it described inside the isolate (see `portable`). */
 const THROWN_MARK = 'sandbench:thrown:';
@@ -8,7 +9,9 @@ export const PRELUDE_FILENAME = 'sandbench:prelude';
 /**
  * Render what the guest threw (copied out of the isolate) as Node would print it: `stderr` is the
  * text for the guest's stderr, `message` its `Uncaught …` headline. Frames of the prelude, of the
- * CommonJS wrapper's line 0 are dropped, and nothing past isolated-vm's boundary is kept.
+ * CommonJS wrapper's line 0 and of the host (the worker's own code, Node's internals: a host-side
+ * error such as a failed module link carries them) are dropped, and any host path left in the
+ * text is redacted.
  */
 export function describeThrown(value: unknown, filename: string): { stderr: string; message: string } {
   let text: string | undefined;
@@ -24,12 +27,14 @@ export function describeThrown(value: unknown, filename: string): { stderr: stri
     const wrapperFrames = new Set([`    at ${filename}`, `    at ${filename}:0:1`]);
     for (const line of text.split('\n')) {
       if (line.includes('<isolated-vm boundary>')) break;
-      if (line.includes(PRELUDE_FILENAME) || wrapperFrames.has(line)) continue;
+      if (line.includes(PRELUDE_FILENAME) || wrapperFrames.has(line) || isHostFrame(line)) continue;
       kept.push(line);
     }
     const headline = kept[0] ?? 'Error';
-    return { stderr: kept.join('\n'), message: headline.startsWith('Uncaught ') ? headline : `Uncaught ${headline}` };
+    const stderr = redactHostPaths(kept.join('\n'));
+    const message = redactHostPaths(headline.startsWith('Uncaught ') ? headline : `Uncaught ${headline}`);
+    return { stderr, message };
   }
-  const shown = `Uncaught ${inspect(value)}`;
+  const shown = redactHostPaths(`Uncaught ${inspect(value)}`);
   return { stderr: shown, message: shown };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { DEATH_MARK, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { redactHostPaths } from './redact-host-paths.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
 const WORKER_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -290,7 +291,8 @@ export class IsolatePool {
       active.job.signal?.removeEventListener('abort', active.onAbort);
       const durationMs = performance.now() - active.started;
       const markAt = worker.stderrTail.lastIndexOf(DEATH_MARK);
-      const lastWord = markAt >= 0 ? worker.stderrTail.slice(markAt + DEATH_MARK.length).trim().split('\n')[0] ?? '' : '';
+      // A dying worker's words end up in the guest's result: no host paths in them.
+      const lastWord = redactHostPaths(markAt >= 0 ? worker.stderrTail.slice(markAt + DEATH_MARK.length).trim().split('\n')[0] ?? '' : '');
       const evidence = `${worker.fatal ?? ''}\n${lastWord || worker.stderrTail}`;
       // isolated-vm only asks a guest to terminate for its memory limit or its timeout; one that
       // ignores the request before the wall clock ran out was being stopped for memory.
@@ -314,7 +316,7 @@ export class IsolatePool {
       } else if (/failed to terminate/i.test(evidence)) {
         outcome = { type: 'crash', status: 'timeout', message: `the guest ignored termination at the time limit; its worker was lost`, durationMs };
       } else {
-        const detail = lastWord || worker.fatal || (worker.stderrTail.trim().split('\n').slice(-1)[0] ?? '');
+        const detail = redactHostPaths(lastWord || worker.fatal || (worker.stderrTail.trim().split('\n').slice(-1)[0] ?? ''));
         outcome = {
           type: 'crash',
           status: 'runtime-error',

@@ -475,7 +475,12 @@ function compileModule({ isolate, context }: Prepared, code: string, filename: s
   module.instantiateSync(context, (specifier) => {
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
     const names = BUILTIN_EXPORTS[bare];
-    if (!names) throw new Error(`Cannot find module '${specifier}' imported from ${filename}`);
+    if (!names) {
+      // Made here, in the worker: its stack would be the worker's frames, so it gets none.
+      const error = new Error(`Cannot find module '${specifier}' imported from ${filename}`);
+      error.stack = `Error: ${error.message}`;
+      throw error;
+    }
     let builtin = builtins.get(bare);
     if (!builtin) {
       const source =
