@@ -8,8 +8,7 @@ import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
-import { appendCompletionMarker, takeCompletionMarker } from './completion-marker.ts';
-import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
 /** Below this an isolate cannot even hold the guest prelude; smaller limits are raised to it. */
@@ -76,8 +75,8 @@ export class IsolateSandbox implements Sandbox {
     const limits = resolveLimits([request.limits]);
     const started = performance.now();
 
-    const { text: programText, marker } = appendCompletionMarker(language, request.source, request.testCode);
-    let code = programText;
+    let code = request.source;
+    let testCode = request.testCode;
     let kind: 'script' | 'module' = 'script';
     let compile: CompileResult | undefined;
     let filename = 'main.js';
@@ -89,16 +88,23 @@ export class IsolateSandbox implements Sandbox {
       }
       const options = parsed.data;
       const transpileStarted = performance.now();
-      const transpiled = transpileTypescript(programText, options);
+      // The program and its test code are transpiled apart, with the same options: the worker
+      // runs them as two steps.
+      const transpiled = [transpileTypescript(code, options), ...(testCode === undefined ? [] : [transpileTypescript(testCode, options)])];
       const durationMs = performance.now() - transpileStarted;
-      if (!transpiled.ok) {
-        return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''), {
-          stderr: transpiled.diagnostics + '\n',
-          compile: { status: 'compile-error', stdout: '', stderr: transpiled.diagnostics + '\n', exitCode: 1, durationMs },
-          ...collected(request),
-        });
+      for (const part of transpiled) {
+        if (!part.ok) {
+          return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (part.diagnostics.split('\n')[0] ?? ''), {
+            stderr: part.diagnostics + '\n',
+            compile: { status: 'compile-error', stdout: '', stderr: part.diagnostics + '\n', exitCode: 1, durationMs },
+            ...(testCode === undefined ? {} : { testCompleted: false }),
+            ...collected(request),
+          });
+        }
       }
-      code = transpiled.code;
+      const [program, test] = transpiled.map((part) => (part.ok ? part.code : ''));
+      code = program ?? '';
+      if (testCode !== undefined) testCode = test ?? '';
       kind = options.module === 'esm' ? 'module' : 'script';
       compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs };
     }
@@ -108,6 +114,7 @@ export class IsolateSandbox implements Sandbox {
     const outcome: PoolOutcome = await this.#pool.run(
       {
         code,
+        ...(testCode === undefined ? {} : { testCode, testLine: lineOf(joinProgram(code, testCode)) }),
         kind,
         filename,
         stdin: request.stdin ?? '',
@@ -139,17 +146,27 @@ export class IsolateSandbox implements Sandbox {
             memoryBytes: outcome.memoryBytes,
             // An exception's text is the guest's to choose: cap it like the output.
             ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
+            ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : {}),
             backend: this.name,
           };
+    // A lost worker's run never reached the end of its test code.
+    if (testCode !== undefined && result.testCompleted === undefined) result.testCompleted = false;
     if (compile) result.compile = compile;
     Object.assign(result, collected(request));
-    return takeCompletionMarker(result, marker);
+    return result;
   }
 
   /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
   async dispose(): Promise<void> {
     await this.#pool.dispose();
   }
+}
+
+/** Zero-based line of the joined program text where the test code starts. */
+function lineOf({ text, testOffset }: { text: string; testOffset: number }): number {
+  let line = 0;
+  for (let index = text.indexOf('\n'); index >= 0 && index < testOffset; index = text.indexOf('\n', index + 1)) line++;
+  return line;
 }
 
 function memoryMb(bytes: number): number {

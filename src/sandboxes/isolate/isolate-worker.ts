@@ -21,6 +21,37 @@ const WRAP_TAIL = '\n});';
 const TIMED_OUT = 'Script execution timed out.';
 const MODULE_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module/;
 
+/**
+ * Runs before a program that has test code, through the prelude's CommonJS entry and before any
+ * guest code. It makes `exports`, `require`, `module`, `__filename` and `__dirname` globals, so
+ * the program and the test code, two scripts of one context, both see them (top-level
+ * declarations of a classic script are visible to later scripts of the same context). It returns
+ * the function through which the host calls the test code, with bindings taken now, before the
+ * answer runs: a frozen copy of the prelude's console (an answer that silences console methods
+ * cannot silence the test's `console.assert`) and the prelude's require. `Reflect.apply` is taken
+ * now too, so nothing the answer replaces is on the test's call path.
+ */
+const TEST_SETUP = `(() => {
+  const apply = Reflect.apply;
+  let callTest;
+  __sandbenchRun(function (exports, require, module, __filename, __dirname) {
+    const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+    define('exports', exports);
+    define('require', require);
+    define('module', module);
+    define('__filename', __filename);
+    define('__dirname', __dirname);
+    const testConsole = {};
+    for (const name of Object.keys(console)) testConsole[name] = console[name];
+    Object.freeze(testConsole);
+    callTest = (body) => apply(body, exports, [testConsole, require, module, exports, __filename, __dirname]);
+  });
+  return callTest;
+})()`;
+/** The test code becomes the body of this function; its line sits just above the test's first line. */
+const TEST_HEAD = '(function (console, require, module, exports, __filename, __dirname) {';
+const TEST_TAIL = '\n})';
+
 /** Named exports of the built-in guest modules, for `import { ok } from 'assert'` in ES modules. */
 const BUILTIN_EXPORTS: Record<string, readonly string[]> = {
   assert: [
@@ -272,6 +303,8 @@ interface Attempt {
   /** When compiling ended and when evaluation ended (timer draining follows). */
   compiled: number;
   evaluated: number;
+  /** Whether the test code's own step returned normally (runs with test code). */
+  testReturned: boolean;
 }
 
 /** What an attempt leaves behind for the result. */
@@ -305,6 +338,7 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
     phases: { ...attempt.phases, totalMs: performance.now() - started },
   };
   if (verdict.message !== undefined) result.message = verdict.message;
+  if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
   return result;
 }
 
@@ -344,7 +378,7 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
   // memory under a hard cap while the guest runs.
   armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
   const attempt: Attempt = {
-    request, slot, run, started, deadline: started + limits.timeoutMs, cpuMs, entry: undefined, compiled: started, evaluated: started,
+    request, slot, run, started, deadline: started + limits.timeoutMs, cpuMs, entry: undefined, compiled: started, evaluated: started, testReturned: false,
   };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -386,6 +420,7 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
     mayRerun: false,
   };
   if (run.requestedExit !== undefined) facts.requestedExit = run.requestedExit;
+  if (request.testCode !== undefined) facts.test = { returned: attempt.testReturned };
   const evaluated = attempt.evaluated > attempt.compiled ? attempt.evaluated : finished;
   return {
     facts,
@@ -419,8 +454,15 @@ async function evaluate(attempt: Attempt, sleep: (ms: number) => Promise<void>):
   const { slot, run } = attempt;
   const program = compileProgram(attempt);
   attempt.compiled = performance.now();
-  if (program.kind === 'module') enter(attempt, (timeout) => program.module.evaluateSync({ timeout }));
-  else enter(attempt, (timeout) => program.script.runSync(slot.context, { timeout }));
+  if (program.kind === 'module') {
+    enter(attempt, (timeout) => program.module.evaluateSync({ timeout }));
+    // The test code is the module's tail: the module returned, so the test code ran to its end.
+    attempt.testReturned = !run.stop;
+  } else if (program.test) {
+    runWithTest(attempt, program.script, program.test);
+  } else {
+    enter(attempt, (timeout) => program.script.runSync(slot.context, { timeout }));
+  }
   attempt.evaluated = performance.now();
   // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
   // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
@@ -439,6 +481,31 @@ async function evaluate(attempt: Attempt, sleep: (ms: number) => Promise<void>):
   }
 }
 
+/**
+ * The program, then its test code as a step of its own: the host calls the test function itself
+ * and sees it return. Nothing in the isolate stands for "the test ended", so nothing can forge it.
+ */
+function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): void {
+  const { isolate, context } = attempt.slot;
+  // The worker's own code, before any guest code: bounded, but no entry of the guest's.
+  const setup = isolate.compileScriptSync(TEST_SETUP, { filename: PRELUDE_FILENAME });
+  const callTest = setup.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
+  try {
+    enter(attempt, (timeout) => program.runSync(context, { timeout }));
+    if (attempt.run.stop) return;
+    // Evaluating a function expression runs no guest code; the call below runs the test.
+    const body = test.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<unknown>;
+    try {
+      enter(attempt, (timeout) => callTest.applySync(undefined, [body.derefInto()], { timeout }));
+    } finally {
+      body.release();
+    }
+    attempt.testReturned = !attempt.run.stop;
+  } finally {
+    callTest.release();
+  }
+}
+
 /** How an attempt ended, from what its entry threw. */
 function endingOf(attempt: Attempt, error: unknown): RunEnding {
   const { run, slot, entry } = attempt;
@@ -451,21 +518,34 @@ function endingOf(attempt: Attempt, error: unknown): RunEnding {
   return { kind: 'threw', stderr: described.stderr, message: described.message };
 }
 
-type Program = { kind: 'script'; script: ivm.Script } | { kind: 'module'; module: ivm.Module };
+type Program = { kind: 'script'; script: ivm.Script; test?: ivm.Script } | { kind: 'module'; module: ivm.Module };
 
 function compileProgram({ request, slot }: Attempt): Program {
   const { isolate } = slot;
+  const { filename, testCode } = request;
   if (request.kind === 'script') {
     const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
     try {
-      // The wrapper sits on its own line 0, so the program's lines and columns are its own.
-      return { kind: 'script', script: isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, { filename: request.filename, lineOffset: -1 }) };
+      if (testCode === undefined) {
+        // The wrapper sits on its own line 0, so the program's lines and columns are its own.
+        return { kind: 'script', script: isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, { filename, lineOffset: -1 }) };
+      }
+      // Two classic scripts of one context: no wrapper around the program (no `return` at its
+      // top level, no `arguments` to read), the test code's positions those of the joined text.
+      const script = isolate.compileScriptSync(code, { filename });
+      const test = isolate.compileScriptSync(TEST_HEAD + '\n' + testCode + TEST_TAIL, { filename, lineOffset: (request.testLine ?? 0) - 1 });
+      return { kind: 'script', script, test };
     } catch (error) {
       // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
       if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
     }
   }
-  return { kind: 'module', module: compileModule(slot, request.code, request.filename) };
+  if (testCode === undefined) return { kind: 'module', module: compileModule(slot, request.code, filename) };
+  // One module: its top-level bindings are the test's. The answer must be a complete module on
+  // its own, so the test code cannot end up inside its comment, string or block, and `;` keeps
+  // the test's first line from continuing the answer's last expression.
+  isolate.compileModuleSync(request.code, { filename });
+  return { kind: 'module', module: compileModule(slot, request.code + (request.code.endsWith('\n') ? '' : '\n') + ';' + testCode, filename) };
 }
 
 /** Compile an ES module and link its imports to the built-in guest modules. */

@@ -22,8 +22,15 @@ export interface WorkerLimits {
 export interface RunMessage {
   type: 'run';
   id: number;
-  /** JavaScript to evaluate. */
+  /** JavaScript to evaluate: the program. */
   code: string;
+  /**
+   * JavaScript of the program's test code, run after `code` in the same context as a step of its
+   * own, so the worker itself sees whether it returned (`ResultMessage.testCompleted`).
+   */
+  testCode?: string;
+  /** Zero-based line where the test code starts in the joined program text (stack positions). */
+  testLine?: number;
   /** `script`: CommonJS-style program; `module`: an ES module (`import` of built-in guest modules). */
   kind: 'script' | 'module';
   /** File name shown in stack traces. */
@@ -57,6 +64,8 @@ export interface ResultMessage {
   cpuTimeMs: number | null;
   memoryBytes: number | null;
   message?: string;
+  /** For runs with test code: whether the test code's own step returned and the run then ended normally. */
+  testCompleted?: boolean;
   /** Where the worker's time went, in milliseconds (logged by the pool at trace level). */
   phases: RunPhases;
 }
