@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
 import { createDockerClient, pingDocker } from '../images/docker-client.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
-import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
 import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
@@ -140,7 +140,7 @@ export class DockerSandbox implements Sandbox {
     if (profile.hostTranspile) {
       const started = performance.now();
       const options = typescriptOptionsSchema.parse(request.typescript ?? {});
-      const transpiled = transpileTypescript(programText, options, profile.sourceFile);
+      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
       transpileMs = performance.now() - started;
       if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
       files.push({ path: profile.sourceFile, content: programText });

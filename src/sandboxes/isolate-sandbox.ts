@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
@@ -27,8 +27,8 @@ export interface IsolateSandboxOptions {
 /**
  * Runs JavaScript and TypeScript in V8 isolates (isolated-vm): a fresh isolate and context per
  * execution, inside a small pool of supervised worker processes, so a V8 abort or an isolate
- * that runs out of memory costs a worker, never the host. TypeScript is transpiled on the host
- * (transpile only, never type-checked). Guest code sees ECMAScript plus a small prelude: console,
+ * that runs out of memory costs a worker, never the host. TypeScript is transpiled in a worker
+ * thread under the sample's compile limits (transpile only, never type-checked). Guest code sees ECMAScript plus a small prelude: console,
  * timers, a `process` shim, and `require` of built-in guest modules (`assert`, a stdin-only `fs`,
  * `readline`, `util`, `events`); nothing of the host.
  */
@@ -87,24 +87,25 @@ export class IsolateSandbox implements Sandbox {
         throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
       }
       const options = parsed.data;
-      const transpileStarted = performance.now();
-      // The program and its test code are transpiled apart, with the same options: the worker
-      // runs them as two steps.
-      const transpiled = [transpileTypescript(code, options), ...(testCode === undefined ? [] : [transpileTypescript(testCode, options)])];
-      const durationMs = performance.now() - transpileStarted;
-      for (const part of transpiled) {
-        if (!part.ok) {
-          return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (part.diagnostics.split('\n')[0] ?? ''), {
-            stderr: part.diagnostics + '\n',
-            compile: { status: 'compile-error', stdout: '', stderr: part.diagnostics + '\n', exitCode: 1, durationMs },
-            ...(testCode === undefined ? {} : { testCompleted: false }),
-            ...collected(request),
-          });
-        }
+      // Off the host's thread, under the sample's compile limits; the program and its test code
+      // apart, with the same options (the worker runs them as two steps).
+      const transpiled = await transpileTypescriptOffThread(code, options, {
+        ...(testCode === undefined ? {} : { testCode }),
+        limits: request.compileLimits,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      const { durationMs } = transpiled;
+      if (!transpiled.ok) {
+        const stderr = transpiled.diagnostics + '\n';
+        return emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
+          stderr,
+          compile: { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs },
+          ...(testCode === undefined ? {} : { testCompleted: false }),
+          ...collected(request),
+        });
       }
-      const [program, test] = transpiled.map((part) => (part.ok ? part.code : ''));
-      code = program ?? '';
-      if (testCode !== undefined) testCode = test ?? '';
+      code = transpiled.code;
+      if (testCode !== undefined) testCode = transpiled.testCode ?? '';
       kind = options.module === 'esm' ? 'module' : 'script';
       compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs };
     }
