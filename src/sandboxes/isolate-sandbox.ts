@@ -8,12 +8,23 @@ import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
-import { joinProgram, type Sandbox, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
 /** Below this an isolate cannot even hold the guest prelude; smaller limits are raised to it. */
 const MINIMUM_MEMORY_MB = 8;
 const DEFAULT_MAX_EXECUTIONS_PER_WORKER = 1_000;
+
+/** A program ready for the workers: JavaScript, with its test code when it has one. */
+interface PreparedProgram {
+  ok: true;
+  code: string;
+  testCode: string | undefined;
+  kind: 'script' | 'module';
+  filename: string;
+  /** The transpile step (TypeScript), shared by every run of the program. */
+  compile: CompileResult | undefined;
+}
 
 export interface IsolateSandboxOptions {
   /** Worker processes, each running one program at a time. Default: min(2, CPUs). */
@@ -59,6 +70,20 @@ export class IsolateSandbox implements Sandbox {
   }
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
+    const program = await this.#prepare(request, request.testCode);
+    if (!program.ok) return program.result;
+    return this.#execute(program, request, request.stdin ?? '');
+  }
+
+  /** The program transpiled once, then one run per stdin, each in its own fresh isolate. */
+  async runBatch(request: SandboxBatchRequest): Promise<ExecutionResult[]> {
+    const program = await this.#prepare(request, undefined);
+    if (!program.ok) return request.stdins.map(() => structuredClone(program.result));
+    return Promise.all(request.stdins.map((stdin) => this.#execute(program, request, stdin)));
+  }
+
+  /** Check the request and turn it into what a worker runs (TypeScript transpiled here, once). */
+  async #prepare(request: SandboxBatchRequest | SandboxRunRequest, testCode: string | undefined): Promise<PreparedProgram | { ok: false; result: ExecutionResult }> {
     const { language } = request;
     if (language !== 'javascript' && language !== 'typescript') {
       throw new SandboxError(`the isolate sandbox runs JavaScript and TypeScript, not ${language}`, {
@@ -72,53 +97,56 @@ export class IsolateSandbox implements Sandbox {
         details: { files: Object.keys(request.files) },
       });
     }
-    const limits = resolveLimits([request.limits]);
-    const started = performance.now();
-
-    let code = request.source;
-    let testCode = request.testCode;
-    let kind: 'script' | 'module' = 'script';
-    let compile: CompileResult | undefined;
-    let filename = 'main.js';
-    if (language === 'typescript') {
-      filename = 'main.ts';
-      const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
-      if (!parsed.success) {
-        throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
-      }
-      const options = parsed.data;
-      // Off the host's thread, under the sample's compile limits; the program and its test code
-      // apart, with the same options (the worker runs them as two steps).
-      const transpiled = await transpileTypescriptOffThread(code, options, {
-        ...(testCode === undefined ? {} : { testCode }),
-        limits: request.compileLimits,
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
-      const { durationMs } = transpiled;
-      if (!transpiled.ok) {
-        const stderr = transpiled.diagnostics + '\n';
-        return emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
+    const program: PreparedProgram = { ok: true, code: request.source, testCode, kind: 'script', filename: 'main.js', compile: undefined };
+    if (language !== 'typescript') return program;
+    const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
+    if (!parsed.success) {
+      throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
+    }
+    const options = parsed.data;
+    // Off the host's thread, under the sample's compile limits; the program and its test code
+    // apart, with the same options (the worker runs them as two steps).
+    const transpiled = await transpileTypescriptOffThread(request.source, options, {
+      ...(testCode === undefined ? {} : { testCode }),
+      limits: request.compileLimits,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const { durationMs } = transpiled;
+    if (!transpiled.ok) {
+      const stderr = transpiled.diagnostics + '\n';
+      return {
+        ok: false,
+        result: emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
           stderr,
           compile: { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs },
           ...(testCode === undefined ? {} : { testCompleted: false }),
           ...collected(request),
-        });
-      }
-      code = transpiled.code;
-      if (testCode !== undefined) testCode = transpiled.testCode ?? '';
-      kind = options.module === 'esm' ? 'module' : 'script';
-      compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs };
+        }),
+      };
     }
+    return {
+      ok: true,
+      code: transpiled.code,
+      testCode: testCode === undefined ? undefined : (transpiled.testCode ?? ''),
+      kind: options.module === 'esm' ? 'module' : 'script',
+      filename: 'main.ts',
+      compile: { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs },
+    };
+  }
 
-    if (request.signal?.aborted) return cancelled(this.name, compile, request);
-
+  /** One run of a prepared program in a fresh isolate, its outcome as an ExecutionResult. */
+  async #execute(program: PreparedProgram, request: SandboxBatchRequest | SandboxRunRequest, stdin: string): Promise<ExecutionResult> {
+    const { code, testCode, compile } = program;
+    if (request.signal?.aborted) return { ...cancelled(this.name, compile, request), ...(testCode === undefined ? {} : { testCompleted: false }) };
+    const limits = resolveLimits([request.limits]);
+    const started = performance.now();
     const outcome: PoolOutcome = await this.#pool.run(
       {
         code,
         ...(testCode === undefined ? {} : { testCode, testLine: lineOf(joinProgram(code, testCode)) }),
-        kind,
-        filename,
-        stdin: request.stdin ?? '',
+        kind: program.kind,
+        filename: program.filename,
+        stdin,
         limits: {
           timeoutMs: limits.timeoutMs,
           cpuTimeMs: limits.cpuTimeMs,
@@ -152,7 +180,7 @@ export class IsolateSandbox implements Sandbox {
           };
     // A lost worker's run never reached the end of its test code.
     if (testCode !== undefined && result.testCompleted === undefined) result.testCompleted = false;
-    if (compile) result.compile = compile;
+    if (compile) result.compile = { ...compile };
     Object.assign(result, collected(request));
     return result;
   }
@@ -175,14 +203,14 @@ function memoryMb(bytes: number): number {
 }
 
 /** Isolates have no work directory: every requested file is reported as not collectable. */
-function collected(request: SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
-  if (!request.collectFiles || request.collectFiles.length === 0) return {};
+function collected(request: SandboxBatchRequest | SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
+  if (!('collectFiles' in request) || !request.collectFiles || request.collectFiles.length === 0) return {};
   return {
     files: request.collectFiles.map((path) => ({ path, error: 'the isolate sandbox has no filesystem' })),
   };
 }
 
-function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxRunRequest): ExecutionResult {
+function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxBatchRequest | SandboxRunRequest): ExecutionResult {
   return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
 }
 
