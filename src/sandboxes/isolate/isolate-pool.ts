@@ -64,7 +64,7 @@ interface WorkerHandle {
         id: number;
         job: Job;
         started: number;
-        deadline: NodeJS.Timeout;
+        deadline: NodeJS.Timeout | undefined;
         killedForDeadline: boolean;
         killedForCancel: boolean;
         onAbort: () => void;
@@ -200,7 +200,25 @@ export class IsolatePool {
       case 'failure':
         this.#finish(worker, message);
         return;
+      case 'extend':
+        // The worker is doing the run again, measured (its first attempt was starved of CPU).
+        if (worker.active?.id === message.id) this.#armDeadline(worker, message.timeoutMs);
+        return;
     }
+  }
+
+  /** Kill the worker if its active run has not answered within `timeoutMs` plus a grace period. */
+  #armDeadline(worker: WorkerHandle, timeoutMs: number): void {
+    const active = worker.active;
+    if (!active) return;
+    clearTimeout(active.deadline);
+    active.deadline = setTimeout(() => {
+      // isolated-vm's own timeout does not cover everything (promise continuations, a
+      // wedged isolate thread): past the grace period the worker goes.
+      active.killedForDeadline = true;
+      this.#options.logger.warn({ pid: worker.child.pid, timeoutMs }, 'isolate worker missed its deadline; killing it');
+      worker.child.kill('SIGKILL');
+    }, timeoutMs + OUTER_GRACE_MS);
   }
 
   #dispatch(worker: WorkerHandle, job: Job): void {
@@ -212,13 +230,7 @@ export class IsolatePool {
       started: performance.now(),
       killedForDeadline: false,
       killedForCancel: false,
-      deadline: setTimeout(() => {
-        // isolated-vm's own timeout does not cover everything (promise continuations, a
-        // wedged isolate thread): past the grace period the worker goes.
-        active.killedForDeadline = true;
-        this.#options.logger.warn({ pid: worker.child.pid, timeoutMs }, 'isolate worker missed its deadline; killing it');
-        worker.child.kill('SIGKILL');
-      }, timeoutMs + OUTER_GRACE_MS),
+      deadline: undefined as NodeJS.Timeout | undefined,
       onAbort: () => {
         if (worker.active?.id !== id) return;
         if (worker.child.connected) worker.child.send({ type: 'cancel', id });
@@ -232,6 +244,7 @@ export class IsolatePool {
       },
     };
     worker.active = active;
+    this.#armDeadline(worker, timeoutMs);
     job.signal?.addEventListener('abort', active.onAbort, { once: true });
     worker.child.ref();
     (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();

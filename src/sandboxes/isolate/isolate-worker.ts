@@ -3,17 +3,25 @@
  * `--no-node-snapshot`) that runs one guest program at a time, each in a fresh isolate and
  * context, and answers with a `ResultMessage`. isolated-vm is loaded here and never in the host:
  * a V8 abort or an out-of-memory crash takes this process, not the host.
+ *
+ * Verdicts do not depend on the machine's load. A run's first attempt is the fast path: entries
+ * block this thread under isolated-vm's wall-clock timeout. When that timer cuts the guest before
+ * it used its time (its CPU time below the CPU limit and its clock, less the time it waited for a
+ * CPU, below the wall-clock limit: it was starved), the run is done again in a fresh isolate with
+ * asynchronous entries, metered as it goes and stopped at its limits, a generous wall-clock
+ * backstop aside (see `classifyRun`).
  */
 import ivm from 'isolated-vm';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { classifyRun, type RunEnding, type RunFacts, type StopReason } from './classify-run.ts';
+import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
+import { GuestClock } from './guest-clock.ts';
 import { guestPrelude } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK } from './protocol.ts';
-import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerMessage } from './protocol.ts';
+import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
 
 /** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
 const WRAP_HEAD = '__sandbenchRun(function (exports, require, module, __filename, __dirname) {';
@@ -51,6 +59,15 @@ const TEST_SETUP = `(() => {
 /** The test code becomes the body of this function; its line sits just above the test's first line. */
 const TEST_HEAD = '(function (console, require, module, exports, __filename, __dirname) {';
 const TEST_TAIL = '\n})';
+
+/**
+ * How long a rerun may take on the wall clock, as a multiple of the wall-clock limit, before the
+ * machine is deemed too busy to judge it. Only starvation gets there: the meter counts blocked
+ * waits (Atomics.wait, timers) as time used, and stops CPU-bound guests at their CPU limit.
+ */
+const RERUN_BACKSTOP_FACTOR = 50;
+/** How often a rerun's meter reads the guest's CPU time and run-queue delay. */
+const RERUN_METER_MS = 10;
 
 /** Named exports of the built-in guest modules, for `import { ok } from 'assert'` in ES modules. */
 const BUILTIN_EXPORTS: Record<string, readonly string[]> = {
@@ -288,16 +305,26 @@ function prepareNext(used: ivm.Isolate | undefined): void {
 /** The run in progress, so a `cancel` message can reach it. */
 let current: { id: number; cancel: () => void } | undefined;
 
+/**
+ * How an attempt calls into the guest. `sync` (the first attempt, the fast path): entries block
+ * this thread, bounded by isolated-vm's wall-clock timeout. `async` (a rerun): entries run on
+ * isolated-vm's threads while this one meters their CPU time and run-queue delay and stops the
+ * guest at its limits.
+ */
+type Mode = 'sync' | 'async';
+
 /** One attempt at a run, in progress: the state its steps share. */
 interface Attempt {
   request: RunMessage;
+  mode: Mode;
   slot: Prepared;
   run: RunState;
-  started: number;
-  /** performance.now() past which entries are cut (the wall-clock limit). */
+  clock: GuestClock;
+  /**
+   * performance.now() past which entries are cut: on a first attempt the wall-clock limit (moved
+   * later by the time the guest waited for a CPU, when that is known); on a rerun the backstop.
+   */
   deadline: number;
-  /** CPU milliseconds the guest used so far. */
-  cpuMs: () => number;
   /** The entry in progress: when it started and the timeout it was given. */
   entry: { started: number; timeout: number } | undefined;
   /** When compiling ended and when evaluation ended (timer draining follows). */
@@ -305,22 +332,36 @@ interface Attempt {
   evaluated: number;
   /** Whether the test code's own step returned normally (runs with test code). */
   testReturned: boolean;
+  sleep(ms: number): Promise<void>;
 }
 
 /** What an attempt leaves behind for the result. */
 interface AttemptOutcome {
   facts: RunFacts;
   output: OutputCollector;
-  cpuTimeMs: number | null;
+  cpuTimeMs: number;
   memoryBytes: number | null;
-  phases: Omit<RunPhases, 'totalMs'>;
+  phases: Omit<RunPhases, 'totalMs' | 'attempts'>;
+}
+
+/** How long a rerun may take on the wall clock before the machine is deemed too busy to judge it. */
+function backstopMs(limits: WorkerLimits): number {
+  return Math.min(limits.timeoutMs * RERUN_BACKSTOP_FACTOR, limits.timeoutMs + 600_000);
 }
 
 async function execute(request: RunMessage): Promise<ResultMessage> {
   const started = performance.now();
   lastMemoryMb = request.limits.memoryMb;
-  const attempt = await runAttempt(request);
-  const verdict = classifyRun(attempt.facts);
+  let attempt = await runAttempt(request, 'sync');
+  let verdict: RunVerdict = classifyRun(attempt.facts);
+  let attempts = 1;
+  if (verdict.kind === 'rerun') {
+    // The first attempt's verdict would be the machine's load talking: do it again, measured.
+    send({ type: 'extend', id: request.id, timeoutMs: backstopMs(request.limits) });
+    attempt = await runAttempt(request, 'async');
+    verdict = classifyRun(attempt.facts);
+    attempts = 2;
+  }
   if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
   const { output } = attempt;
   const result: ResultMessage = {
@@ -335,7 +376,7 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
     durationMs: attempt.facts.clock.elapsedMs,
     cpuTimeMs: attempt.cpuTimeMs,
     memoryBytes: attempt.memoryBytes,
-    phases: { ...attempt.phases, totalMs: performance.now() - started },
+    phases: { ...attempt.phases, totalMs: performance.now() - started, attempts },
   };
   if (verdict.message !== undefined) result.message = verdict.message;
   if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
@@ -343,16 +384,11 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
 }
 
 /** Run the request once in a fresh isolate and gather the facts of how it ended. */
-async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
+async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutcome> {
   const { limits } = request;
-  const started = performance.now();
   const slot = takePrepared(limits.memoryMb);
   const { isolate } = slot;
   let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
-  let cpuAtStop: number | undefined;
-  // CPU time of the prelude is not the guest's.
-  const cpuBase = Number(isolate.cpuTime) / 1e6;
-  const cpuMs = () => (isolate.isDisposed ? (cpuAtStop ?? 0) : Number(isolate.cpuTime) / 1e6 - cpuBase);
   const run: RunState = {
     output: new OutputCollector(limits.maxOutputBytes),
     stdin: request.stdin,
@@ -364,11 +400,9 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
         sleeping.resolve();
       }
       // Terminate the guest now. This is called from a host function the guest invoked (it
-      // may loop on in a catch) or between entries; isolated-vm allows disposal in both.
-      if (!isolate.isDisposed && slot.run === run) {
-        cpuAtStop = cpuMs();
-        isolate.dispose();
-      }
+      // may loop on in a catch), from a rerun's meter, or between entries; isolated-vm allows
+      // disposal in all of them.
+      if (!isolate.isDisposed && slot.run === run) isolate.dispose();
     },
   };
   slot.run = run;
@@ -377,23 +411,39 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
   // in native code that ignores termination. The watchdog thread holds this process's resident
   // memory under a hard cap while the guest runs.
   armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
+  // Started after the isolate is ready: making it is not the guest's time.
+  const clock = new GuestClock(mode === 'sync' ? 'main-thread' : 'isolate-threads');
+  const started = performance.now();
   const attempt: Attempt = {
-    request, slot, run, started, deadline: started + limits.timeoutMs, cpuMs, entry: undefined, compiled: started, evaluated: started, testReturned: false,
+    request,
+    mode,
+    slot,
+    run,
+    clock,
+    deadline: started + (mode === 'sync' ? limits.timeoutMs : backstopMs(limits)),
+    entry: undefined,
+    compiled: started,
+    evaluated: started,
+    testReturned: false,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        sleeping = { timer: setTimeout(resolve, ms), resolve };
+      }).finally(() => {
+        sleeping = undefined;
+      }),
   };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      sleeping = { timer: setTimeout(resolve, ms), resolve };
-    }).finally(() => {
-      sleeping = undefined;
-    });
+  const meter = mode === 'async' ? setInterval(() => meterRerun(attempt), RERUN_METER_MS) : undefined;
 
   let ending: RunEnding;
   try {
-    ending = await evaluate(attempt, sleep);
+    ending = await evaluate(attempt);
   } catch (error) {
     ending = endingOf(attempt, error);
+  } finally {
+    clearInterval(meter);
+    armWatchdog(0, 0);
   }
-  armWatchdog(0, 0);
+  const reading = clock.read();
   const finished = performance.now();
   let memoryBytes: number | null = null;
   if (!isolate.isDisposed) {
@@ -404,7 +454,6 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
       memoryBytes = null;
     }
   }
-  const cpuTimeMs = isolate.isDisposed && cpuAtStop === undefined ? null : cpuMs();
   if (ending.kind === 'threw') {
     const last = run.output.stderr.at(-1);
     run.output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + ending.stderr + '\n');
@@ -412,20 +461,14 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
   slot.run = undefined;
   current = undefined;
   prepareNext(isolate);
-  const facts: RunFacts = {
-    ending,
-    limits,
-    clock: { elapsedMs: finished - started, cpuMs: cpuTimeMs ?? 0, runQueueMs: undefined },
-    exitCode: run.exitCode,
-    mayRerun: false,
-  };
+  const facts: RunFacts = { ending, limits, clock: reading, exitCode: run.exitCode, mayRerun: mode === 'sync' };
   if (run.requestedExit !== undefined) facts.requestedExit = run.requestedExit;
   if (request.testCode !== undefined) facts.test = { returned: attempt.testReturned };
   const evaluated = attempt.evaluated > attempt.compiled ? attempt.evaluated : finished;
   return {
     facts,
     output: run.output,
-    cpuTimeMs,
+    cpuTimeMs: reading.cpuMs,
     memoryBytes,
     phases: {
       prepareMs: slot.prepareMs,
@@ -437,66 +480,107 @@ async function runAttempt(request: RunMessage): Promise<AttemptOutcome> {
   };
 }
 
+/** A rerun's meter: stop the guest once its CPU time, or its clock less its waits for a CPU, reaches a limit. */
+function meterRerun({ clock, run, request: { limits } }: Attempt): void {
+  if (run.stop) return;
+  const { cpuMs, elapsedMs, runQueueMs } = clock.read();
+  if (cpuMs >= limits.cpuTimeMs) run.interrupt('cpu-limit');
+  else if (elapsedMs - (runQueueMs ?? 0) >= limits.timeoutMs) run.interrupt('wall-limit');
+}
+
 /** Call into the guest with the time left as isolated-vm's timeout. */
-function enter<T>(attempt: Attempt, call: (timeout: number) => T): T {
+async function enter<T>(attempt: Attempt, sync: (timeout: number) => T, async: (timeout: number) => Promise<T>): Promise<T> {
   const { limits } = attempt.request;
   const wall = attempt.deadline - performance.now();
-  const cpu = limits.cpuTimeMs - attempt.cpuMs();
-  const timeout = Math.max(1, Math.ceil(Math.min(wall, cpu)));
+  if (attempt.mode === 'async') {
+    const timeout = Math.max(1, Math.ceil(wall));
+    attempt.entry = { started: performance.now(), timeout };
+    return async(timeout);
+  }
+  const timeout = Math.max(1, Math.ceil(Math.min(wall, limits.cpuTimeMs - attempt.clock.cpuMs())));
   attempt.entry = { started: performance.now(), timeout };
-  const value = call(timeout);
-  if (attempt.cpuMs() >= limits.cpuTimeMs) attempt.run.stop ??= 'cpu-limit';
+  const value = sync(timeout);
+  if (attempt.clock.cpuMs() >= limits.cpuTimeMs) attempt.run.stop ??= 'cpu-limit';
   return value;
 }
 
 /** Compile and evaluate the program, then run its timers until none is left or it must stop. */
-async function evaluate(attempt: Attempt, sleep: (ms: number) => Promise<void>): Promise<RunEnding> {
+async function evaluate(attempt: Attempt): Promise<RunEnding> {
   const { slot, run } = attempt;
   const program = compileProgram(attempt);
   attempt.compiled = performance.now();
   if (program.kind === 'module') {
-    enter(attempt, (timeout) => program.module.evaluateSync({ timeout }));
+    const { module } = program;
+    await enter(attempt, (timeout) => module.evaluateSync({ timeout }), (timeout) => module.evaluate({ timeout }));
     // The test code is the module's tail: the module returned, so the test code ran to its end.
     attempt.testReturned = !run.stop;
   } else if (program.test) {
-    runWithTest(attempt, program.script, program.test);
+    await runWithTest(attempt, program.script, program.test);
   } else {
-    enter(attempt, (timeout) => program.script.runSync(slot.context, { timeout }));
+    const { script } = program;
+    await enter(attempt, (timeout) => script.runSync(slot.context, { timeout }), (timeout) => script.run(slot.context, { timeout }));
   }
   attempt.evaluated = performance.now();
   // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
   // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
+  const tick = (runDue: boolean) =>
+    enter(
+      attempt,
+      (timeout) => slot.tick.applySync(undefined, [runDue], { timeout, result: { copy: true } }),
+      (timeout) => slot.tick.apply(undefined, [runDue], { timeout, result: { copy: true } }),
+    );
   for (;;) {
     if (run.stop) return { kind: 'stopped', reason: run.stop };
-    const wait = enter(attempt, (timeout) => slot.tick.applySync(undefined, [false], { timeout, result: { copy: true } })) as number;
+    const wait = await tick(false);
     if (run.stop) return { kind: 'stopped', reason: run.stop };
     if (typeof wait !== 'number' || wait < 0) return { kind: 'drained' };
     if (wait === 0) {
-      enter(attempt, (timeout) => slot.tick.applySync(undefined, [true], { timeout, result: { copy: true } }));
+      await tick(true);
       continue;
     }
-    // The next timer is due after the wall-clock limit: the program cannot finish in time.
-    if (performance.now() + wait >= attempt.deadline) return { kind: 'timer-after-limit' };
-    await sleep(wait);
+    const late = timerIsLate(attempt, wait);
+    if (late) return late;
+    await attempt.sleep(wait);
   }
+}
+
+/**
+ * The ending when the next timer, `wait` ms away, comes too late: past the wall-clock limit (not
+ * counting time the guest spent waiting for a CPU), or past a rerun's backstop. Undefined when it
+ * is in time; a first attempt's deadline then moves by the guest's run-queue delay so far.
+ */
+function timerIsLate(attempt: Attempt, wait: number): RunEnding | undefined {
+  const { limits } = attempt.request;
+  if (attempt.mode === 'sync' && performance.now() + wait < attempt.deadline) return undefined;
+  const { elapsedMs, runQueueMs } = attempt.clock.read();
+  if (elapsedMs - (runQueueMs ?? 0) + wait >= limits.timeoutMs) return { kind: 'timer-after-limit' };
+  if (attempt.mode === 'async') {
+    return performance.now() + wait >= attempt.deadline ? { kind: 'backstop', backstopMs: backstopMs(limits) } : undefined;
+  }
+  attempt.deadline = performance.now() - elapsedMs + limits.timeoutMs + (runQueueMs ?? 0);
+  return undefined;
 }
 
 /**
  * The program, then its test code as a step of its own: the host calls the test function itself
  * and sees it return. Nothing in the isolate stands for "the test ended", so nothing can forge it.
  */
-function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): void {
+async function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): Promise<void> {
   const { isolate, context } = attempt.slot;
   // The worker's own code, before any guest code: bounded, but no entry of the guest's.
   const setup = isolate.compileScriptSync(TEST_SETUP, { filename: PRELUDE_FILENAME });
   const callTest = setup.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
   try {
-    enter(attempt, (timeout) => program.runSync(context, { timeout }));
+    await enter(attempt, (timeout) => program.runSync(context, { timeout }), (timeout) => program.run(context, { timeout }));
     if (attempt.run.stop) return;
     // Evaluating a function expression runs no guest code; the call below runs the test.
     const body = test.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<unknown>;
     try {
-      enter(attempt, (timeout) => callTest.applySync(undefined, [body.derefInto()], { timeout }));
+      await enter(
+        attempt,
+        (timeout) => callTest.applySync(undefined, [body.derefInto()], { timeout }),
+        (timeout) => callTest.apply(undefined, [body.derefInto()], { timeout }),
+      );
     } finally {
       body.release();
     }
@@ -513,7 +597,9 @@ function endingOf(attempt: Attempt, error: unknown): RunEnding {
   const text = error instanceof Error ? error.message : undefined;
   // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
   if (slot.isolate.isDisposed) return text === undefined ? { kind: 'disposed' } : { kind: 'disposed', text };
-  if (text === TIMED_OUT && entry && performance.now() - entry.started >= entry.timeout - 5) return { kind: 'cut' };
+  if (text === TIMED_OUT && entry && performance.now() - entry.started >= entry.timeout - 5) {
+    return attempt.mode === 'sync' ? { kind: 'cut' } : { kind: 'backstop', backstopMs: backstopMs(attempt.request.limits) };
+  }
   const described = describeThrown(error, attempt.request.filename);
   return { kind: 'threw', stderr: described.stderr, message: described.message };
 }

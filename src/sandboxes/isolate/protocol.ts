@@ -8,9 +8,9 @@ export const DEATH_MARK = 'sandbench-isolate-worker:';
 
 /** Limits as the worker applies them. */
 export interface WorkerLimits {
-  /** Wall clock for the whole execution (evaluation plus the guest's timers). */
+  /** Wall clock for the whole execution (evaluation plus the guest's timers), less time the guest spent waiting for a CPU. */
   timeoutMs: number;
-  /** Isolate CPU time. */
+  /** CPU time of the thread(s) running the guest. */
   cpuTimeMs: number;
   /** Isolate `memoryLimit`, in MiB. */
   memoryMb: number;
@@ -84,6 +84,8 @@ export interface RunPhases {
   drainMs: number;
   /** Total time inside `execute`. */
   totalMs: number;
+  /** 1, or 2 when the first attempt was cut before reaching a limit and the run was done again, measured as it went. */
+  attempts: number;
 }
 
 /** Worker → host: the worker loaded isolated-vm and accepts runs. */
@@ -104,4 +106,14 @@ export interface FailureMessage {
   message: string;
 }
 
-export type WorkerMessage = ResultMessage | ReadyMessage | FatalMessage | FailureMessage;
+/**
+ * Worker → host: the run is being done again (its first attempt was cut before reaching a
+ * limit, typically starved of CPU); wait up to `timeoutMs` more for it instead of the plain limit.
+ */
+export interface ExtendMessage {
+  type: 'extend';
+  id: number;
+  timeoutMs: number;
+}
+
+export type WorkerMessage = ResultMessage | ReadyMessage | FatalMessage | FailureMessage | ExtendMessage;
