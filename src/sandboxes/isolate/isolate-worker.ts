@@ -39,7 +39,7 @@ const MODULE_SYNTAX = /Cannot use import statement outside a module|Unexpected t
  * cannot silence the test's `console.assert`) and the prelude's require. `Reflect.apply` is taken
  * now too, so nothing the answer replaces is on the test's call path.
  */
-const TEST_SETUP = `(() => {
+const TEST_SETUP = `() => {
   const apply = Reflect.apply;
   let callTest;
   __sandbenchRun(function (exports, require, module, __filename, __dirname) {
@@ -55,7 +55,7 @@ const TEST_SETUP = `(() => {
     callTest = (body) => apply(body, exports, [testConsole, require, module, exports, __filename, __dirname]);
   });
   return callTest;
-})()`;
+}`;
 /** The test code becomes the body of this function; its line sits just above the test's first line. */
 const TEST_HEAD = '(function (console, require, module, exports, __filename, __dirname) {';
 const TEST_TAIL = '\n})';
@@ -149,6 +149,8 @@ interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
   tick: ivm.Reference<(runDue: boolean) => number>;
+  /** Holds `testSetup` from the snapshot (fetched only for runs with test code); undefined without a snapshot. */
+  bound: ivm.Reference<{ testSetup: () => unknown }> | undefined;
   memoryMb: number;
   run: RunState | undefined;
   fatal: string | undefined;
@@ -166,12 +168,14 @@ const BIND_NAME = '__sandbenchBind';
  * own source (never from users): every isolate then starts with the prelude already installed and
  * its functions already compiled (the warm-up below compiles the common paths; their bytecode is
  * kept in the snapshot). A run only binds the host functions: `__sandbenchBind` (hidden, deleted
- * by its own call, before any guest code exists) connects them and starts the run's clock.
+ * by its own call, before any guest code exists) connects them, starts the run's clock and hands
+ * the host `tick` and the test-code setup (`TEST_SETUP`, compiled here once, not per run).
  */
 const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { configurable: true, writable: true, enumerable: false, value: (() => {
   let write, control, readStdin;
   const hooks = {};
   const tick = ${PRELUDE_SCRIPT}((stream, text) => write(stream, text), (kind, value) => control(kind, value), () => readStdin(), 'main.js', hooks);
+  const testSetup = ${TEST_SETUP};
   return (w, c, r) => {
     delete globalThis.${BIND_NAME};
     // V8 installs WebAssembly afresh in every new context, after the snapshot's state.
@@ -180,7 +184,8 @@ const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { con
     control = c;
     readStdin = r;
     hooks.rebase();
-    return tick;
+    // Only the host holds this object: nothing of it is in the guest's reach.
+    return { tick, testSetup };
   };
 })() });`;
 
@@ -194,7 +199,7 @@ const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm'
 
 /** The warm-up as the snapshot maker runs it: bound to stub host functions, wrapped like a program. */
 function snapshotWarmUp(program: string): string {
-  return `{ const tick = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+  return `{ const { tick } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
 ${WRAP_HEAD}
 ${program}
 ${WRAP_TAIL.trim()}
@@ -228,7 +233,7 @@ function prepare(memoryMb: number): Prepared {
     },
   });
   const context = isolate.createContextSync();
-  const slot: Prepared = { isolate, context, tick: undefined as unknown as ivm.Reference<(runDue: boolean) => number>, memoryMb, run: undefined, fatal: undefined, prepareMs: 0, preparedAhead: false };
+  const slot: Prepared = { isolate, context, tick: undefined as unknown as ivm.Reference<(runDue: boolean) => number>, bound: undefined, memoryMb, run: undefined, fatal: undefined, prepareMs: 0, preparedAhead: false };
   const write = new ivm.Callback((stream: number, text: string): number => {
     const run = slot.run;
     if (!run || run.stop) return 1;
@@ -251,9 +256,11 @@ function prepare(memoryMb: number): Prepared {
   const readStdin = new ivm.Callback((): string => slot.run?.stdin ?? '');
   if (snapshot) {
     const bind = context.global.getSync(BIND_NAME, { reference: true }) as ivm.Reference<Function>;
-    slot.tick = bind.applySync(undefined, [write, control, readStdin], {
+    const bound = bind.applySync(undefined, [write, control, readStdin], {
       result: { reference: true },
-    }) as ivm.Reference<(runDue: boolean) => number>;
+    }) as ivm.Reference<{ tick: (runDue: boolean) => number; testSetup: () => unknown }>;
+    slot.tick = bound.getSync('tick', { reference: true }) as ivm.Reference<(runDue: boolean) => number>;
+    slot.bound = bound;
     bind.release();
   } else {
     let script: ivm.Script;
@@ -566,10 +573,14 @@ function timerIsLate(attempt: Attempt, wait: number): RunEnding | undefined {
  * and sees it return. Nothing in the isolate stands for "the test ended", so nothing can forge it.
  */
 async function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): Promise<void> {
-  const { isolate, context } = attempt.slot;
-  // The worker's own code, before any guest code: bounded, but no entry of the guest's.
-  const setup = isolate.compileScriptSync(TEST_SETUP, { filename: PRELUDE_FILENAME });
-  const callTest = setup.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
+  const { isolate, context, bound } = attempt.slot;
+  // The worker's own code, before any guest code: bounded, but no entry of the guest's. From the
+  // prelude snapshot when there is one (compiled once per worker), else compiled here.
+  const setup = (bound
+    ? bound.getSync('testSetup', { reference: true })
+    : isolate.compileScriptSync(`(${TEST_SETUP})`, { filename: PRELUDE_FILENAME }).runSync(context, { reference: true })) as ivm.Reference<() => unknown>;
+  const callTest = setup.applySync(undefined, [], { result: { reference: true }, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
+  setup.release();
   try {
     await enter(attempt, (timeout) => program.runSync(context, { timeout }), (timeout) => program.run(context, { timeout }));
     if (attempt.run.stop) return;
