@@ -5,7 +5,7 @@ import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandben
 import { createDockerClient, pingDocker } from '../images/docker-client.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
-import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
 import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
@@ -163,7 +163,7 @@ export class DockerSandbox implements Sandbox {
     if (profile.hostTranspile) {
       const started = performance.now();
       const options = typescriptOptionsSchema.parse(request.typescript ?? {});
-      const transpiled = transpileTypescript(programText, options, profile.sourceFile);
+      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
       transpileMs = performance.now() - started;
       if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
       files.push({ path: profile.sourceFile, content: programText });

@@ -4,18 +4,28 @@ import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import { transpileTypescript } from '../runtimes/transpile-typescript.ts';
+import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
-import { appendCompletionMarker, takeCompletionMarker } from './completion-marker.ts';
-import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
 /** Below this an isolate cannot even hold the guest prelude; smaller limits are raised to it. */
 const MINIMUM_MEMORY_MB = 8;
 const DEFAULT_MAX_EXECUTIONS_PER_WORKER = 1_000;
+
+/** A program ready for the workers: JavaScript, with its test code when it has one. */
+interface PreparedProgram {
+  ok: true;
+  code: string;
+  testCode: string | undefined;
+  kind: 'script' | 'module';
+  filename: string;
+  /** The transpile step (TypeScript), shared by every run of the program. */
+  compile: CompileResult | undefined;
+}
 
 export interface IsolateSandboxOptions {
   /** Worker processes, each running one program at a time. Default: min(2, CPUs). */
@@ -29,8 +39,8 @@ export interface IsolateSandboxOptions {
 /**
  * Runs JavaScript and TypeScript in V8 isolates (isolated-vm): a fresh isolate and context per
  * execution, inside a small pool of supervised worker processes, so a V8 abort or an isolate
- * that runs out of memory costs a worker, never the host. TypeScript is transpiled on the host
- * (transpile only, never type-checked). Guest code sees ECMAScript plus a small prelude: console,
+ * that runs out of memory costs a worker, never the host. TypeScript is transpiled in a worker
+ * thread under the sample's compile limits (transpile only, never type-checked). Guest code sees ECMAScript plus a small prelude: console,
  * timers, a `process` shim, and `require` of built-in guest modules (`assert`, a stdin-only `fs`,
  * `readline`, `util`, `events`); nothing of the host.
  */
@@ -61,6 +71,20 @@ export class IsolateSandbox implements Sandbox {
   }
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
+    const program = await this.#prepare(request, request.testCode);
+    if (!program.ok) return program.result;
+    return this.#execute(program, request, request.stdin ?? '');
+  }
+
+  /** The program transpiled once, then one run per stdin, each in its own fresh isolate. */
+  async runBatch(request: SandboxBatchRequest): Promise<ExecutionResult[]> {
+    const program = await this.#prepare(request, undefined);
+    if (!program.ok) return request.stdins.map(() => structuredClone(program.result));
+    return Promise.all(request.stdins.map((stdin) => this.#execute(program, request, stdin)));
+  }
+
+  /** Check the request and turn it into what a worker runs (TypeScript transpiled here, once). */
+  async #prepare(request: SandboxBatchRequest | SandboxRunRequest, testCode: string | undefined): Promise<PreparedProgram | { ok: false; result: ExecutionResult }> {
     const { language } = request;
     if (language !== 'javascript' && language !== 'typescript') {
       throw new SandboxError(`the isolate sandbox runs JavaScript and TypeScript, not ${language}`, {
@@ -74,44 +98,56 @@ export class IsolateSandbox implements Sandbox {
         details: { files: Object.keys(request.files) },
       });
     }
+    const program: PreparedProgram = { ok: true, code: request.source, testCode, kind: 'script', filename: 'main.js', compile: undefined };
+    if (language !== 'typescript') return program;
+    const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
+    if (!parsed.success) {
+      throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
+    }
+    const options = parsed.data;
+    // Off the host's thread, under the sample's compile limits; the program and its test code
+    // apart, with the same options (the worker runs them as two steps).
+    const transpiled = await transpileTypescriptOffThread(request.source, options, {
+      ...(testCode === undefined ? {} : { testCode }),
+      limits: request.compileLimits,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const { durationMs } = transpiled;
+    if (!transpiled.ok) {
+      const stderr = transpiled.diagnostics + '\n';
+      return {
+        ok: false,
+        result: emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
+          stderr,
+          compile: { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs },
+          ...(testCode === undefined ? {} : { testCompleted: false }),
+          ...collected(request),
+        }),
+      };
+    }
+    return {
+      ok: true,
+      code: transpiled.code,
+      testCode: testCode === undefined ? undefined : (transpiled.testCode ?? ''),
+      kind: options.module === 'esm' ? 'module' : 'script',
+      filename: 'main.ts',
+      compile: { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs },
+    };
+  }
+
+  /** One run of a prepared program in a fresh isolate, its outcome as an ExecutionResult. */
+  async #execute(program: PreparedProgram, request: SandboxBatchRequest | SandboxRunRequest, stdin: string): Promise<ExecutionResult> {
+    const { code, testCode, compile } = program;
+    if (request.signal?.aborted) return { ...cancelled(this.name, compile, request), ...(testCode === undefined ? {} : { testCompleted: false }) };
     const limits = resolveLimits([request.limits]);
     const started = performance.now();
-
-    const { text: programText, marker } = appendCompletionMarker(language, request.source, request.testCode);
-    let code = programText;
-    let kind: 'script' | 'module' = 'script';
-    let compile: CompileResult | undefined;
-    let filename = 'main.js';
-    if (language === 'typescript') {
-      filename = 'main.ts';
-      const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
-      if (!parsed.success) {
-        throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
-      }
-      const options = parsed.data;
-      const transpileStarted = performance.now();
-      const transpiled = transpileTypescript(programText, options);
-      const durationMs = performance.now() - transpileStarted;
-      if (!transpiled.ok) {
-        return emptyExecutionResult(this.name, 'compile-error', 'TypeScript transpile failed: ' + (transpiled.diagnostics.split('\n')[0] ?? ''), {
-          stderr: transpiled.diagnostics + '\n',
-          compile: { status: 'compile-error', stdout: '', stderr: transpiled.diagnostics + '\n', exitCode: 1, durationMs },
-          ...collected(request),
-        });
-      }
-      code = transpiled.code;
-      kind = options.module === 'esm' ? 'module' : 'script';
-      compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs };
-    }
-
-    if (request.signal?.aborted) return cancelled(this.name, compile, request);
-
     const outcome: PoolOutcome = await this.#pool.run(
       {
         code,
-        kind,
-        filename,
-        stdin: request.stdin ?? '',
+        ...(testCode === undefined ? {} : { testCode, testLine: lineOf(joinProgram(code, testCode)) }),
+        kind: program.kind,
+        filename: program.filename,
+        stdin,
         limits: {
           timeoutMs: limits.timeoutMs,
           cpuTimeMs: limits.cpuTimeMs,
@@ -140,11 +176,14 @@ export class IsolateSandbox implements Sandbox {
             memoryBytes: outcome.memoryBytes,
             // An exception's text is the guest's to choose: cap it like the output.
             ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
+            ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : {}),
             backend: this.name,
           };
-    if (compile) result.compile = compile;
+    // A lost worker's run never reached the end of its test code.
+    if (testCode !== undefined && result.testCompleted === undefined) result.testCompleted = false;
+    if (compile) result.compile = { ...compile };
     Object.assign(result, collected(request));
-    return takeCompletionMarker(result, marker);
+    return result;
   }
 
   /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
@@ -153,19 +192,26 @@ export class IsolateSandbox implements Sandbox {
   }
 }
 
+/** Zero-based line of the joined program text where the test code starts. */
+function lineOf({ text, testOffset }: { text: string; testOffset: number }): number {
+  let line = 0;
+  for (let index = text.indexOf('\n'); index >= 0 && index < testOffset; index = text.indexOf('\n', index + 1)) line++;
+  return line;
+}
+
 function memoryMb(bytes: number): number {
   return Math.max(MINIMUM_MEMORY_MB, Math.floor(bytes / MiB));
 }
 
 /** Isolates have no work directory: every requested file is reported as not collectable. */
-function collected(request: SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
-  if (!request.collectFiles || request.collectFiles.length === 0) return {};
+function collected(request: SandboxBatchRequest | SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
+  if (!('collectFiles' in request) || !request.collectFiles || request.collectFiles.length === 0) return {};
   return {
     files: request.collectFiles.map((path) => ({ path, error: 'the isolate sandbox has no filesystem' })),
   };
 }
 
-function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxRunRequest): ExecutionResult {
+function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxBatchRequest | SandboxRunRequest): ExecutionResult {
   return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
 }
 

@@ -60,8 +60,15 @@ describe('IsolateSandbox: normal programs', () => {
     const result = await run('console.log("out"); console.error("err"); console.warn("warn"); console.info("info");');
     expect(result).toMatchObject({ status: 'ok', exitCode: 0, stdout: 'out\ninfo\n', stderr: 'err\nwarn\n', stdoutTruncated: false });
     expect(result.durationMs).toBeGreaterThan(0);
-    expect(result.cpuTimeMs).toBeGreaterThan(0);
+    // The kernel accounts a thread's CPU time at scheduler ticks: a program this short may read 0.
+    expect(result.cpuTimeMs).toBeGreaterThanOrEqual(0);
     expect(result.memoryBytes).toBeGreaterThan(0);
+  });
+
+  it('reports the CPU time a program used', async () => {
+    const result = await run('let hash = 0;\nfor (let index = 0; index < 30_000_000; index++) hash = (Math.imul(hash, 31) + index) | 0;\nconsole.log(typeof hash);');
+    expect(result).toMatchObject({ status: 'ok', stdout: 'number\n' });
+    expect(result.cpuTimeMs).toBeGreaterThan(0);
   });
 
   it('formats logged values like Node for common values', async () => {
@@ -85,7 +92,6 @@ describe('IsolateSandbox: normal programs', () => {
       const evaluated = new Function(`return (${value});`)();
       return (typeof evaluated === 'string' ? evaluated : inspect(evaluated)) + '\n';
     });
-    expect(result.stdout.split(/\n(?=\S|$)/).length).toBeGreaterThan(0);
     expect(result.stdout).toBe(expected.join(''));
   });
 
@@ -371,15 +377,14 @@ describe('IsolateSandbox: contract edges', () => {
     const pending = run('for (;;) {}', { signal: controller.signal, limits: { timeoutMs: 20_000 } });
     setTimeout(() => controller.abort(), 200);
     const result = await pending;
+    // The cancel stopped it, not its 20 s limit.
     expect(result).toMatchObject({ status: 'timeout', message: 'cancelled' });
-    expect(result.durationMs).toBeLessThan(5_000);
     await expectHealthy();
   });
 
   it('a CPU-time limit below the wall clock is reported as such', async () => {
     const result = await run('for (;;) {}', { limits: { timeoutMs: 5_000, cpuTimeMs: 300 } });
     expect(result).toMatchObject({ status: 'timeout', message: 'CPU time limit of 300 ms reached' });
-    expect(result.durationMs).toBeLessThan(5_000);
   });
 
   it('a timer due after the wall clock ends the run as timeout at once', async () => {
@@ -442,9 +447,8 @@ describe('IsolateSandbox: hostile programs', () => {
     {
       file: 'output-flood-caught.js',
       check: (result) => {
+        // Stopped at the cap (a status of its own), not left to spin until the 1000 ms clock.
         expect(result).toMatchObject({ status: 'output-limit', stdoutTruncated: true });
-        // Stopped at the cap, not left to spin until the 1000 ms clock.
-        expect(result.durationMs).toBeLessThan(1_000);
       },
     },
     {
@@ -454,10 +458,9 @@ describe('IsolateSandbox: hostile programs', () => {
     },
     {
       file: 'async-infinite-loop.js',
-      check: (result) => {
-        expect(result.status).toBe('timeout');
-        expect(result.durationMs).toBeLessThan(1_500);
-      },
+      // Ended by the worker at its limit (mid-entry, or seeing its next timer due past it), not by
+      // the host killing a worker that missed its deadline.
+      check: (result) => expect(result).toMatchObject({ status: 'timeout', message: expect.stringMatching(/^wall-clock limit of 1000 ms reached/) }),
     },
     {
       file: 'microtask-flood.js',
@@ -466,8 +469,8 @@ describe('IsolateSandbox: hostile programs', () => {
     {
       file: 'atomics-wait.js',
       check: (result) => {
-        expect(result).toMatchObject({ status: 'timeout', stdout: '' });
-        expect(result.durationMs).toBeLessThan(1_500);
+        // Ended by the worker at its limit, not by the host killing a worker that missed its deadline.
+        expect(result).toMatchObject({ status: 'timeout', stdout: '', message: 'wall-clock limit of 1000 ms reached' });
       },
     },
     {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { DEATH_MARK, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { redactHostPaths } from './redact-host-paths.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
 const WORKER_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -63,7 +64,7 @@ interface WorkerHandle {
         id: number;
         job: Job;
         started: number;
-        deadline: NodeJS.Timeout;
+        deadline: NodeJS.Timeout | undefined;
         killedForDeadline: boolean;
         killedForCancel: boolean;
         onAbort: () => void;
@@ -199,7 +200,25 @@ export class IsolatePool {
       case 'failure':
         this.#finish(worker, message);
         return;
+      case 'extend':
+        // The worker is doing the run again, measured (its first attempt was starved of CPU).
+        if (worker.active?.id === message.id) this.#armDeadline(worker, message.timeoutMs);
+        return;
     }
+  }
+
+  /** Kill the worker if its active run has not answered within `timeoutMs` plus a grace period. */
+  #armDeadline(worker: WorkerHandle, timeoutMs: number): void {
+    const active = worker.active;
+    if (!active) return;
+    clearTimeout(active.deadline);
+    active.deadline = setTimeout(() => {
+      // isolated-vm's own timeout does not cover everything (promise continuations, a
+      // wedged isolate thread): past the grace period the worker goes.
+      active.killedForDeadline = true;
+      this.#options.logger.warn({ pid: worker.child.pid, timeoutMs }, 'isolate worker missed its deadline; killing it');
+      worker.child.kill('SIGKILL');
+    }, timeoutMs + OUTER_GRACE_MS);
   }
 
   #dispatch(worker: WorkerHandle, job: Job): void {
@@ -211,13 +230,7 @@ export class IsolatePool {
       started: performance.now(),
       killedForDeadline: false,
       killedForCancel: false,
-      deadline: setTimeout(() => {
-        // isolated-vm's own timeout does not cover everything (promise continuations, a
-        // wedged isolate thread): past the grace period the worker goes.
-        active.killedForDeadline = true;
-        this.#options.logger.warn({ pid: worker.child.pid, timeoutMs }, 'isolate worker missed its deadline; killing it');
-        worker.child.kill('SIGKILL');
-      }, timeoutMs + OUTER_GRACE_MS),
+      deadline: undefined as NodeJS.Timeout | undefined,
       onAbort: () => {
         if (worker.active?.id !== id) return;
         if (worker.child.connected) worker.child.send({ type: 'cancel', id });
@@ -231,6 +244,7 @@ export class IsolatePool {
       },
     };
     worker.active = active;
+    this.#armDeadline(worker, timeoutMs);
     job.signal?.addEventListener('abort', active.onAbort, { once: true });
     worker.child.ref();
     (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
@@ -290,7 +304,8 @@ export class IsolatePool {
       active.job.signal?.removeEventListener('abort', active.onAbort);
       const durationMs = performance.now() - active.started;
       const markAt = worker.stderrTail.lastIndexOf(DEATH_MARK);
-      const lastWord = markAt >= 0 ? worker.stderrTail.slice(markAt + DEATH_MARK.length).trim().split('\n')[0] ?? '' : '';
+      // A dying worker's words end up in the guest's result: no host paths in them.
+      const lastWord = redactHostPaths(markAt >= 0 ? worker.stderrTail.slice(markAt + DEATH_MARK.length).trim().split('\n')[0] ?? '' : '');
       const evidence = `${worker.fatal ?? ''}\n${lastWord || worker.stderrTail}`;
       // isolated-vm only asks a guest to terminate for its memory limit or its timeout; one that
       // ignores the request before the wall clock ran out was being stopped for memory.
@@ -314,7 +329,7 @@ export class IsolatePool {
       } else if (/failed to terminate/i.test(evidence)) {
         outcome = { type: 'crash', status: 'timeout', message: `the guest ignored termination at the time limit; its worker was lost`, durationMs };
       } else {
-        const detail = lastWord || worker.fatal || (worker.stderrTail.trim().split('\n').slice(-1)[0] ?? '');
+        const detail = redactHostPaths(lastWord || worker.fatal || (worker.stderrTail.trim().split('\n').slice(-1)[0] ?? ''));
         outcome = {
           type: 'crash',
           status: 'runtime-error',

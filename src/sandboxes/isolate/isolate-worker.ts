@@ -3,23 +3,71 @@
  * `--no-node-snapshot`) that runs one guest program at a time, each in a fresh isolate and
  * context, and answers with a `ResultMessage`. isolated-vm is loaded here and never in the host:
  * a V8 abort or an out-of-memory crash takes this process, not the host.
+ *
+ * Verdicts do not depend on the machine's load. A run's first attempt is the fast path: entries
+ * block this thread under isolated-vm's wall-clock timeout. When that timer cuts the guest before
+ * it used its time (its CPU time below the CPU limit and its clock, less the time it waited for a
+ * CPU, below the wall-clock limit: it was starved), the run is done again in a fresh isolate with
+ * asynchronous entries, metered as it goes and stopped at its limits, a generous wall-clock
+ * backstop aside (see `classifyRun`).
  */
 import ivm from 'isolated-vm';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
+import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
+import { GuestClock } from './guest-clock.ts';
 import { guestPrelude } from './guest-prelude.ts';
+import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK } from './protocol.ts';
-import type { HostMessage, ResultMessage, RunMessage, WorkerMessage, WorkerStatus } from './protocol.ts';
+import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
 
-const PRELUDE_FILENAME = 'sandbench:prelude';
 /** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
 const WRAP_HEAD = '__sandbenchRun(function (exports, require, module, __filename, __dirname) {';
 const WRAP_TAIL = '\n});';
 const TIMED_OUT = 'Script execution timed out.';
-const THROWN_MARK = 'sandbench:thrown:';
 const MODULE_SYNTAX = /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module/;
+
+/**
+ * Runs before a program that has test code, through the prelude's CommonJS entry and before any
+ * guest code. It makes `exports`, `require`, `module`, `__filename` and `__dirname` globals, so
+ * the program and the test code, two scripts of one context, both see them (top-level
+ * declarations of a classic script are visible to later scripts of the same context). It returns
+ * the function through which the host calls the test code, with bindings taken now, before the
+ * answer runs: a frozen copy of the prelude's console (an answer that silences console methods
+ * cannot silence the test's `console.assert`) and the prelude's require. `Reflect.apply` is taken
+ * now too, so nothing the answer replaces is on the test's call path.
+ */
+const TEST_SETUP = `() => {
+  const apply = Reflect.apply;
+  let callTest;
+  __sandbenchRun(function (exports, require, module, __filename, __dirname) {
+    const define = (name, value) => Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+    define('exports', exports);
+    define('require', require);
+    define('module', module);
+    define('__filename', __filename);
+    define('__dirname', __dirname);
+    const testConsole = {};
+    for (const name of Object.keys(console)) testConsole[name] = console[name];
+    Object.freeze(testConsole);
+    callTest = (body) => apply(body, exports, [testConsole, require, module, exports, __filename, __dirname]);
+  });
+  return callTest;
+}`;
+/** The test code becomes the body of this function; its line sits just above the test's first line. */
+const TEST_HEAD = '(function (console, require, module, exports, __filename, __dirname) {';
+const TEST_TAIL = '\n})';
+
+/**
+ * How long a rerun may take on the wall clock, as a multiple of the wall-clock limit, before the
+ * machine is deemed too busy to judge it. Only starvation gets there: the meter counts blocked
+ * waits (Atomics.wait, timers) as time used, and stops CPU-bound guests at their CPU limit.
+ */
+const RERUN_BACKSTOP_FACTOR = 50;
+/** How often a rerun's meter reads the guest's CPU time and run-queue delay. */
+const RERUN_METER_MS = 10;
 
 /** Named exports of the built-in guest modules, for `import { ok } from 'assert'` in ES modules. */
 const BUILTIN_EXPORTS: Record<string, readonly string[]> = {
@@ -83,85 +131,14 @@ function dieWith(reason: string): never {
   throw new Error(reason);
 }
 
-/** stdout + stderr under one byte cap; past it the guest is stopped. */
-class OutputCollector {
-  readonly stdout: string[] = [];
-  readonly stderr: string[] = [];
-  stdoutTruncated = false;
-  stderrTruncated = false;
-  overflowed = false;
-  private used = 0;
-  private readonly cap: number;
-
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-
-  /** Append; answers false once the cap is crossed (the text is cut at the cap). */
-  append(stream: number, text: string): boolean {
-    const chunks = stream === 2 ? this.stderr : this.stdout;
-    if (this.overflowed) {
-      this.markTruncated(stream);
-      return false;
-    }
-    const bytes = Buffer.byteLength(text);
-    if (this.used + bytes <= this.cap) {
-      this.used += bytes;
-      chunks.push(text);
-      return true;
-    }
-    const room = this.cap - this.used;
-    if (room > 0) {
-      let cut = Buffer.from(text).subarray(0, room).toString('utf8');
-      if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
-      chunks.push(cut);
-    }
-    this.used = this.cap;
-    this.overflowed = true;
-    this.markTruncated(stream);
-    return false;
-  }
-
-  private markTruncated(stream: number): void {
-    if (stream === 2) this.stderrTruncated = true;
-    else this.stdoutTruncated = true;
-  }
-}
-
-/** Render what the guest threw (copied out of the isolate) as Node would print it. */
-function describeThrown(value: unknown, filename: string): { stderr: string; message: string } {
-  let text: string | undefined;
-  if (value instanceof Error && typeof value.message === 'string' && value.message.startsWith(THROWN_MARK)) {
-    // Described inside the isolate (see `portable` in the prelude): Node's text for it.
-    text = value.message.slice(THROWN_MARK.length);
-  } else if (value instanceof Error) {
-    text = String(value.stack ?? `${value.name}: ${value.message}`);
-  }
-  if (text !== undefined) {
-    const lines = text.split('\n');
-    const kept: string[] = [];
-    // The CommonJS wrapper's own call sits on line 0 of the program.
-    const wrapperFrames = new Set([`    at ${filename}`, `    at ${filename}:0:1`]);
-    for (const line of lines) {
-      if (line.includes('<isolated-vm boundary>')) break;
-      if (line.includes(PRELUDE_FILENAME) || wrapperFrames.has(line)) continue;
-      kept.push(line);
-    }
-    const headline = kept[0] ?? 'Error';
-    return { stderr: kept.join('\n'), message: headline.startsWith('Uncaught ') ? headline : `Uncaught ${headline}` };
-  }
-  const shown = `Uncaught ${inspect(value)}`;
-  return { stderr: shown, message: shown };
-}
-
 /** What the guest's host functions act on while a run is attached to a prepared isolate. */
 interface RunState {
   output: OutputCollector;
   stdin: string;
-  stop?: 'output' | 'exit' | 'cancel' | 'fatal';
+  stop?: StopReason;
   exitCode: number;
   requestedExit?: number;
-  interrupt(reason: 'output' | 'exit' | 'cancel'): void;
+  interrupt(reason: StopReason): void;
 }
 
 /**
@@ -172,6 +149,8 @@ interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
   tick: ivm.Reference<(runDue: boolean) => number>;
+  /** Holds `testSetup` from the snapshot (fetched only for runs with test code); undefined without a snapshot. */
+  bound: ivm.Reference<{ testSetup: () => unknown }> | undefined;
   memoryMb: number;
   run: RunState | undefined;
   fatal: string | undefined;
@@ -189,12 +168,14 @@ const BIND_NAME = '__sandbenchBind';
  * own source (never from users): every isolate then starts with the prelude already installed and
  * its functions already compiled (the warm-up below compiles the common paths; their bytecode is
  * kept in the snapshot). A run only binds the host functions: `__sandbenchBind` (hidden, deleted
- * by its own call, before any guest code exists) connects them and starts the run's clock.
+ * by its own call, before any guest code exists) connects them, starts the run's clock and hands
+ * the host `tick` and the test-code setup (`TEST_SETUP`, compiled here once, not per run).
  */
 const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { configurable: true, writable: true, enumerable: false, value: (() => {
   let write, control, readStdin;
   const hooks = {};
   const tick = ${PRELUDE_SCRIPT}((stream, text) => write(stream, text), (kind, value) => control(kind, value), () => readStdin(), 'main.js', hooks);
+  const testSetup = ${TEST_SETUP};
   return (w, c, r) => {
     delete globalThis.${BIND_NAME};
     // V8 installs WebAssembly afresh in every new context, after the snapshot's state.
@@ -203,7 +184,8 @@ const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { con
     control = c;
     readStdin = r;
     hooks.rebase();
-    return tick;
+    // Only the host holds this object: nothing of it is in the guest's reach.
+    return { tick, testSetup };
   };
 })() });`;
 
@@ -217,7 +199,7 @@ const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm'
 
 /** The warm-up as the snapshot maker runs it: bound to stub host functions, wrapped like a program. */
 function snapshotWarmUp(program: string): string {
-  return `{ const tick = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+  return `{ const { tick } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
 ${WRAP_HEAD}
 ${program}
 ${WRAP_TAIL.trim()}
@@ -247,12 +229,11 @@ function prepare(memoryMb: number): Prepared {
       // the guest ignores). Leave the evidence on stderr, which the host reads even after death,
       // and die at once: process.exit() can hang here, and an abort would dump core.
       slot.fatal = message;
-      if (slot.run) slot.run.stop = 'fatal';
       dieWith(`catastrophic isolate error: ${message}`);
     },
   });
   const context = isolate.createContextSync();
-  const slot: Prepared = { isolate, context, tick: undefined as unknown as ivm.Reference<(runDue: boolean) => number>, memoryMb, run: undefined, fatal: undefined, prepareMs: 0, preparedAhead: false };
+  const slot: Prepared = { isolate, context, tick: undefined as unknown as ivm.Reference<(runDue: boolean) => number>, bound: undefined, memoryMb, run: undefined, fatal: undefined, prepareMs: 0, preparedAhead: false };
   const write = new ivm.Callback((stream: number, text: string): number => {
     const run = slot.run;
     if (!run || run.stop) return 1;
@@ -275,9 +256,11 @@ function prepare(memoryMb: number): Prepared {
   const readStdin = new ivm.Callback((): string => slot.run?.stdin ?? '');
   if (snapshot) {
     const bind = context.global.getSync(BIND_NAME, { reference: true }) as ivm.Reference<Function>;
-    slot.tick = bind.applySync(undefined, [write, control, readStdin], {
+    const bound = bind.applySync(undefined, [write, control, readStdin], {
       result: { reference: true },
-    }) as ivm.Reference<(runDue: boolean) => number>;
+    }) as ivm.Reference<{ tick: (runDue: boolean) => number; testSetup: () => unknown }>;
+    slot.tick = bound.getSync('tick', { reference: true }) as ivm.Reference<(runDue: boolean) => number>;
+    slot.bound = bound;
     bind.release();
   } else {
     let script: ivm.Script;
@@ -329,15 +312,90 @@ function prepareNext(used: ivm.Isolate | undefined): void {
 /** The run in progress, so a `cancel` message can reach it. */
 let current: { id: number; cancel: () => void } | undefined;
 
+/**
+ * How an attempt calls into the guest. `sync` (the first attempt, the fast path): entries block
+ * this thread, bounded by isolated-vm's wall-clock timeout. `async` (a rerun): entries run on
+ * isolated-vm's threads while this one meters their CPU time and run-queue delay and stops the
+ * guest at its limits.
+ */
+type Mode = 'sync' | 'async';
+
+/** One attempt at a run, in progress: the state its steps share. */
+interface Attempt {
+  request: RunMessage;
+  mode: Mode;
+  slot: Prepared;
+  run: RunState;
+  clock: GuestClock;
+  /**
+   * performance.now() past which entries are cut: on a first attempt the wall-clock limit (moved
+   * later by the time the guest waited for a CPU, when that is known); on a rerun the backstop.
+   */
+  deadline: number;
+  /** The entry in progress: when it started and the timeout it was given. */
+  entry: { started: number; timeout: number } | undefined;
+  /** When compiling ended and when evaluation ended (timer draining follows). */
+  compiled: number;
+  evaluated: number;
+  /** Whether the test code's own step returned normally (runs with test code). */
+  testReturned: boolean;
+  sleep(ms: number): Promise<void>;
+}
+
+/** What an attempt leaves behind for the result. */
+interface AttemptOutcome {
+  facts: RunFacts;
+  output: OutputCollector;
+  cpuTimeMs: number;
+  memoryBytes: number | null;
+  phases: Omit<RunPhases, 'totalMs' | 'attempts'>;
+}
+
+/** How long a rerun may take on the wall clock before the machine is deemed too busy to judge it. */
+function backstopMs(limits: WorkerLimits): number {
+  return Math.min(limits.timeoutMs * RERUN_BACKSTOP_FACTOR, limits.timeoutMs + 600_000);
+}
+
 async function execute(request: RunMessage): Promise<ResultMessage> {
-  const { limits } = request;
   const started = performance.now();
-  const deadline = started + limits.timeoutMs;
-  lastMemoryMb = limits.memoryMb;
+  lastMemoryMb = request.limits.memoryMb;
+  let attempt = await runAttempt(request, 'sync');
+  let verdict: RunVerdict = classifyRun(attempt.facts);
+  let attempts = 1;
+  if (verdict.kind === 'rerun') {
+    // The first attempt's verdict would be the machine's load talking: do it again, measured.
+    send({ type: 'extend', id: request.id, timeoutMs: backstopMs(request.limits) });
+    attempt = await runAttempt(request, 'async');
+    verdict = classifyRun(attempt.facts);
+    attempts = 2;
+  }
+  if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
+  const { output } = attempt;
+  const result: ResultMessage = {
+    type: 'result',
+    id: request.id,
+    status: verdict.status,
+    exitCode: verdict.exitCode,
+    stdout: output.stdout.join(''),
+    stderr: output.stderr.join(''),
+    stdoutTruncated: output.stdoutTruncated,
+    stderrTruncated: output.stderrTruncated,
+    durationMs: attempt.facts.clock.elapsedMs,
+    cpuTimeMs: attempt.cpuTimeMs,
+    memoryBytes: attempt.memoryBytes,
+    phases: { ...attempt.phases, totalMs: performance.now() - started, attempts },
+  };
+  if (verdict.message !== undefined) result.message = verdict.message;
+  if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
+  return result;
+}
+
+/** Run the request once in a fresh isolate and gather the facts of how it ended. */
+async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutcome> {
+  const { limits } = request;
   const slot = takePrepared(limits.memoryMb);
-  const { isolate, context, tick } = slot;
+  const { isolate } = slot;
   let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
-  let cpuAtStop: number | undefined;
   const run: RunState = {
     output: new OutputCollector(limits.maxOutputBytes),
     stdin: request.stdin,
@@ -349,11 +407,9 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
         sleeping.resolve();
       }
       // Terminate the guest now. This is called from a host function the guest invoked (it
-      // may loop on in a catch) or between entries; isolated-vm allows disposal in both.
-      if (!isolate.isDisposed && slot.run === run) {
-        cpuAtStop = Number(isolate.cpuTime) / 1e6;
-        isolate.dispose();
-      }
+      // may loop on in a catch), from a rerun's meter, or between entries; isolated-vm allows
+      // disposal in all of them.
+      if (!isolate.isDisposed && slot.run === run) isolate.dispose();
     },
   };
   slot.run = run;
@@ -362,195 +418,261 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
   // in native code that ignores termination. The watchdog thread holds this process's resident
   // memory under a hard cap while the guest runs.
   armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
-  const output = run.output;
-  // CPU time of the prelude is not the guest's.
-  const cpuBase = Number(isolate.cpuTime) / 1e6;
-  const cpuUsed = () => Number(isolate.cpuTime) / 1e6 - cpuBase;
-
-  let status: WorkerStatus = 'ok';
-  let message: string | undefined;
-  let crashed: unknown;
-  let threw = false;
-  let timedOut = false;
-  let cpuExceeded = false;
-  let entryTimeout = 0;
-  let entryStarted = 0;
-  const remaining = () => {
-    const wall = deadline - performance.now();
-    const cpu = limits.cpuTimeMs - cpuUsed();
-    entryTimeout = Math.max(1, Math.ceil(Math.min(wall, cpu)));
-    entryStarted = performance.now();
-    return entryTimeout;
-  };
-  const checkCpu = () => {
-    if (!isolate.isDisposed && cpuUsed() >= limits.cpuTimeMs) cpuExceeded = true;
-  };
-
-  const runStarted = performance.now();
-  let compiled = runStarted;
-  let evaluated = runStarted;
-  try {
-    let kind = request.kind;
-    let script: ivm.Script | undefined;
-    if (kind === 'script') {
-      const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
-      try {
-        // The wrapper sits on its own line 0, so the program's lines and columns are its own.
-        script = isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, {
-          filename: request.filename,
-          lineOffset: -1,
-        });
-      } catch (error) {
-        // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
-        if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
-        kind = 'module';
-      }
-    }
-    if (kind === 'module') {
-      const module = isolate.compileModuleSync(request.code, { filename: request.filename });
-      const builtins = new Map<string, ivm.Module>();
-      module.instantiateSync(context, (specifier) => {
-        const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-        const names = BUILTIN_EXPORTS[bare];
-        if (!names) throw new Error(`Cannot find module '${specifier}' imported from ${request.filename}`);
-        let builtin = builtins.get(bare);
-        if (!builtin) {
-          const source =
-            `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
-            `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
-          builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
-          builtin.instantiateSync(context, () => {
-            throw new Error('built-in guest modules import nothing');
-          });
-          builtins.set(bare, builtin);
-        }
-        return builtin;
-      });
-      compiled = performance.now();
-      module.evaluateSync({ timeout: remaining() });
-    } else if (script) {
-      compiled = performance.now();
-      script.runSync(context, { timeout: remaining() });
-    }
-    evaluated = performance.now();
-    checkCpu();
-
-    // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
-    // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
-    while (!run.stop && !cpuExceeded) {
-      const wait = tick.applySync(undefined, [false], { timeout: remaining(), result: { copy: true } }) as number;
-      if (typeof wait !== 'number' || wait < 0) break;
-      if (wait === 0) {
-        tick.applySync(undefined, [true], { timeout: remaining(), result: { copy: true } });
-        checkCpu();
-      } else {
-        if (performance.now() + wait >= deadline) {
-          // The next timer is due after the wall-clock limit: the program cannot finish in time.
-          timedOut = true;
-          message = `wall-clock limit of ${limits.timeoutMs} ms reached (the next timer is due after it)`;
-          break;
-        }
-        await new Promise<void>((resolve) => {
-          sleeping = { timer: setTimeout(resolve, wait), resolve };
-        });
+  // Started after the isolate is ready: making it is not the guest's time.
+  const clock = new GuestClock(mode === 'sync' ? 'main-thread' : 'isolate-threads');
+  const started = performance.now();
+  const attempt: Attempt = {
+    request,
+    mode,
+    slot,
+    run,
+    clock,
+    deadline: started + (mode === 'sync' ? limits.timeoutMs : backstopMs(limits)),
+    entry: undefined,
+    compiled: started,
+    evaluated: started,
+    testReturned: false,
+    sleep: (ms) =>
+      new Promise<void>((resolve) => {
+        sleeping = { timer: setTimeout(resolve, ms), resolve };
+      }).finally(() => {
         sleeping = undefined;
-      }
-    }
-  } catch (error) {
-    threw = true;
-    crashed = error;
-  }
+      }),
+  };
+  const meter = mode === 'async' ? setInterval(() => meterRerun(attempt), RERUN_METER_MS) : undefined;
 
-  armWatchdog(0, 0);
+  let ending: RunEnding;
+  try {
+    ending = await evaluate(attempt);
+  } catch (error) {
+    ending = endingOf(attempt, error);
+  } finally {
+    clearInterval(meter);
+    armWatchdog(0, 0);
+  }
+  const reading = clock.read();
   const finished = performance.now();
-  if (compiled < runStarted) compiled = finished;
-  const durationMs = finished - started;
-  let cpuTimeMs: number | null = cpuAtStop === undefined ? null : cpuAtStop - cpuBase;
   let memoryBytes: number | null = null;
   if (!isolate.isDisposed) {
-    cpuTimeMs = cpuUsed();
     try {
       const heap = isolate.getHeapStatisticsSync();
       memoryBytes = heap.used_heap_size + heap.externally_allocated_size;
     } catch {
       memoryBytes = null;
     }
-    checkCpu();
   }
-  const stop = run.stop;
-  const disposedByLimit = isolate.isDisposed && stop === undefined;
-  let exitCode = run.exitCode;
-
-  if (stop === 'exit') {
-    exitCode = run.requestedExit ?? 0;
-    status = exitCode === 0 ? 'ok' : 'runtime-error';
-    if (exitCode !== 0) message = `process.exit(${exitCode})`;
-  } else if (stop === 'output') {
-    status = 'output-limit';
-    message = `output exceeded ${limits.maxOutputBytes} bytes`;
-  } else if (stop === 'cancel') {
-    status = 'timeout';
-    message = 'cancelled';
-  } else if (threw) {
-    const text = crashed instanceof Error ? crashed.message : undefined;
-    if (disposedByLimit) {
-      // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
-      status = 'memory-limit';
-      message = text?.includes('memory limit')
-        ? `memory limit of ${limits.memoryMb} MiB exceeded`
-        : `isolate disposed: ${text ?? 'unknown reason'}`;
-    } else if (text === TIMED_OUT && performance.now() - entryStarted >= entryTimeout - 5) {
-      status = 'timeout';
-      checkCpu();
-      message = cpuExceeded && limits.cpuTimeMs < limits.timeoutMs
-        ? `CPU time limit of ${limits.cpuTimeMs} ms reached`
-        : `wall-clock limit of ${limits.timeoutMs} ms reached`;
-    } else {
-      const described = describeThrown(crashed, request.filename);
-      status = 'runtime-error';
-      exitCode = 1;
-      message = described.message;
-      const last = output.stderr.at(-1);
-      output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + described.stderr + '\n');
-    }
-  } else if (cpuExceeded) {
-    status = 'timeout';
-    message = `CPU time limit of ${limits.cpuTimeMs} ms reached`;
-  } else if (timedOut) {
-    status = 'timeout';
-  } else if (exitCode !== 0) {
-    status = 'runtime-error';
-    message = `process.exitCode = ${exitCode}`;
+  if (ending.kind === 'threw') {
+    const last = run.output.stderr.at(-1);
+    run.output.append(2, (last !== undefined && !last.endsWith('\n') ? '\n' : '') + ending.stderr + '\n');
   }
-
   slot.run = undefined;
   current = undefined;
-  const result: ResultMessage = {
-    type: 'result',
-    id: request.id,
-    status,
-    exitCode: status === 'ok' || status === 'runtime-error' ? exitCode : null,
-    stdout: output.stdout.join(''),
-    stderr: output.stderr.join(''),
-    stdoutTruncated: output.stdoutTruncated,
-    stderrTruncated: output.stderrTruncated,
-    durationMs,
-    cpuTimeMs,
+  prepareNext(isolate);
+  const facts: RunFacts = { ending, limits, clock: reading, exitCode: run.exitCode, mayRerun: mode === 'sync' };
+  if (run.requestedExit !== undefined) facts.requestedExit = run.requestedExit;
+  if (request.testCode !== undefined) facts.test = { returned: attempt.testReturned };
+  const evaluated = attempt.evaluated > attempt.compiled ? attempt.evaluated : finished;
+  return {
+    facts,
+    output: run.output,
+    cpuTimeMs: reading.cpuMs,
     memoryBytes,
     phases: {
       prepareMs: slot.prepareMs,
       preparedAhead: slot.preparedAhead,
-      compileMs: Math.max(0, compiled - runStarted),
-      evaluateMs: Math.max(0, (evaluated > runStarted ? evaluated : finished) - compiled),
-      drainMs: evaluated > runStarted ? finished - evaluated : 0,
-      totalMs: performance.now() - started,
+      compileMs: Math.max(0, attempt.compiled - started),
+      evaluateMs: Math.max(0, evaluated - attempt.compiled),
+      drainMs: Math.max(0, finished - evaluated),
     },
   };
-  if (message !== undefined) result.message = message;
-  prepareNext(isolate);
-  return result;
 }
 
+/** A rerun's meter: stop the guest once its CPU time, or its clock less its waits for a CPU, reaches a limit. */
+function meterRerun({ clock, run, request: { limits } }: Attempt): void {
+  if (run.stop) return;
+  const { cpuMs, elapsedMs, runQueueMs } = clock.read();
+  if (cpuMs >= limits.cpuTimeMs) run.interrupt('cpu-limit');
+  else if (elapsedMs - (runQueueMs ?? 0) >= limits.timeoutMs) run.interrupt('wall-limit');
+}
+
+/** Call into the guest with the time left as isolated-vm's timeout. */
+async function enter<T>(attempt: Attempt, sync: (timeout: number) => T, async: (timeout: number) => Promise<T>): Promise<T> {
+  const { limits } = attempt.request;
+  const wall = attempt.deadline - performance.now();
+  if (attempt.mode === 'async') {
+    const timeout = Math.max(1, Math.ceil(wall));
+    attempt.entry = { started: performance.now(), timeout };
+    return async(timeout);
+  }
+  const timeout = Math.max(1, Math.ceil(Math.min(wall, limits.cpuTimeMs - attempt.clock.cpuMs())));
+  attempt.entry = { started: performance.now(), timeout };
+  const value = sync(timeout);
+  if (attempt.clock.cpuMs() >= limits.cpuTimeMs) attempt.run.stop ??= 'cpu-limit';
+  return value;
+}
+
+/** Compile and evaluate the program, then run its timers until none is left or it must stop. */
+async function evaluate(attempt: Attempt): Promise<RunEnding> {
+  const { slot, run } = attempt;
+  const program = compileProgram(attempt);
+  attempt.compiled = performance.now();
+  if (program.kind === 'module') {
+    const { module } = program;
+    await enter(attempt, (timeout) => module.evaluateSync({ timeout }), (timeout) => module.evaluate({ timeout }));
+    // The test code is the module's tail: the module returned, so the test code ran to its end.
+    attempt.testReturned = !run.stop;
+  } else if (program.test) {
+    await runWithTest(attempt, program.script, program.test);
+  } else {
+    const { script } = program;
+    await enter(attempt, (timeout) => script.runSync(slot.context, { timeout }), (timeout) => script.run(slot.context, { timeout }));
+  }
+  attempt.evaluated = performance.now();
+  // The guest's event loop: run due timers one per entry (microtasks drain after each, as in
+  // Node), sleep until the next one, stop when the queue is empty or a limit is reached.
+  const tick = (runDue: boolean) =>
+    enter(
+      attempt,
+      (timeout) => slot.tick.applySync(undefined, [runDue], { timeout, result: { copy: true } }),
+      (timeout) => slot.tick.apply(undefined, [runDue], { timeout, result: { copy: true } }),
+    );
+  for (;;) {
+    if (run.stop) return { kind: 'stopped', reason: run.stop };
+    const wait = await tick(false);
+    if (run.stop) return { kind: 'stopped', reason: run.stop };
+    if (typeof wait !== 'number' || wait < 0) return { kind: 'drained' };
+    if (wait === 0) {
+      await tick(true);
+      continue;
+    }
+    const late = timerIsLate(attempt, wait);
+    if (late) return late;
+    await attempt.sleep(wait);
+  }
+}
+
+/**
+ * The ending when the next timer, `wait` ms away, comes too late: past the wall-clock limit (not
+ * counting time the guest spent waiting for a CPU), or past a rerun's backstop. Undefined when it
+ * is in time; a first attempt's deadline then moves by the guest's run-queue delay so far.
+ */
+function timerIsLate(attempt: Attempt, wait: number): RunEnding | undefined {
+  const { limits } = attempt.request;
+  if (attempt.mode === 'sync' && performance.now() + wait < attempt.deadline) return undefined;
+  const { elapsedMs, runQueueMs } = attempt.clock.read();
+  if (elapsedMs - (runQueueMs ?? 0) + wait >= limits.timeoutMs) return { kind: 'timer-after-limit' };
+  if (attempt.mode === 'async') {
+    return performance.now() + wait >= attempt.deadline ? { kind: 'backstop', backstopMs: backstopMs(limits) } : undefined;
+  }
+  attempt.deadline = performance.now() - elapsedMs + limits.timeoutMs + (runQueueMs ?? 0);
+  return undefined;
+}
+
+/**
+ * The program, then its test code as a step of its own: the host calls the test function itself
+ * and sees it return. Nothing in the isolate stands for "the test ended", so nothing can forge it.
+ */
+async function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): Promise<void> {
+  const { isolate, context, bound } = attempt.slot;
+  // The worker's own code, before any guest code: bounded, but no entry of the guest's. From the
+  // prelude snapshot when there is one (compiled once per worker), else compiled here.
+  const setup = (bound
+    ? bound.getSync('testSetup', { reference: true })
+    : isolate.compileScriptSync(`(${TEST_SETUP})`, { filename: PRELUDE_FILENAME }).runSync(context, { reference: true })) as ivm.Reference<() => unknown>;
+  const callTest = setup.applySync(undefined, [], { result: { reference: true }, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
+  setup.release();
+  try {
+    await enter(attempt, (timeout) => program.runSync(context, { timeout }), (timeout) => program.run(context, { timeout }));
+    if (attempt.run.stop) return;
+    // Evaluating a function expression runs no guest code; the call below runs the test.
+    const body = test.runSync(context, { reference: true, timeout: 1_000 }) as ivm.Reference<unknown>;
+    try {
+      await enter(
+        attempt,
+        (timeout) => callTest.applySync(undefined, [body.derefInto()], { timeout }),
+        (timeout) => callTest.apply(undefined, [body.derefInto()], { timeout }),
+      );
+    } finally {
+      body.release();
+    }
+    attempt.testReturned = !attempt.run.stop;
+  } finally {
+    callTest.release();
+  }
+}
+
+/** How an attempt ended, from what its entry threw. */
+function endingOf(attempt: Attempt, error: unknown): RunEnding {
+  const { run, slot, entry } = attempt;
+  if (run.stop) return { kind: 'stopped', reason: run.stop };
+  const text = error instanceof Error ? error.message : undefined;
+  // isolated-vm disposes an isolate that crosses its memoryLimit (and only then, here).
+  if (slot.isolate.isDisposed) return text === undefined ? { kind: 'disposed' } : { kind: 'disposed', text };
+  if (text === TIMED_OUT && entry && performance.now() - entry.started >= entry.timeout - 5) {
+    return attempt.mode === 'sync' ? { kind: 'cut' } : { kind: 'backstop', backstopMs: backstopMs(attempt.request.limits) };
+  }
+  const described = describeThrown(error, attempt.request.filename);
+  return { kind: 'threw', stderr: described.stderr, message: described.message };
+}
+
+type Program = { kind: 'script'; script: ivm.Script; test?: ivm.Script } | { kind: 'module'; module: ivm.Module };
+
+function compileProgram({ request, slot }: Attempt): Program {
+  const { isolate } = slot;
+  const { filename, testCode } = request;
+  if (request.kind === 'script') {
+    const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
+    try {
+      if (testCode === undefined) {
+        // The wrapper sits on its own line 0, so the program's lines and columns are its own.
+        return { kind: 'script', script: isolate.compileScriptSync(WRAP_HEAD + '\n' + code + WRAP_TAIL, { filename, lineOffset: -1 }) };
+      }
+      // Two classic scripts of one context: no wrapper around the program (no `return` at its
+      // top level, no `arguments` to read), the test code's positions those of the joined text.
+      const script = isolate.compileScriptSync(code, { filename });
+      const test = isolate.compileScriptSync(TEST_HEAD + '\n' + testCode + TEST_TAIL, { filename, lineOffset: (request.testLine ?? 0) - 1 });
+      return { kind: 'script', script, test };
+    } catch (error) {
+      // Like Node 24's syntax detection: a .js file with import/export runs as an ES module.
+      if (!(error instanceof SyntaxError) || !MODULE_SYNTAX.test(error.message)) throw error;
+    }
+  }
+  if (testCode === undefined) return { kind: 'module', module: compileModule(slot, request.code, filename) };
+  // One module: its top-level bindings are the test's. The answer must be a complete module on
+  // its own, so the test code cannot end up inside its comment, string or block, and `;` keeps
+  // the test's first line from continuing the answer's last expression.
+  isolate.compileModuleSync(request.code, { filename });
+  return { kind: 'module', module: compileModule(slot, request.code + (request.code.endsWith('\n') ? '' : '\n') + ';' + testCode, filename) };
+}
+
+/** Compile an ES module and link its imports to the built-in guest modules. */
+function compileModule({ isolate, context }: Prepared, code: string, filename: string): ivm.Module {
+  const module = isolate.compileModuleSync(code, { filename });
+  const builtins = new Map<string, ivm.Module>();
+  module.instantiateSync(context, (specifier) => {
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    const names = BUILTIN_EXPORTS[bare];
+    if (!names) {
+      // Made here, in the worker: its stack would be the worker's frames, so it gets none.
+      const error = new Error(`Cannot find module '${specifier}' imported from ${filename}`);
+      error.stack = `Error: ${error.message}`;
+      throw error;
+    }
+    let builtin = builtins.get(bare);
+    if (!builtin) {
+      const source =
+        `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
+        `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
+      builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
+      builtin.instantiateSync(context, () => {
+        throw new Error('built-in guest modules import nothing');
+      });
+      builtins.set(bare, builtin);
+    }
+    return builtin;
+  });
+  return module;
+}
 let queue: Promise<void> = Promise.resolve();
 
 process.on('message', (message: HostMessage) => {

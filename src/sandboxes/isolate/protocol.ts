@@ -8,9 +8,9 @@ export const DEATH_MARK = 'sandbench-isolate-worker:';
 
 /** Limits as the worker applies them. */
 export interface WorkerLimits {
-  /** Wall clock for the whole execution (evaluation plus the guest's timers). */
+  /** Wall clock for the whole execution (evaluation plus the guest's timers), less time the guest spent waiting for a CPU. */
   timeoutMs: number;
-  /** Isolate CPU time. */
+  /** CPU time of the thread(s) running the guest. */
   cpuTimeMs: number;
   /** Isolate `memoryLimit`, in MiB. */
   memoryMb: number;
@@ -22,8 +22,15 @@ export interface WorkerLimits {
 export interface RunMessage {
   type: 'run';
   id: number;
-  /** JavaScript to evaluate. */
+  /** JavaScript to evaluate: the program. */
   code: string;
+  /**
+   * JavaScript of the program's test code, run after `code` in the same context as a step of its
+   * own, so the worker itself sees whether it returned (`ResultMessage.testCompleted`).
+   */
+  testCode?: string;
+  /** Zero-based line where the test code starts in the joined program text (stack positions). */
+  testLine?: number;
   /** `script`: CommonJS-style program; `module`: an ES module (`import` of built-in guest modules). */
   kind: 'script' | 'module';
   /** File name shown in stack traces. */
@@ -57,6 +64,8 @@ export interface ResultMessage {
   cpuTimeMs: number | null;
   memoryBytes: number | null;
   message?: string;
+  /** For runs with test code: whether the test code's own step returned and the run then ended normally. */
+  testCompleted?: boolean;
   /** Where the worker's time went, in milliseconds (logged by the pool at trace level). */
   phases: RunPhases;
 }
@@ -75,6 +84,8 @@ export interface RunPhases {
   drainMs: number;
   /** Total time inside `execute`. */
   totalMs: number;
+  /** 1, or 2 when the first attempt was cut before reaching a limit and the run was done again, measured as it went. */
+  attempts: number;
 }
 
 /** Worker → host: the worker loaded isolated-vm and accepts runs. */
@@ -95,4 +106,14 @@ export interface FailureMessage {
   message: string;
 }
 
-export type WorkerMessage = ResultMessage | ReadyMessage | FatalMessage | FailureMessage;
+/**
+ * Worker → host: the run is being done again (its first attempt was cut before reaching a
+ * limit, typically starved of CPU); wait up to `timeoutMs` more for it instead of the plain limit.
+ */
+export interface ExtendMessage {
+  type: 'extend';
+  id: number;
+  timeoutMs: number;
+}
+
+export type WorkerMessage = ResultMessage | ReadyMessage | FatalMessage | FailureMessage | ExtendMessage;
