@@ -64,7 +64,7 @@ describe('sandbench run: TypeScript that attacks the transpiler', () => {
     const result = await runCli(['run', join(folder, 'task.json'), '--model', `scripted:${join(folder, 'answers.jsonl')}`, '--samples', '3', '--sandbox', 'isolate', '--json', '--out', out]);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ samples: 3, passed: 1, failed: 2, errors: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, samples: { scored: 3, passed: 1, failed: 2, sandboxErrors: 0 } });
     const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
     const verdicts = samples.sort((a, b) => a.sampleIndex - b.sampleIndex).map((sample) => [sample.verdicts[0].verdict, sample.verdicts[0].reason ?? '']);
     expect(verdicts[0]?.[0]).toBe('compile-error');
