@@ -91,7 +91,7 @@ describe('resident runner protocol (host python3)', () => {
 
   it('says hello: protocol 1, not in a container, non-dumpable', async () => {
     const hello = await connection.hello;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 1, inContainer: false, cgroup: null, dumpable: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 2, inContainer: false, cgroup: null, dumpable: false });
     await connection.ping(5000);
   });
 
