@@ -258,9 +258,10 @@ def pids_current():
 # --------------------------------------------------------------------------------------------
 # Process state a job of the same user can change in another process (no ptrace needed)
 
+# Every Linux rlimit, by its number (the resource module has no RLIMIT_LOCKS constant).
 RLIMIT_NAMES = ("CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS",
                 "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME")
-RLIMITS = [(name, getattr(resource, "RLIMIT_" + name)) for name in RLIMIT_NAMES if hasattr(resource, "RLIMIT_" + name)]
+RLIMITS = [(name, getattr(resource, "RLIMIT_" + name, number)) for number, name in enumerate(RLIMIT_NAMES)]
 # ioprio_get and sched_getattr have no Python wrapper: their syscall numbers per architecture.
 _SYSCALLS = {"x86_64": {"ioprio_get": 252, "sched_getattr": 315}, "aarch64": {"ioprio_get": 31, "sched_getattr": 275}}.get(os.uname().machine, {})
 IOPRIO_WHO_PROCESS = 1
