@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { pingDocker } from '../../images/docker-client.ts';
 import { RunnerConnection, loadRunnerSource, type RunnerHello } from './runner-connection.ts';
+import { seccompSecurityOption } from './seccomp-profile.ts';
 
 /** Label on every container sandbench makes (the sweep looks for it). */
 export const SANDBENCH_LABEL = 'sandbench';
@@ -125,7 +126,8 @@ export function containerCreateOptions(spec: ContainerSpec, command: string[], u
     HostConfig: {
       NetworkMode: 'none',
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      // Docker's default system call filter, less io_uring (see seccomp-profile.ts).
+      SecurityOpt: ['no-new-privileges', seccompSecurityOption()],
       ReadonlyRootfs: true,
       Tmpfs: {
         // /work belongs to the container's user (the runner makes job folders in it); others can't write.
