@@ -1303,17 +1303,19 @@ def bash_import_code(state):
 
 
 def bash_declaration(name, attributes, value, items):
-    """`declare -g` of one variable (scalar `value` or array `items`) from quoted data."""
+    """`declare -g` of one variable (scalar `value` or array `items`) from quoted data. Plain
+    `declare` (no functions of that name are left by then): after `builtin`, bash would not
+    parse `name=(...)` as an array assignment."""
     flags = bytes(c for c in attributes if c in b"aAilux")
     values = [value] if items is None else [item for _, item in items]
     if b"i" in flags and not all(v.lstrip(b"-").isdigit() for v in values):
         flags = flags.replace(b"i", b"")  # never evaluate a forged value as arithmetic
     if items is None:
-        return b"builtin declare -g" + flags + b" " + name + b"=" + bash_quote(value)
+        return b"declare -g" + flags + b" " + name + b"=" + bash_quote(value)
     if b"a" in flags and not all(key.isdigit() for key, _ in items):
         return b""
     words = [b"[" + bash_quote(key) + b"]=" + bash_quote(item) for key, item in items]
-    return b"builtin declare -g" + flags + b" " + name + b"=(" + b" ".join(words) + b")"
+    return b"declare -g" + flags + b" " + name + b"=(" + b" ".join(words) + b")"
 
 
 def run_bash_test(shell, test, program_lines, script, state, environment):
@@ -1334,9 +1336,10 @@ def run_bash_test(shell, test, program_lines, script, state, environment):
     pid = os.fork()
     if pid == 0:
         try:
-            os.dup2(ZYGOTE_MARKER_FD, EXEC_MARKER_FD)
+            # The state first: its descriptor may be 3, where the marker goes.
             os.dup2(import_fd, BASH_IMPORT_FD)
             os.lseek(BASH_IMPORT_FD, 0, os.SEEK_SET)
+            os.dup2(ZYGOTE_MARKER_FD, EXEC_MARKER_FD)
             os.closerange(ZYGOTE_MARKER_FD, BASH_IMPORT_FD)
             exec_program([shell, b"-c", text, script] + state["arguments"], child_environment)
         except BaseException as error:
