@@ -40,6 +40,9 @@ import site
 
 site.main()
 _BASELINE_MODULES = frozenset(sys.modules)
+# This module's own code: the fork server starts from it (marshaled), not from the source,
+# which would cost it a second compile of this whole file.
+_MODULE_CODE = sys._getframe().f_code
 
 import __future__
 import _ast
@@ -1466,6 +1469,9 @@ def exec_node_job(step, environment, completion, work_root):
 
 def fork_server_main():
     prctl(PR_SET_DUMPABLE, 0)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     # Keep the collector off the shared pages: each zygote would copy whatever it touches.
     reset_modules()
     import _socket
@@ -1513,11 +1519,15 @@ def fork_zygote(fds):
     return struct.unpack(">q", data)[0] if data and len(data) == 8 else -1
 
 
+# The fork server's whole command line: it runs this module from its marshaled code on stdin.
+FORK_SERVER_BOOTSTRAP = "import marshal, os\nchunks = []\nwhile chunk := os.read(0, 1 << 20): chunks.append(chunk)\nexec(marshal.loads(b''.join(chunks)), {'__name__': '__main__'})"
+
+
 class ForkServer:
     """The runner's handle on its fork server."""
 
-    def __init__(self, source):
-        self.source = source
+    def __init__(self, code):
+        self.code = marshal.dumps(code)
         self.pid = None
         self.process_fd = None
         self.socket = None
@@ -1527,15 +1537,22 @@ class ForkServer:
         import socket
 
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # dup2 onto itself would keep close-on-exec: make sure the child's end is not fd 3 already.
+        code_read, code_write = os.pipe()
+        # dup2 onto itself would keep close-on-exec: make sure the child's ends are not 0 or 3 already.
         child_fd = fcntl.fcntl(child.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
-        argv = [sys.executable, "-I", "-S", "-c", self.source, "--fork-server"]
-        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_DUP2, 2, 1), (os.POSIX_SPAWN_DUP2, child_fd, 3)]
+        code_fd = fcntl.fcntl(code_read, fcntl.F_DUPFD_CLOEXEC, 10)
+        argv = [sys.executable, "-I", "-S", "-c", FORK_SERVER_BOOTSTRAP, "--fork-server"]
+        actions = [(os.POSIX_SPAWN_DUP2, code_fd, 0), (os.POSIX_SPAWN_DUP2, 2, 1), (os.POSIX_SPAWN_DUP2, child_fd, 3)]
         try:
             self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=actions)
         finally:
-            os.close(child_fd)
+            for fd in (child_fd, code_fd, code_read):
+                os.close(fd)
             child.close()
+        try:
+            write_all(code_write, self.code)
+        finally:
+            os.close(code_write)
         self.socket = parent
         self.process_fd = os.pidfd_open(self.pid)
         if self.receive(1, timeout) != b"R":
@@ -2145,14 +2162,6 @@ class Runner:
         return clean
 
 
-def runner_source():
-    """This file's text, as the runner was started with it (`python3 -c <text>`)."""
-    arguments = list(getattr(sys, "orig_argv", []))
-    if "-c" in arguments and arguments.index("-c") + 1 < len(arguments):
-        return arguments[arguments.index("-c") + 1]
-    raise RuntimeError("the runner must be started with python3 -c <its source>")
-
-
 def main():
     dumpable_off = prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -2163,7 +2172,7 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     if not IN_CONTAINER:
         os.makedirs(WORK_ROOT, exist_ok=True)
-    fork_server = ForkServer(runner_source())
+    fork_server = ForkServer(_MODULE_CODE)
     fork_server.start()
     channel = Channel(0, 1)
     runner = Runner(channel, fork_server)
