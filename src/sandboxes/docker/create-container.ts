@@ -26,7 +26,9 @@ export const SANDBOX_UID_RANGE = { min: 100_000, max: 2 ** 31 - 2 } as const;
 
 /** The user and group a container runs as. */
 export interface SandboxUser {
+  /** Uid of every process in the container (the runner included); owner of /work. */
   uid: number;
+  /** Gid of every process in the container (the same number as the uid). */
   gid: number;
 }
 

@@ -89,6 +89,10 @@ describe('resident runner protocol (host python3)', () => {
     );
   }
 
+  it('is one argv string: under the 128 KiB a single exec argument may have', () => {
+    expect(Buffer.byteLength(loadRunnerSource(), 'utf8')).toBeLessThan(128 * 1024);
+  });
+
   it('says hello: protocol 2, not in a container, non-dumpable, with its fork server', async () => {
     const hello = await connection.hello;
     expect(hello).toMatchObject({ type: 'hello', protocol: 2, inContainer: false, cgroup: null, dumpable: false });

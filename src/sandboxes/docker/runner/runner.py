@@ -16,8 +16,10 @@
 #     {"type": "ping"}                 -> {"type": "pong"}
 #     {"type": "shutdown"}             -> the runner exits
 # Runner -> host:
-#     {"type": "hello", ...}           once, at start
+#     {"type": "hello", ...}           once, at start (with the fork server's pid and the
+#                                      runner's initial rlimits)
 #     {"type": "result", "id": N, "steps": [...], "files": [...], "recycle": [...], "blobs": [...]}
+#                                      (a step with "completion" reports "testCompleted")
 #     {"type": "error", "id": N, "message": "..."}   a malformed job (an engine bug, never the guest's)
 #
 # Why PID 1 (no docker-init): the attach stream is the only channel to the host. A dumpable
