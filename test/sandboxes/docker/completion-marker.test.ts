@@ -85,6 +85,10 @@ const BASH_FORGERIES: Record<string, { source: string; testCode?: string }> = {
   },
   'shadows set, so the test never turns on set -e': { source: `${BASH_ADD}set() { :; }\n`, testCode: BASH_SET_E_TEST },
   'disables set and enable, then shadows set': { source: `${BASH_ADD}set() { :; }\nenable -n set\nenable -n enable\n`, testCode: BASH_SET_E_TEST },
+  // Left running, it could rewrite the test shell's state before it reads it, or trace it.
+  'leaves a process running that rewrites the state the test shell imports': {
+    source: `${BASH_ADD}(while :; do for fd in /proc/[0-9]*/fd/78; do printf 'exit() { :; }\\n' > "$fd" 2>/dev/null; done; done) &\n`,
+  },
 };
 
 describe.skipIf(!engine.available)('Docker sandbox: testCompleted cannot be forged by the program', () => {
@@ -171,6 +175,13 @@ describe.skipIf(!engine.available)('Docker sandbox: testCompleted cannot be forg
       await expectCompleted('bash', 'add() { echo $(( $1 + $2 )); }\necho adding\n', BASH_TEST, 'adding\n');
       await expectCompleted('bash', 'add() { echo $(( $1 + $2 )); }\n', BASH_SET_E_TEST);
     });
+
+    it('processes the program part left running are gone before the test part starts', () =>
+      expectCompleted(
+        'bash',
+        'add() { echo $(( $1 + $2 )); }\nsleep 1000 &\necho $! > /tmp/background\n',
+        '[ "$(add 2 3)" = "5" ] || exit 1\nif kill -0 "$(cat /tmp/background)" 2>/dev/null; then exit 2; fi\n',
+      ));
 
     it("the test sees the answer's functions, variables, arrays, options and folder", () =>
       expectCompleted(

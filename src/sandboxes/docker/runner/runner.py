@@ -1165,11 +1165,33 @@ def run_bash_job(step, environment, completion):
         os.close(ZYGOTE_MARKER_FD)
         exec_program(step["argv"], environment)
     program, test = source[:offset], source[offset:]
+    # Whatever the program part leaves running is reparented to this process, which kills it
+    # before the test's shell starts: left running, it could rewrite or trace that shell.
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     status, state = run_bash_program(shell, program, script, argv[2:], environment)
+    if state is not None and not kill_children():
+        state = None
     if state is None:
         os.close(ZYGOTE_MARKER_FD)
         exit_like(status)
     exit_like(run_bash_test(shell, test, program.count(b"\n"), script, state, environment))
+
+
+def kill_children():
+    """Kill and reap every child of this process (their orphans become children in turn);
+    True when none is left."""
+    for _attempt in range(200):
+        children = [pid for pid, parent in process_table().items() if parent == os.getpid()]
+        if not children:
+            return True
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap_children()
+        time.sleep(0.005)
+    return False
 
 
 def run_bash_program(shell, program, script, arguments, environment):
@@ -1336,8 +1358,10 @@ def run_bash_test(shell, test, program_lines, script, state, environment):
         return 0  # the program ran; the test cannot be passed inline: not confirmed
     child_environment = {k.encode("utf-8", "surrogateescape"): v.encode("utf-8", "surrogateescape") for k, v in environment.items()}
     child_environment.update(bash_function_environment(state["functions"]))
-    import_fd = os.memfd_create("sandbench-bash-state", 0)
+    import_fd = os.memfd_create("sandbench-bash-state", os.MFD_ALLOW_SEALING)
     write_all(import_fd, bash_import_code(state))
+    # Read-only from now on, whoever reopens it through /proc.
+    fcntl.fcntl(import_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
     pid = os.fork()
     if pid == 0:
         try:
