@@ -36,7 +36,7 @@ describe.skipIf(!engine.available)("Docker sandbox: a job that changes the runne
   const cases = [
     ...RLIMITS.map((name) => `runner rlimit:${name}`),
     ...SCHEDULING.map((what) => `runner ${what}`),
-    ...['MEMLOCK', 'MSGQUEUE', 'SIGPENDING', 'RTTIME', 'LOCKS', 'NOFILE', 'STACK'].map((name) => `fork-server rlimit:${name}`),
+    ...RLIMITS.map((name) => `fork-server rlimit:${name}`),
     ...SCHEDULING.map((what) => `fork-server ${what}`),
   ];
   for (const change of cases) {
