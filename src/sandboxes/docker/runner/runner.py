@@ -1498,7 +1498,8 @@ def fork_server_main():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    # Keep the collector off the shared pages: each zygote would copy whatever it touches.
+    # The runner's own modules leave sys.modules once here, not in every zygote (a fresh
+    # interpreter has not loaded them; their objects stay alive through this module).
     reset_modules()
     import _socket
 
@@ -1523,7 +1524,10 @@ def fork_server_main():
 
 
 def fork_zygote(fds):
+    """Fork a zygote holding `fds` (forked twice: the intermediate exits at once, so the zygote
+    is reparented to the runner, a subreaper or the container's init); returns its pid."""
     report_read, report_write = os.pipe()
+    # Keep the collector off the shared pages: a zygote would copy every page it touches.
     gc.freeze()
     first = os.fork()
     if first == 0:
@@ -1801,7 +1805,7 @@ class StepRun:
     """One step from launch to facts: feeds stdin, drains and caps output, enforces the wall
     clock, and reports how the process ended."""
 
-    def __init__(self, step, zygote, stdin_bytes, marker):
+    def __init__(self, step, zygote, stdin_bytes, marker, started):
         self.step = step
         self.zygote = zygote
         self.pid = zygote.pid
@@ -1813,7 +1817,7 @@ class StepRun:
         self.exit_status = None
         self.usage = None
         self.timed_out = False
-        self.started = time.monotonic()
+        self.started = started
         self.ended_at = None
         self.process_fd = None
 
@@ -2097,14 +2101,16 @@ class Runner:
             "completion": {"kind": completion["kind"], "testOffset": completion.get("testOffset")} if completion else None,
         }
         oom_before = oom_kill_count()
+        started = time.monotonic()
         if zygote is None or not zygote.launch(message, marker):
             if zygote is not None:
                 zygote.discard()
             zygote = self.fork_server.zygote()
+            started = time.monotonic()
             if not zygote.launch(message, marker):
                 zygote.discard()
                 raise JobError("the job's process vanished before it started")
-        run = StepRun(step, zygote, stdin_bytes, marker)
+        run = StepRun(step, zygote, stdin_bytes, marker, started)
         try:
             run.run()
         except BaseException:
