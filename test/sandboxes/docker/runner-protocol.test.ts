@@ -97,7 +97,7 @@ describe('resident runner protocol (host python3)', () => {
     const hello = await connection.hello;
     expect(hello).toMatchObject({ type: 'hello', protocol: 2, inContainer: false, cgroup: null, dumpable: false });
     expect(hello.forkServer).toBeGreaterThan(0);
-    expect(readFileSync(`/proc/${hello.forkServer}/cmdline`, 'utf8')).toContain('--fork-server');
+    expect(readFileSync(`/proc/${hello.forkServer}/comm`, 'utf8')).toBe('sandbench-forks\n');
     await connection.ping(5000);
   });
 
