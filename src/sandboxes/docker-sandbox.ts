@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
@@ -19,13 +20,13 @@ import {
   RunnerGoneError,
   RunnerProtocolError,
   RunnerTimeoutError,
+  type RunnerCompletion,
   type RunnerJobResult,
   type RunnerStep,
   type RunnerStepResult,
 } from './docker/runner-connection.ts';
 import { sweepContainers } from './docker/sweep-containers.ts';
-import { appendCompletionMarker, takeCompletionMarker } from './completion-marker.ts';
-import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 /** Outcomes after which a container is replaced rather than reused. */
 export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
@@ -55,7 +56,11 @@ export interface DockerSandboxOptions {
   profilesRoot?: string;
   /** CPUs each container may use (CPU quota); default 1. */
   cpus?: number;
-  /** Run Python jobs in a fork of the warm runner instead of a fresh `python3`; default true. */
+  /**
+   * Run Python jobs in a fork of the warm runner instead of a fresh `python3`; default true.
+   * Runs with test code always fork: the harness that tells whether the test code ran to its
+   * end lives in the forked interpreter.
+   */
   pythonFork?: boolean;
   /**
    * Remove this sandbox's containers on SIGINT, SIGTERM, SIGHUP and `beforeExit` by installing
@@ -156,13 +161,15 @@ export class DockerSandbox implements Sandbox {
       ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
       : undefined;
 
-    // Work files: the program (transpiled on the host for TypeScript) and the request's extras.
+    // Work files: the program with its test code (transpiled on the host for TypeScript) and the
+    // request's extras. The completion marker is never written into any of them.
     const files: WorkFile[] = [];
-    const { text: programText, marker } = appendCompletionMarker(request.language, request.source, request.testCode);
+    const { text: programText, testOffset } = joinProgram(request.source, request.testCode);
     let transpileMs = 0;
+    let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
     if (profile.hostTranspile) {
       const started = performance.now();
-      const options = typescriptOptionsSchema.parse(request.typescript ?? {});
+      options = typescriptOptionsSchema.parse(request.typescript ?? {});
       const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
       transpileMs = performance.now() - started;
       if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
@@ -188,7 +195,25 @@ export class DockerSandbox implements Sandbox {
     if (profile.compile && compileLimits) {
       steps.push(this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile));
     }
-    steps.push(this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile));
+    const runStep = this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile, request.testCode !== undefined);
+    steps.push(runStep);
+    // Whether the test code runs to its end: the runner is asked when a harness can tell, and
+    // `testCompleted` is false outright when the program part cannot stand on its own.
+    let testCompleted: boolean | undefined;
+    if (request.testCode !== undefined) {
+      const completion = completionFor(profile, runStep, programText, testOffset);
+      if (
+        completion &&
+        profile.hostTranspile &&
+        options &&
+        !(await transpileTypescriptOffThread(request.source, options, { fileName: profile.sourceFile, limits: request.compileLimits })).ok
+      ) {
+        // The answer alone does not parse: its syntax runs on into the test code.
+        testCompleted = false;
+      } else if (completion) {
+        runStep.completion = completion;
+      }
+    }
     const tar = await packFiles(files);
     const deadlineMs = steps.reduce((sum, step) => sum + step.timeoutMs, 0) + OUTER_DEADLINE_MARGIN_MS;
 
@@ -219,7 +244,10 @@ export class DockerSandbox implements Sandbox {
         },
         deadlineMs,
       );
-      const execution = takeCompletionMarker(this.toExecutionResult(result, runLimits, compileLimits, steps), marker);
+      const execution = this.toExecutionResult(result, runLimits, compileLimits, steps);
+      const runFacts = result.steps.length === steps.length ? result.steps[result.steps.length - 1] : undefined;
+      if (runStep.completion) execution.testCompleted = runFacts?.testCompleted === true;
+      else if (testCompleted !== undefined) execution.testCompleted = testCompleted;
       if (result.recycle.length > 0) recycle = result.recycle.join(',');
       else if (this.shouldRecycle(execution)) recycle = `outcome ${execution.status}`;
       return execution;
@@ -343,6 +371,7 @@ export class DockerSandbox implements Sandbox {
     jobMemoryBytes: number,
     readsStdin: boolean,
     profile: LoadedRuntimeProfile,
+    hasTestCode = false,
   ): RunnerStep {
     const step: RunnerStep = {
       name,
@@ -360,7 +389,7 @@ export class DockerSandbox implements Sandbox {
       memoryRlimit: limits.memoryBytes < jobMemoryBytes ? 'as' : 'none',
       stdin: readsStdin,
     };
-    if (name === 'run' && this.pythonFork && profile.language === 'python') {
+    if (name === 'run' && (this.pythonFork || hasTestCode) && profile.language === 'python') {
       const scriptIndex = plainPythonScriptIndex(argv);
       if (scriptIndex !== null) {
         step.mode = 'python-fork';
@@ -514,6 +543,39 @@ function isBeingRemoved(state: LostContainerState): boolean {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * How the runner can tell whether a run step's test code ran to its end, or undefined when no
+ * harness fits the step's command (C and C++: the test is the program's `main`; a profile's own
+ * command). `testOffset` is where the test code starts in `text`, the source file's content.
+ */
+export function completionFor(
+  profile: Pick<LoadedRuntimeProfile, 'language' | 'sourceFile' | 'hostTranspile'>,
+  step: RunnerStep,
+  text: string,
+  testOffset: number,
+): RunnerCompletion | undefined {
+  const marker = randomBytes(16).toString('hex');
+  const [program, script, ...rest] = step.argv;
+  switch (profile.language) {
+    case 'python':
+      if (step.mode !== 'python-fork') return undefined;
+      return { kind: 'python', marker, testOffset: Buffer.byteLength(text.slice(0, testOffset), 'utf8') };
+    case 'javascript':
+    case 'typescript': {
+      const mainFile = profile.hostTranspile?.transpiledFile ?? profile.sourceFile;
+      if (!/(^|\/)node$/.test(program ?? '') || script !== mainFile || rest.length > 0) return undefined;
+      // main.js is the text itself for JavaScript; TypeScript's is transpiled (offset unknown).
+      return { kind: 'node', marker, testOffset: profile.hostTranspile ? -1 : testOffset };
+    }
+    case 'bash':
+      if (!/(^|\/)bash$/.test(program ?? '') || script !== profile.sourceFile || rest.length > 0) return undefined;
+      return { kind: 'bash', marker, testOffset: Buffer.byteLength(text.slice(0, testOffset), 'utf8') };
+    case 'c':
+    case 'cpp':
+      return undefined;
+  }
 }
 
 /**

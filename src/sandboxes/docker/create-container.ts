@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -5,6 +6,7 @@ import { SandboxError } from '../../errors/sandbench-error.ts';
 import { pingDocker } from '../../images/docker-client.ts';
 import { defaultContainerOwner } from './container-owner.ts';
 import { RunnerConnection, loadRunnerSource, type RunnerHello } from './runner-connection.ts';
+import { seccompSecurityOption } from './seccomp-profile.ts';
 
 /** Label on every container sandbench makes (the sweep looks for it). */
 export const SANDBENCH_LABEL = 'sandbench';
@@ -13,8 +15,27 @@ export { OWNER_ID_LABEL, OWNER_PID_LABEL } from './container-owner.ts';
 /** Label holding the image name. */
 export const IMAGE_LABEL = 'sandbench.image';
 
-/** The unprivileged user every sandbox runs as (nobody:nogroup). */
-export const SANDBOX_USER = '65534:65534';
+/** Label holding the uid (and gid) a container's processes run as. */
+export const UID_LABEL = 'sandbench.uid';
+
+/**
+ * Each container runs as its own unprivileged uid:gid, drawn from this range (far from the
+ * image's users and the host's usual ones): per-user kernel limits (inotify instances, message
+ * queue bytes, pending signals, processes) are then per container, never shared between them.
+ */
+export const SANDBOX_UID_RANGE = { min: 100_000, max: 2 ** 31 - 2 } as const;
+
+/** The user and group a container runs as. */
+export interface SandboxUser {
+  /** Uid of every process in the container (the runner included); owner of /work. */
+  uid: number;
+  /** Gid of every process in the container (the same number as the uid). */
+  gid: number;
+}
+
+// Uids drawn for containers this process is creating: two containers started at the same moment
+// must not draw the same one before either shows up in the engine's list.
+const uidsStarting = new Set<number>();
 
 /** Memory the resident runner itself needs on top of the job's limit (Python ~10 MiB). */
 export const RUNNER_MEMORY_OVERHEAD_BYTES = 48 * 1024 * 1024;
@@ -47,8 +68,42 @@ export interface StartedContainer {
 
 const HELLO_TIMEOUT_MS = 20_000;
 
-/** The hardened create options (exported for the benchmark's `docker run` baseline and tests). */
-export function containerCreateOptions(spec: ContainerSpec, command: string[]): Dockerode.ContainerCreateOptions {
+/** A random uid from `SANDBOX_UID_RANGE` outside `taken`. */
+function drawUid(taken: ReadonlySet<number>): number {
+  for (;;) {
+    const uid = randomInt(SANDBOX_UID_RANGE.min, SANDBOX_UID_RANGE.max + 1);
+    if (!taken.has(uid)) return uid;
+  }
+}
+
+/**
+ * A uid:gid no sandbench container on the engine uses (checked against their labels) and none
+ * this process is creating. The caller releases it (`releaseSandboxUser`) once the create call
+ * returned: from then on the new container's label reserves it.
+ */
+export async function chooseSandboxUser(docker: Dockerode): Promise<SandboxUser> {
+  const live = await docker.listContainers({ all: true, filters: { label: [SANDBENCH_LABEL] } });
+  const taken = new Set<number>(uidsStarting);
+  for (const info of live) {
+    const uid = Number(info.Labels?.[UID_LABEL]);
+    if (Number.isInteger(uid)) taken.add(uid);
+  }
+  const uid = drawUid(taken);
+  uidsStarting.add(uid);
+  return { uid, gid: uid };
+}
+
+function releaseSandboxUser(user: SandboxUser): void {
+  uidsStarting.delete(user.uid);
+}
+
+/**
+ * The hardened create options (exported for the benchmark's `docker run` baseline and tests).
+ * Without `user`, a random uid from the range (not checked against the engine).
+ */
+export function containerCreateOptions(spec: ContainerSpec, command: string[], user?: SandboxUser): Dockerode.ContainerCreateOptions {
+  const uid = user?.uid ?? drawUid(new Set());
+  const gid = user?.gid ?? uid;
   const tmpfs = (exec: boolean, mode: string): string =>
     ['rw', exec ? 'exec' : 'noexec', 'nosuid', 'nodev', `size=${spec.diskBytes}`, `mode=${mode}`].join(',');
   // RLIMIT_CPU for the container's processes as a backstop; the runner sets each step's own.
@@ -57,13 +112,14 @@ export function containerCreateOptions(spec: ContainerSpec, command: string[]): 
     Image: spec.image,
     Entrypoint: [command[0]!],
     Cmd: command.slice(1),
-    User: SANDBOX_USER,
+    User: `${uid}:${gid}`,
     WorkingDir: '/work',
     Env: ['LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/work'],
     Labels: {
       [SANDBENCH_LABEL]: '1',
       ...(spec.ownerLabels ?? defaultContainerOwner().labels),
       [IMAGE_LABEL]: spec.image,
+      [UID_LABEL]: String(uid),
     },
     AttachStdin: true,
     AttachStdout: true,
@@ -75,11 +131,12 @@ export function containerCreateOptions(spec: ContainerSpec, command: string[]): 
     HostConfig: {
       NetworkMode: 'none',
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
+      // Docker's default system call filter, less io_uring (see seccomp-profile.ts).
+      SecurityOpt: ['no-new-privileges', seccompSecurityOption()],
       ReadonlyRootfs: true,
       Tmpfs: {
-        // /work belongs to the sandbox user (the runner makes job folders in it); others can't write.
-        '/work': `${tmpfs(spec.workdirExec, '0700')},uid=65534,gid=65534`,
+        // /work belongs to the container's user (the runner makes job folders in it); others can't write.
+        '/work': `${tmpfs(spec.workdirExec, '0700')},uid=${uid},gid=${gid}`,
         '/tmp': tmpfs(false, '1777'),
       },
       ShmSize: Math.min(spec.diskBytes, 64 * 1024 * 1024),
@@ -217,10 +274,14 @@ export async function removeContainer(container: Dockerode.Container): Promise<v
 export async function startSandboxContainer(docker: Dockerode, spec: ContainerSpec): Promise<StartedContainer> {
   const command = ['python3', '-I', '-S', '-c', loadRunnerSource(), '--in-container'];
   let container: Dockerode.Container;
+  let user: SandboxUser | undefined;
   try {
-    container = await docker.createContainer(containerCreateOptions(spec, command));
+    user = await chooseSandboxUser(docker);
+    container = await docker.createContainer(containerCreateOptions(spec, command, user));
   } catch (error) {
     throw await dockerFailure(docker, error, 'container create', spec.image);
+  } finally {
+    if (user) releaseSandboxUser(user);
   }
   try {
     const stream = (await container.attach({

@@ -38,6 +38,11 @@ const helloSchema = z.object({
   cgroup: z.enum(['v1', 'v2']).nullable(),
   pidfd: z.boolean(),
   dumpable: z.boolean(),
+  /** Pid of the fork server that forks every job's process (null if it is not running). */
+  forkServer: z.number().int().nullable(),
+  /** The runner's own rlimits at start ({name: [soft, hard]}, -1 unlimited): jobs get these
+   * for every limit their step does not set. */
+  rlimits: z.record(z.string(), z.tuple([z.number().int(), z.number().int()])),
   blobs: z.array(z.number().int().nonnegative()),
 });
 /** The runner's first frame. */
@@ -59,6 +64,12 @@ const stepFactsSchema = z.object({
   /** The program ended but processes it started were still alive (they were killed). */
   leftBehind: z.boolean(),
   pidsAfterExit: z.number().int().nullable(),
+  /**
+   * For a step with `completion`: whether the program's test code ran to its end (the marker was
+   * the last stdout line, the process exited 0 right after; the marker line is removed from
+   * stdout). Null for steps without `completion`.
+   */
+  testCompleted: z.boolean().nullable(),
 });
 /** How one step ended, as the runner saw it (raw facts; the host derives the status). */
 export type StepFacts = z.infer<typeof stepFactsSchema>;
@@ -108,6 +119,29 @@ export interface RunnerStep {
   memoryRlimit: 'none' | 'as' | 'data';
   /** Whether the step reads the job's stdin (otherwise it gets an empty stdin). */
   stdin: boolean;
+  /** Ask the runner whether the program's test code runs to its end (see `RunnerCompletion`). */
+  completion?: RunnerCompletion;
+}
+
+/**
+ * How the runner learns that a program's test code ran to its end. The runner hands `marker`
+ * to the job's process through a descriptor only (never in its source, files, environment or
+ * argv); the job's harness prints it as the last stdout line once the test code returned
+ * normally; the runner checks and removes it.
+ */
+export interface RunnerCompletion {
+  /**
+   * The harness: `python` (python-fork steps: program and test code as two code objects of one
+   * file), `node` (a preload around main.js), `bash` (program and test in two bash processes).
+   */
+  kind: 'python' | 'node' | 'bash';
+  /** A fresh random alphanumeric string (16 to 128 characters). */
+  marker: string;
+  /**
+   * Where the test code starts in the source file: a UTF-8 byte offset (python, bash) or a
+   * UTF-16 offset in main.js (node); -1 when unknown (TypeScript, transpiled).
+   */
+  testOffset: number;
 }
 
 /** One job: files, stdin, steps (the next runs only if the previous succeeded), files to collect. */

@@ -106,12 +106,16 @@ describe.skipIf(!engine.available)('Docker sandbox: hostile Python programs', ()
     expect(result.stdout.match(/^refused:/gm)).toHaveLength(4);
   });
 
-  it('reading host secrets: nothing readable (shadow, runner environ and fds, docker socket)', async () => {
+  it('reading host secrets: nothing readable (shadow, runner and fork server environ, memory and fds, docker socket)', async () => {
     const result = await runFixture(sandbox, 'read-secrets.py');
     expect(result.status).toBe('ok');
     expect(result.stdout).not.toContain('READABLE');
+    expect(result.stdout).not.toContain('TRACEABLE');
     expect(result.stdout).toMatch(/denied: \/proc\/1\/environ/);
     expect(result.stdout).toMatch(/absent: \/var\/run\/docker.sock/);
+    for (const what of ['environ', 'mem', 'maps', 'fd/0', 'fd/3']) expect(result.stdout).toContain(`denied: fork server ${what}`);
+    expect(result.stdout).toContain('ptrace denied: runner Operation not permitted');
+    expect(result.stdout).toContain('ptrace denied: fork server Operation not permitted');
   });
 
   it('setuid attempt: runtime-error, no capabilities, no_new_privs set', async () => {

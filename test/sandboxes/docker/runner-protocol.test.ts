@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,9 +89,15 @@ describe('resident runner protocol (host python3)', () => {
     );
   }
 
-  it('says hello: protocol 1, not in a container, non-dumpable', async () => {
+  it('is one argv string: under the 128 KiB a single exec argument may have', () => {
+    expect(Buffer.byteLength(loadRunnerSource(), 'utf8')).toBeLessThan(128 * 1024);
+  });
+
+  it('says hello: protocol 2, not in a container, non-dumpable, with its fork server', async () => {
     const hello = await connection.hello;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 1, inContainer: false, cgroup: null, dumpable: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 2, inContainer: false, cgroup: null, dumpable: false });
+    expect(hello.forkServer).toBeGreaterThan(0);
+    expect(readFileSync(`/proc/${hello.forkServer}/comm`, 'utf8')).toBe('sandbench-forks\n');
     await connection.ping(5000);
   });
 
@@ -169,6 +175,49 @@ describe('resident runner protocol (host python3)', () => {
   it('removes the job folder after each job', async () => {
     await run('open("left.txt", "w").write("x")');
     expect(existsSync(join(workRoot, 'job'))).toBe(false);
+  });
+
+  /** The process the runner prepared for its next job: its child that is not the fork server. */
+  async function preparedJobProcess(): Promise<number> {
+    const { forkServer } = await connection.hello;
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+        let stat: string;
+        try {
+          stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        } catch {
+          continue;
+        }
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (parent === child.pid && Number(name) !== forkServer) return Number(name);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the runner prepared no process for the next job');
+  }
+
+  it("sets every rlimit of a job: the step's own, the runner's initial values for the rest (none inherited)", async () => {
+    expect((await run('print(1)')).steps[0]!.stdout.toString()).toBe('1\n');
+    const waiting = await preparedJobProcess();
+    // Lower soft limits of the waiting process from outside, as an earlier job could have.
+    execFileSync('python3', ['-c', `import resource\nfor kind in (resource.RLIMIT_MSGQUEUE, 10, resource.RLIMIT_STACK):\n    soft, hard = resource.prlimit(${waiting}, kind)\n    resource.prlimit(${waiting}, kind, (1024 if soft != 1024 else 2048, hard))`]);
+    const result = await run('import resource\nfor number in range(16):\n    print(number, *resource.getrlimit(number))');
+    const [facts] = result.steps;
+    const limits = Object.fromEntries(facts!.stdout.toString().trim().split('\n').map((line) => {
+      const [number, soft, hard] = line.split(' ').map(Number);
+      return [number!, [soft!, hard!]];
+    }));
+    // The runner's own limits, read from outside (-1: unlimited), in rlimit number order.
+    const runnerLimits = readFileSync(`/proc/${child.pid}/limits`, 'utf8').trim().split('\n').slice(1).map((line) => {
+      const [soft, hard] = line.slice(26).trim().split(/\s+/).map((value) => (value === 'unlimited' ? -1 : Number(value)));
+      return [soft!, hard!];
+    });
+    const names = ['CPU', 'FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'NPROC', 'NOFILE', 'MEMLOCK', 'AS', 'LOCKS', 'SIGPENDING', 'MSGQUEUE', 'NICE', 'RTPRIO', 'RTTIME'];
+    const own: Record<string, [number, number]> = { CPU: [5, 6], FSIZE: [16 * 1024 * 1024, 16 * 1024 * 1024], CORE: [0, 0], NOFILE: [256, 256] };
+    for (const [number, name] of names.entries()) {
+      expect({ name, limit: limits[number] }).toEqual({ name, limit: own[name] ?? runnerLimits[number] });
+    }
+    expect((await connection.hello).rlimits).toEqual(Object.fromEntries(names.map((name, number) => [name, runnerLimits[number]])));
   });
 
   it('refuses a tar entry that escapes the work directory (an engine error, not a guest one)', async () => {

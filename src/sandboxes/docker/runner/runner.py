@@ -4,6 +4,7 @@
 #     python3 -I -S -c <this file> --in-container
 # and, in the protocol tests, as a plain subprocess on the host:
 #     python3 -I -S -c <this file> --work-root=<dir>
+# The runner starts a fork server from the same text (`--fork-server`, below).
 #
 # The host sends framed jobs on stdin and reads framed answers on stdout. A frame is
 #     uint32 big-endian header length | header (UTF-8 JSON) | blobs
@@ -15,14 +16,21 @@
 #     {"type": "ping"}                 -> {"type": "pong"}
 #     {"type": "shutdown"}             -> the runner exits
 # Runner -> host:
-#     {"type": "hello", ...}           once, at start
+#     {"type": "hello", ...}           once, at start (with the fork server's pid and the
+#                                      runner's initial rlimits)
 #     {"type": "result", "id": N, "steps": [...], "files": [...], "recycle": [...], "blobs": [...]}
+#                                      (a step with "completion" reports "testCompleted")
 #     {"type": "error", "id": N, "message": "..."}   a malformed job (an engine bug, never the guest's)
 #
 # Why PID 1 (no docker-init): the attach stream is the only channel to the host. A dumpable
 # PID 1 of the job's user (docker-init) would let any job open /proc/1/fd/1 and forge answers.
 # The runner makes itself non-dumpable, so its fds, memory and environ are closed to jobs, and
 # as the namespace's init it cannot be signalled by them (no handlers installed).
+#
+# Who forks jobs: never the runner, which holds every job's data (headers, programs, stdin,
+# output). A fork server, a freshly exec'ed interpreter that never sees any job's data, forks
+# each job's process (a "zygote") on request; the runner sends it descriptors only, and the
+# job's parameters go from the runner to the zygote through the zygote's own pipe.
 #
 # Only the standard library; the whole file must stay well under 128 KiB (one argv string).
 
@@ -34,28 +42,35 @@ import site
 
 site.main()
 _BASELINE_MODULES = frozenset(sys.modules)
+# This module's own code: the fork server starts from it (marshaled), not from the source,
+# which would cost it a second compile of this whole file.
+_MODULE_CODE = sys._getframe().f_code
 
+import __future__
+import _ast
+import _signal
+import atexit as _atexit
 import errno
+import fcntl
 import gc
+import io
 import json
+import marshal
 import os
 import resource
 import select
 import shutil
 import signal
-import _signal
 import stat
 import struct
 import time
-import io
-import marshal
-import atexit as _atexit
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 65536
 
 IN_CONTAINER = "--in-container" in sys.argv[1:] and os.getpid() == 1
+FORK_SERVER_MODE = "--fork-server" in sys.argv[1:]
 WORK_ROOT = "/work"
 for _argument in sys.argv[1:]:
     if _argument.startswith("--work-root="):
@@ -67,10 +82,31 @@ SCRATCH_DIRS = ("/tmp", "/dev/shm") if IN_CONTAINER else ()
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
+# Descriptors of a zygote while it waits: its launch message and the completion marker.
+ZYGOTE_CONTROL_FD = 3
+ZYGOTE_MARKER_FD = 4
+# Where a job finds the marker: Python keeps it high and private; node and bash get it as fd 3.
+PYTHON_MARKER_FD = 255
+EXEC_MARKER_FD = 3
+# Bash's program part writes its state to this descriptor; the test part reads it back here.
+BASH_DUMP_FD = 77
+BASH_IMPORT_FD = 78
+MAX_BASH_STATE_BYTES = 16 * 1024 * 1024
+# A command line string longer than this cannot be passed to exec (MAX_ARG_STRLEN is 128 KiB).
+MAX_INLINE_SCRIPT_BYTES = 120 * 1024
+
 SIGNAL_NAMES = {}
 for _name in dir(signal):
     if _name.startswith("SIG") and not _name.startswith("SIG_") and isinstance(getattr(signal, _name), int):
         SIGNAL_NAMES.setdefault(int(getattr(signal, _name)), _name)
+
+# Flags a code object carries for `from __future__ import ...`; the test part inherits them.
+FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+# Captured before any job runs: a program may replace sys.settrace, never these references.
+_settrace = sys.settrace
+_setprofile = sys.setprofile
 
 
 class ProtocolError(Exception):
@@ -79,6 +115,10 @@ class ProtocolError(Exception):
 
 class JobError(Exception):
     """A malformed job: reported to the host as an engine error, never blamed on the guest."""
+
+
+class ForkServerError(Exception):
+    """The fork server did not answer: it is restarted (a job may have killed or stopped it)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,41 +160,66 @@ class Channel:
         encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
         parts = [struct.pack(">I", len(encoded)), encoded]
         parts.extend(blobs)
-        data = memoryview(b"".join(parts))
-        while data:
-            written = os.write(self.write_fd, data)
-            data = data[written:]
+        write_all(self.write_fd, b"".join(parts))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_until_eof(fd, cap):
+    """Everything readable from `fd` up to `cap` bytes (None when there was more)."""
+    chunks = []
+    total = 0
+    while True:
+        chunk = os.read(fd, READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > cap:
+            return None
+        chunks.append(chunk)
 
 
 # --------------------------------------------------------------------------------------------
 # Process-level protections and container facts
 
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        import ctypes
+
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
 
 def prctl(option, value):
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
+        return libc().prctl(option, value, 0, 0, 0) == 0
     except Exception:
         return False
 
 
+def set_process_name(name):
+    """What /proc/<pid>/comm shows (at most 15 bytes)."""
+    import ctypes
+
+    prctl(PR_SET_NAME, ctypes.c_char_p(name[:15]))
+
+
 def read_text(path):
-    # Plain fds rather than open(): far fewer objects, so fewer pages touched (every page the
-    # runner writes after a fork costs a copy-on-write fault).
+    # Plain fds rather than open(): far fewer objects, so fewer pages touched.
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, READ_CHUNK)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return (read_until_eof(fd, 1 << 24) or b"").decode("utf-8", "replace")
     except OSError:
         return None
     finally:
@@ -202,24 +267,62 @@ def pids_current():
         return None
 
 
-RLIMIT_KINDS = [
-    getattr(resource, name)
-    for name in ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_NOFILE", "RLIMIT_AS", "RLIMIT_NPROC")
-    if hasattr(resource, name)
-]
+# --------------------------------------------------------------------------------------------
+# Process state a job of the same user can change in another process (no ptrace needed)
+
+# Every Linux rlimit, by its number (the resource module has no RLIMIT_LOCKS constant).
+RLIMIT_NAMES = ("CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS",
+                "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME")
+RLIMITS = [(name, getattr(resource, "RLIMIT_" + name, number)) for number, name in enumerate(RLIMIT_NAMES)]
+# ioprio_get and sched_getattr have no Python wrapper: their syscall numbers per architecture.
+_SYSCALLS = {"x86_64": {"ioprio_get": 252, "sched_getattr": 315}, "aarch64": {"ioprio_get": 31, "sched_getattr": 275}}.get(os.uname().machine, {})
+IOPRIO_WHO_PROCESS = 1
 
 
-def own_limits():
-    # Everything about the runner a job of the same user can change without ptrace: its rlimits
-    # (prlimit), its nice value (setpriority), its CPU affinity and its scheduling policy. Later
-    # jobs would inherit any of them, so a change gets the container replaced.
-    state = [resource.getrlimit(kind) for kind in RLIMIT_KINDS]
-    state.append(("nice", os.getpriority(os.PRIO_PROCESS, 0)))
-    if hasattr(os, "sched_getaffinity"):
-        state.append(("cpus", tuple(sorted(os.sched_getaffinity(0)))))
-    if hasattr(os, "sched_getscheduler"):
-        state.append(("policy", os.sched_getscheduler(0)))
+def ioprio_get(pid):
+    number = _SYSCALLS.get("ioprio_get")
+    if number is None:
+        return None
+    return libc().syscall(number, IOPRIO_WHO_PROCESS, pid)
+
+
+def sched_attributes(pid):
+    """The raw struct sched_attr (policy, nice, priority, deadline parameters, utilization clamps)."""
+    number = _SYSCALLS.get("sched_getattr")
+    if number is None:
+        return None
+    import ctypes
+
+    buffer = ctypes.create_string_buffer(56)
+    if libc().syscall(number, pid, buffer, 56, 0) != 0:
+        return None
+    return buffer.raw
+
+
+def process_state(pid):
+    """Everything about process `pid` (0: this one) that another process of the same user can
+    change without ptrace access: every rlimit (prlimit), the nice value, the I/O priority, the
+    CPU affinity and the scheduling policy and parameters (sched_setattr). Later jobs would
+    inherit or suffer any of them, so a change gets the container replaced."""
+    state = {}
+    for name, kind in RLIMITS:
+        state[name] = resource.prlimit(pid, kind)
+    state["nice"] = os.getpriority(os.PRIO_PROCESS, pid)
+    state["ioprio"] = ioprio_get(pid)
+    state["cpus"] = tuple(sorted(os.sched_getaffinity(pid)))
+    state["policy"] = os.sched_getscheduler(pid)
+    state["priority"] = os.sched_getparam(pid).sched_priority
+    state["sched"] = sched_attributes(pid)
     return state
+
+
+def changed_state(baseline, pid):
+    """Names of what differs from `baseline` in process `pid`'s state (all of it when unreadable)."""
+    try:
+        now = process_state(pid)
+    except (OSError, ValueError):
+        return ["unreadable"]
+    return sorted(name for name in baseline if baseline[name] != now.get(name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,17 +549,18 @@ def filesystem_full(path):
     return info.f_bavail == 0 or info.f_favail == 0
 
 
+
 # --------------------------------------------------------------------------------------------
 # Processes
 
 
-def descendants():
-    """Pids of every live descendant of the runner (read from /proc)."""
+def process_table():
+    """{pid: parent pid} of every process visible in /proc."""
     parents = {}
     try:
         names = os.listdir("/proc")
     except OSError:
-        return []
+        return parents
     for name in names:
         if not name.isdigit():
             continue
@@ -465,74 +569,85 @@ def descendants():
             continue
         try:
             fields = text[text.rindex(")") + 2:].split()
-            parents.setdefault(int(fields[1]), []).append(int(name))
+            parents[int(name)] = int(fields[1])
         except (ValueError, IndexError):
             continue
+    return parents
+
+
+def process_stopped(pid):
+    text = read_text("/proc/%d/stat" % pid)
+    if not text:
+        return False
+    try:
+        return text[text.rindex(")") + 2:].split()[0] in ("T", "t")
+    except (ValueError, IndexError):
+        return False
+
+
+def other_processes(spared):
+    """Pids of every live process the runner must clean up: in a container everything but the
+    runner and `spared` (the fork server); on the host the runner's descendants but those."""
+    table = process_table()
+    if IN_CONTAINER:
+        return [pid for pid in table if pid != 1 and pid not in spared]
+    children = {}
+    for pid, parent in table.items():
+        children.setdefault(parent, []).append(pid)
     found = []
     stack = [os.getpid()]
     while stack:
-        for child in parents.get(stack.pop(), ()):
+        for child in children.get(stack.pop(), ()):
+            if child in spared:
+                continue
             found.append(child)
             stack.append(child)
     return found
 
 
-def reap_zombies():
-    """Reap exited children; True when live children remain."""
+def reap_children(on_reaped=None):
+    """Reap exited children (each reaped pid goes to `on_reaped`)."""
     while True:
         try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return False
+            return
         if pid == 0:
-            return True
+            return
+        if on_reaped is not None:
+            on_reaped(pid, status)
 
 
-def signal_everything_else(process_group):
-    """SIGKILL the job's process group and every other process the runner can reach; returns
-    the descendants found (the caller reaps)."""
+def kill_processes(process_group, spared):
+    """SIGKILL the job's process group and every other process but the runner and `spared`."""
     if process_group:
         try:
             os.killpg(process_group, signal.SIGKILL)
         except OSError:
             pass
-    if IN_CONTAINER:
-        # As the namespace's init, kill(-1) reaches every process in the container but us, so
-        # no /proc scan is needed (every orphan is reparented to us and reaped by the caller).
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
-        return []
-    pids = descendants()
-    for pid in pids:
+    for pid in other_processes(spared):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-    return pids
 
 
-def kill_everything_else(process_group):
-    """Kill and reap every process but the runner; True when none is left."""
+def kill_everything_else(process_group, spared, on_reaped=None):
+    """Kill and reap every process but the runner and `spared`; True when none is left."""
     for _attempt in range(100):
-        pids = signal_everything_else(process_group)
-        if not reap_zombies() and not pids:
+        kill_processes(process_group, spared)
+        reap_children(on_reaped)
+        if not other_processes(spared):
             return True
         time.sleep(0.01)
-    return not reap_zombies() and not (not IN_CONTAINER and descendants())
-
-
-# Signals whose disposition in the runner is not the default; fixed once main() set them up.
-_SIGNALS_TO_RESET = None
+    return False
 
 
 def signal_defaults():
     """Every signal back to its default disposition (an ignored signal stays ignored across exec)
-    and none blocked. Only touch the ones that differ: sigaction for all 64 costs ~4 ms."""
-    for number in _SIGNALS_TO_RESET if _SIGNALS_TO_RESET is not None else range(1, signal.NSIG):
+    and none blocked. The C-level functions: the `signal` module builds enums on every call."""
+    for number in range(1, signal.NSIG):
         try:
-            # The C-level functions: the `signal` module's wrappers build enums on every call.
             if _signal.getsignal(number) not in (_signal.SIG_DFL, None):
                 _signal.signal(number, _signal.SIG_DFL)
         except (OSError, ValueError, RuntimeError):
@@ -540,47 +655,93 @@ def signal_defaults():
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
-def set_limit(kind, soft, hard=None):
-    if hard is None:
-        hard = soft
-    current_soft, current_hard = resource.getrlimit(kind)
-    if current_hard != resource.RLIM_INFINITY:
-        hard = min(hard, current_hard)
-        soft = min(soft, hard)
-    resource.setrlimit(kind, (soft, hard))
+def exit_like(status):
+    """End this process the way a child with wait status `status` ended."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            _signal.signal(number, _signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [number])
+            os.kill(os.getpid(), number)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def apply_step_limits(step):
+# --------------------------------------------------------------------------------------------
+# Limits
+
+
+def clamp_limit(value, hard):
+    """`value` capped at `hard` (RLIM_INFINITY is the largest)."""
+    if hard == resource.RLIM_INFINITY:
+        return value
+    if value == resource.RLIM_INFINITY:
+        return hard
+    return min(value, hard)
+
+
+def job_limits(step, baseline):
+    """Every rlimit of a step's process, as {name: [soft, hard]}: the step's own for CPU time,
+    file size, open files, core size and memory, the runner's initial values for the rest. The
+    job sets all of them, so nothing is inherited from whatever a previous job changed."""
     cpu_seconds = max(1, -(-int(step["cpuTimeMs"]) // 1000))
-    set_limit(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1)
-    set_limit(resource.RLIMIT_CORE, 0)
-    set_limit(resource.RLIMIT_FSIZE, int(step["fileSizeBytes"]))
-    set_limit(resource.RLIMIT_NOFILE, int(step.get("openFiles", 1024)))
+    wanted = {
+        "CPU": (cpu_seconds, cpu_seconds + 1),
+        "CORE": (0, 0),
+        "FSIZE": (int(step["fileSizeBytes"]),) * 2,
+        "NOFILE": (int(step.get("openFiles", 1024)),) * 2,
+    }
     memory_rlimit = step.get("memoryRlimit", "none")
     if memory_rlimit == "as":
-        set_limit(resource.RLIMIT_AS, int(step["memoryBytes"]))
+        wanted["AS"] = (int(step["memoryBytes"]),) * 2
     elif memory_rlimit == "data":
-        set_limit(resource.RLIMIT_DATA, int(step["memoryBytes"]))
-    # RLIMIT_NPROC is not set: it counts every process of the uid on the whole host (all
-    # containers share uid 65534), so the pids cgroup of the container limits processes instead.
+        wanted["DATA"] = (int(step["memoryBytes"]),) * 2
+    limits = {}
+    for name, (soft, hard) in baseline.items():
+        if name in wanted:
+            hard = clamp_limit(wanted[name][1], hard)
+            soft = clamp_limit(wanted[name][0], hard)
+        limits[name] = [soft, hard]
+    return limits
 
 
-def child_setup(step, workdir, stdin_read, stdout_write, stderr_write, control_read=None):
-    """In the forked child: new session, pipes on 0/1/2, no other fds, defaults, limits. A zygote
-    (step None) keeps its control pipe as fd 3 and gets its folder and limits later."""
-    os.setsid()
-    os.dup2(stdin_read, 0)
-    os.dup2(stdout_write, 1)
-    os.dup2(stderr_write, 2)
-    first_closed = 3
-    if control_read is not None:
-        os.dup2(control_read, 3, inheritable=False)
-        first_closed = 4
-    os.closerange(first_closed, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    signal_defaults()
-    if workdir is not None:
-        os.chdir(workdir)
-    os.umask(0o022)
+def apply_limits(limits):
+    """Set every rlimit in `limits`; one a previous job lowered below its value is set as close
+    as the (lowered) hard limit allows, and the runner's checks replace such a container."""
+    for name, kind in RLIMITS:
+        if name not in limits:
+            continue
+        soft, hard = limits[name]
+        try:
+            resource.setrlimit(kind, (soft, hard))
+        except (OSError, ValueError):
+            current_hard = resource.getrlimit(kind)[1]
+            hard = clamp_limit(hard, current_hard)
+            resource.setrlimit(kind, (clamp_limit(soft, hard), hard))
+
+
+# --------------------------------------------------------------------------------------------
+# The job's own process (a zygote), forked by the fork server
+#
+# A zygote starts with the job-independent setup done (session, pipes on 0/1/2, no other fds,
+# signal defaults, OOM score, modules reset) and waits on its control pipe for the launch
+# message: the step, its environment, folder and limits. Then it becomes the step: a Python
+# program run in this warm interpreter, or an exec, or (bash with test code) the parent of the
+# two bash processes that run the program and its test.
+
+
+def install_zygote_descriptors(fds):
+    """stdin, stdout, stderr, control and marker (as received) onto 0..4; every other fd closed."""
+    # Move them out of the way first: a received fd may already sit on one of the targets.
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target, inheritable=target < 3)
+    os.closerange(5, 1 << 20)
+
+
+def become_oom_target():
     try:
         # The job, never the runner, is the OOM killer's first choice.
         fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY | os.O_CLOEXEC)
@@ -590,30 +751,112 @@ def child_setup(step, workdir, stdin_read, stdout_write, stderr_write, control_r
             os.close(fd)
     except OSError:
         pass
-    if step is not None:
-        apply_step_limits(step)
 
 
-def exec_child(step, environment):
-    argv = step["argv"]
-    program = argv[0]
+def zygote_main(fds):
+    """Body of a zygote (never returns)."""
+    try:
+        install_zygote_descriptors(fds)
+        set_process_name(os.path.basename(sys.executable).encode())
+        os.setsid()
+        signal_defaults()
+        become_oom_target()
+        reset_modules()
+        os.environ.clear()
+        message = read_until_eof(ZYGOTE_CONTROL_FD, 1 << 26)
+        os.close(ZYGOTE_CONTROL_FD)
+        if not message:
+            os._exit(0)  # discarded by the runner
+        start_job(marshal.loads(message))
+    except BaseException as error:
+        try:
+            os.write(2, ("sandbench runner: cannot start the job: %s\n" % (error,)).encode("utf-8", "replace"))
+        except BaseException:
+            pass
+    os._exit(127)
+
+
+def start_job(launch):
+    step = launch["step"]
+    environment = launch["environment"]
+    completion = launch.get("completion")
+    kind = completion["kind"] if completion else None
+    os.chdir(launch["workdir"])
+    os.umask(0o022)
+    # The fork server's non-dumpable flag protected nothing of this job's: a job is dumpable like
+    # any `python3 main.py` (its /proc/self files are its own).
+    prctl(PR_SET_DUMPABLE, 1)
+    if kind == "python" and step.get("mode") == "python-fork":
+        os.dup2(ZYGOTE_MARKER_FD, PYTHON_MARKER_FD, inheritable=False)
+    elif kind == "node":
+        os.dup2(ZYGOTE_MARKER_FD, EXEC_MARKER_FD, inheritable=True)
+    elif kind != "bash":
+        completion = None
+    if kind != "bash":
+        os.close(ZYGOTE_MARKER_FD)
+    apply_limits(launch["limits"])
+    if step.get("mode") == "python-fork":
+        run_python_job(step, environment, completion)
+    elif completion and kind == "bash":
+        run_bash_job(step, environment, completion)
+    elif completion and kind == "node":
+        exec_node_job(step, environment, completion, launch["workRoot"])
+    else:
+        exec_program(step["argv"], environment)
+
+
+def resolve_program(program, environment):
     if "/" not in program:
         for folder in environment.get("PATH", "/usr/bin:/bin").split(":"):
             candidate = os.path.join(folder or ".", program)
             if os.access(candidate, os.X_OK):
-                program = candidate
-                break
-    os.execve(program, argv, environment)
+                return candidate
+    return program
 
 
-def python_child(step, environment):
-    """Run a Python program in this forked copy of the runner, as `python3 <script>` would."""
-    script = step["script"]
-    unbuffered = bool(step.get("unbuffered"))
-    reset_modules()
+def exec_program(argv, environment):
+    os.execve(resolve_program(argv[0], environment), argv, environment)
+
+
+def reset_modules():
+    """Forget every module the runner itself imported (a fresh interpreter has not loaded them)."""
+    for name in list(sys.modules):
+        if name not in _BASELINE_MODULES:
+            del sys.modules[name]
+
+
+# --- Python, in this interpreter ------------------------------------------------------------
+
+
+def run_python_job(step, environment, completion):
+    """Run a Python program in this forked interpreter as `python3 <script>` would, its test code
+    (if any) as a second code object in the same namespace, then print the marker."""
+    flags = step["argv"][1:step.get("scriptIndex", 1)]
+    ignore_environment = "-E" in flags
+    unbuffered = bool(step.get("unbuffered")) or (not ignore_environment and bool(environment.get("PYTHONUNBUFFERED")))
+    path = os.path.join(os.getcwd(), step["script"])
+    main = prepare_python_interpreter(step, environment, path)
+    encoding, errors = python_stdio_encoding(environment, ignore_environment)
+    original_stdout = open_python_streams(encoding, errors, unbuffered)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    marker = PythonMarker(completion, original_stdout)
+    exit_code, completed, interrupted = run_python_main(main, path, completion, marker)
+    exit_code = finish_python(exit_code)
+    if completed and exit_code == 0:
+        marker.emit()
+    marker.release()
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(exit_code)
+
+
+def prepare_python_interpreter(step, environment, path):
     os.environ.clear()
     os.environ.update(environment)
-    path = os.path.join(os.getcwd(), script)
     main = type(sys)("__main__")
     main.__file__ = path
     main.__cached__ = None
@@ -621,40 +864,109 @@ def python_child(step, environment):
     main.__loader__ = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     main.__annotations__ = {}
     sys.modules["__main__"] = main
-    sys.argv = [script] + list(step["argv"][step.get("scriptIndex", 1) + 1:])
+    sys.argv = [step["script"]] + list(step["argv"][step.get("scriptIndex", 1) + 1:])
     sys.orig_argv = list(step["argv"])
     sys.path.insert(0, os.path.dirname(path))
     sys.dont_write_bytecode = True
     sys.excepthook = sys.__excepthook__
     sys.displayhook = sys.__displayhook__
     sys.setrecursionlimit(1000)
-    encoding = "utf-8"
-    stdin_raw = io.open(0, "rb", closefd=False)
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(stdin_raw, encoding=encoding, errors="strict")
-    if unbuffered:
-        stdout_raw = io.open(1, "wb", buffering=0, closefd=False)
-        stderr_raw = io.open(2, "wb", buffering=0, closefd=False)
-    else:
-        stdout_raw = io.open(1, "wb", closefd=False)
-        stderr_raw = io.open(2, "wb", closefd=False)
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(stdout_raw, encoding=encoding, errors="strict", newline="\n", write_through=unbuffered)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(stderr_raw, encoding=encoding, errors="backslashreplace", newline="\n", line_buffering=True, write_through=unbuffered)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    if hasattr(signal, "SIGXFSZ"):
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return main
 
-    exit_code = 0
-    interrupted = False
+
+def python_stdio_encoding(environment, ignore_environment):
+    """The encoding and error handler `python3` would give sys.stdin and sys.stdout in this
+    environment: PYTHONIOENCODING when set; else UTF-8 with 'surrogateescape' in the C/POSIX
+    locale, in a locale coercion target (C.UTF-8, C.utf8, UTF-8) or in UTF-8 mode (so invalid
+    bytes on stdin round-trip to stdout), 'strict' in any other locale."""
+    encoding, errors = "utf-8", None
+    if not ignore_environment and environment.get("PYTHONIOENCODING"):
+        name, _, handler = environment["PYTHONIOENCODING"].partition(":")
+        encoding = name or encoding
+        errors = handler or None
+    if errors is None:
+        locale = environment.get("LC_ALL") or environment.get("LC_CTYPE") or environment.get("LANG") or "C"
+        utf8_mode = not ignore_environment and environment.get("PYTHONUTF8") == "1"
+        if utf8_mode or locale in ("C", "POSIX", "C.UTF-8", "C.utf8", "UTF-8"):
+            errors = "surrogateescape"
+        else:
+            errors = "strict"
+    return encoding, errors
+
+
+def open_python_stream(fd, write, encoding, errors, buffered, name):
+    """A standard stream built as CPython's create_stdio builds it on Linux."""
+    mode = "wb" if write else "rb"
+    buffer = io.open(fd, mode, -1 if buffered or not write else 0, closefd=False)
+    raw = buffer.raw if hasattr(buffer, "raw") else buffer
+    raw.name = name
+    line_buffering = buffered and fd == 2
+    stream = io.TextIOWrapper(buffer, encoding=encoding, errors=errors, newline="\n", line_buffering=line_buffering, write_through=not buffered)
+    stream.mode = "w" if write else "r"
+    return stream
+
+
+def open_python_streams(encoding, errors, unbuffered):
+    sys.stdin = sys.__stdin__ = open_python_stream(0, False, encoding, errors, True, "<stdin>")
+    sys.stdout = sys.__stdout__ = open_python_stream(1, True, encoding, errors, not unbuffered, "<stdout>")
+    sys.stderr = sys.__stderr__ = open_python_stream(2, True, encoding, "backslashreplace", not unbuffered, "<stderr>")
+    return sys.stdout
+
+
+class PythonMarker:
+    """The completion marker's descriptor in a Python job: read only once the test code returned
+    normally and the interpreter finished (atexit, flush), closed at once on any failure."""
+
+    def __init__(self, completion, stdout):
+        self.fd = PYTHON_MARKER_FD if completion else None
+        self.stdout = stdout
+
+    def release(self):
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+    def emit(self):
+        if self.fd is None:
+            return
+        try:
+            marker = read_until_eof(self.fd, 4096)
+        except OSError:
+            marker = None
+        self.release()
+        if not marker:
+            return
+        for stream in (self.stdout, sys.stdout):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        try:
+            write_all(1, marker + b"\n")
+        except OSError:
+            pass
+
+
+def run_python_main(main, path, completion, marker):
+    """Compile and run the program (and its test code); returns (exit code, whether the test code
+    ran to its end, whether it ended by KeyboardInterrupt)."""
     try:
-        with open(path, "rb") as handle:
-            source = handle.read()
-        code = compile(source, path, "exec", dont_inherit=True)
-        del source
-        exec(code, main.__dict__)
+        codes, verifiable = compile_python_main(path, completion)
+        for index, code in enumerate(codes):
+            if index > 0:
+                # Hooks the program installed must not step over the test's statements.
+                _settrace(None)
+                _setprofile(None)
+            exec(code, main.__dict__)
+        return 0, verifiable and completion is not None, False
     except SystemExit as error:
-        exit_code = system_exit_code(error)
+        marker.release()
+        return system_exit_code(error), False, False
     except BaseException as error:
+        marker.release()
         # Drop this function's frame, so the traceback reads as `python3 main.py` prints it.
         traceback = error.__traceback__.tb_next if error.__traceback__ is not None else None
         error.__traceback__ = traceback
@@ -662,13 +974,60 @@ def python_child(step, environment):
             sys.excepthook(type(error), error, traceback)
         except BaseException:
             pass
-        exit_code = 1
-        interrupted = isinstance(error, KeyboardInterrupt)
-    exit_code = finish_python(exit_code)
-    if interrupted:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-    os._exit(exit_code)
+        return 1, False, isinstance(error, KeyboardInterrupt)
+
+
+def compile_python_main(path, completion):
+    """The code objects to run: the whole file; or, with test code, the program and the test
+    compiled apart from the one file's syntax tree (line numbers as in the file). The second
+    value says whether the split was possible: a statement that begins in the program and ends
+    in the test (an unclosed string or bracket swallowing test code) makes it impossible."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    offset = completion.get("testOffset") if completion else None
+    if not isinstance(offset, int) or not 0 <= offset <= len(source):
+        return [compile(source, path, "exec", dont_inherit=True)], False
+    tree = compile(source, path, "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+    parts = split_python_module(tree, python_position(source, offset))
+    if parts is None:
+        return [compile(tree, path, "exec", dont_inherit=True)], False
+    program = compile(parts[0], path, "exec", dont_inherit=True)
+    test = compile(parts[1], path, "exec", program.co_flags & FUTURE_FLAGS, dont_inherit=True)
+    return [program, test], True
+
+
+def python_position(source, offset):
+    """(line, UTF-8 column) of byte `offset`, counting lines as Python's tokenizer does."""
+    before = source[:offset]
+    line = before.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+    start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    return line, offset - start
+
+
+def statement_start(statement):
+    start = (statement.lineno, statement.col_offset)
+    for decorator in getattr(statement, "decorator_list", ()):
+        # The '@' sits right before the decorator expression.
+        start = min(start, (decorator.lineno, decorator.col_offset - 1))
+    return start
+
+
+def split_python_module(tree, boundary):
+    program, test = [], []
+    for statement in tree.body:
+        if statement_start(statement) < boundary:
+            if (statement.end_lineno, statement.end_col_offset) > boundary or test:
+                return None
+            program.append(statement)
+        else:
+            test.append(statement)
+    if any(isinstance(s, _ast.ImportFrom) and s.module == "__future__" for s in test):
+        return None  # python3 refuses these late in the file: compile as one to say so
+    if program and test and isinstance(test[0], _ast.Expr) and isinstance(test[0].value, _ast.Constant) and isinstance(test[0].value.value, str):
+        # In the one file this string is an expression, not the module's docstring.
+        first = test[0]
+        test.insert(0, _ast.Pass(lineno=first.lineno, col_offset=first.col_offset, end_lineno=first.lineno, end_col_offset=first.col_offset))
+    return _ast.Module(body=program, type_ignores=[]), _ast.Module(body=test, type_ignores=[])
 
 
 def system_exit_code(error):
@@ -698,7 +1057,11 @@ def finish_python(exit_code):
         exit_code = system_exit_code(error)
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
+    flushed = []
+    for stream in (sys.stdout, sys.__stdout__, sys.stderr, sys.__stderr__):
+        if any(stream is done for done in flushed):
+            continue
+        flushed.append(stream)
         try:
             stream.flush()
         except BaseException:
@@ -707,77 +1070,672 @@ def finish_python(exit_code):
     return exit_code
 
 
-def set_nonblocking(fd):
-    os.set_blocking(fd, False)
+# --- Bash: the program and its test code in two bash processes ------------------------------
+#
+# In one shell the program could take the test apart: shadow builtins with functions (`exit`,
+# `[`), disable them (`enable -n`), alias words, or set a DEBUG trap with `extdebug` that skips
+# the test's commands before any reset could run. So the program part runs in its own bash,
+# which at its end writes its state (functions, variables, options, folder, arguments) as
+# NUL-separated records; the test part runs in a fresh bash that starts clean, imports that
+# state as data (functions through bash's own environment import, variables as quoted values),
+# drops any function named like a builtin, and only then runs the test code. Only the test's
+# process receives the marker.
+
+# Written on the program's first line (so its line numbers stay those of main.sh).
+BASH_DUMP_FUNCTION = r"""__sandbench_dump() {
+  builtin local __sandbench_options=$SHELLOPTS __sandbench_name __sandbench_key __sandbench_attrs
+  builtin local -a __sandbench_names __sandbench_keys
+  builtin set +eu +o pipefail
+  {
+    builtin printf 'S\0%s\0%s\0%s\0%s\0' "$__sandbench_options" "$BASHOPTS" "$PWD" "$(builtin umask)"
+    for __sandbench_key in "$@"; do builtin printf 'P\0%s\0' "$__sandbench_key"; done
+    builtin mapfile -t __sandbench_names < <(builtin compgen -A function)
+    for __sandbench_name in "${__sandbench_names[@]}"; do
+      builtin printf 'F\0%s\0%s\0' "$__sandbench_name" "$(builtin declare -f -- "$__sandbench_name")"
+    done
+    builtin mapfile -t __sandbench_names < <(builtin compgen -v)
+    for __sandbench_name in "${__sandbench_names[@]}"; do
+      case $__sandbench_name in __sandbench_*|BASH*|[!A-Za-z_]*|*[!A-Za-z0-9_]*) continue ;; esac
+      [[ -R $__sandbench_name ]] && continue
+      __sandbench_attrs=${!__sandbench_name@a}
+      if [[ $__sandbench_attrs == *[aA]* ]]; then
+        builtin eval "__sandbench_keys=(\"\${!$__sandbench_name[@]}\")"
+        builtin printf 'A\0%s\0%s\0%s\0' "$__sandbench_name" "$__sandbench_attrs" "${#__sandbench_keys[@]}"
+        for __sandbench_key in "${__sandbench_keys[@]}"; do
+          builtin eval "builtin printf '%s\0%s\0' \"\$__sandbench_key\" \"\${$__sandbench_name[\$__sandbench_key]}\""
+        done
+      elif [[ ${!__sandbench_name+set} ]]; then
+        builtin printf 'V\0%s\0%s\0%s\0' "$__sandbench_name" "$__sandbench_attrs" "${!__sandbench_name}"
+      fi
+    done
+    builtin printf 'E\0'
+  } >&77
+}
+"""
+
+# Runs first in the test's bash, in posix mode (where `unset` and `eval`, special builtins, win
+# over functions imported from the environment).
+BASH_TEST_PROLOGUE = r"""unset -f -- builtin command compgen
+unset -f -- $(builtin compgen -b) command_not_found_handle
+unset POSIXLY_CORRECT
+__sandbench_end() {
+  if [[ $1 == 0 ]]; then
+    trap - EXIT
+    builtin local __sandbench_marker=
+    builtin read -r -u 3 __sandbench_marker || :
+    builtin printf '%s\n' "$__sandbench_marker"
+  fi
+  exit "$1"
+}
+readonly -f __sandbench_end
+builtin source /dev/fd/78
+exec 78<&-
+"""
+
+# Variables of bash itself, read-only or dynamic: never carried over.
+BASH_OWN_VARIABLES = frozenset(
+    "BASHOPTS BASHPID BASH_ENV COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS EUID FUNCNAME GROUPS HISTCMD "
+    "HOSTNAME HOSTTYPE LINENO MACHTYPE OLDPWD OPTERR OPTIND OSTYPE PIPESTATUS PPID PWD RANDOM SECONDS SHELLOPTS "
+    "SHLVL SRANDOM UID _".split()
+)
+# Options the test's shell takes over from the program's (never the ones that hook commands).
+BASH_SET_OPTIONS = ("allexport", "braceexpand", "errexit", "hashall", "interactive-comments", "keyword", "noclobber",
+                    "noglob", "nolog", "notify", "nounset", "physical", "pipefail", "posix")
+BASH_REFUSED_SHOPTS = frozenset(("expand_aliases", "extdebug", "login_shell", "restricted_shell"))
 
 
-def reset_modules():
-    """Forget every module the runner itself imported (a fresh interpreter has not loaded them)."""
-    for name in list(sys.modules):
-        if name not in _BASELINE_MODULES:
-            del sys.modules[name]
+def bash_quote(value):
+    """`value` (bytes) as a bash $'...' word that stands for exactly those bytes."""
+    out = [b"$'"]
+    for byte in value:
+        if 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122 or byte in b" _./:=@%+,-":
+            out.append(bytes((byte,)))
+        else:
+            out.append(b"\\x%02x" % byte)
+    out.append(b"'")
+    return b"".join(out)
 
 
-def start_step_child(step, environment, mode):
-    """The body of a step's process once its folder and limits are set: never returns."""
-    if mode == "python-fork":
-        python_child(step, environment)
-    else:
-        exec_child(step, environment)
+def valid_bash_name(name):
+    return bool(name) and (name[0:1].isalpha() or name[0:1] == b"_") and name.replace(b"_", b"a").isalnum() and name.isascii()
+
+
+def run_bash_job(step, environment, completion):
+    shell = step["argv"][0]
+    argv = [a.encode("utf-8", "surrogateescape") for a in step["argv"]]
+    script = argv[1] if len(argv) > 1 else b""
+    with open(script, "rb") as handle:
+        source = handle.read()
+    offset = completion.get("testOffset")
+    if (not isinstance(offset, int) or not 0 <= offset <= len(source) or b"\0" in source
+            or len(source) + len(BASH_DUMP_FUNCTION) > MAX_INLINE_SCRIPT_BYTES):
+        # Cannot be split: run as plain `bash main.sh`, without a marker (test not confirmed).
+        os.close(ZYGOTE_MARKER_FD)
+        exec_program(step["argv"], environment)
+    program, test = source[:offset], source[offset:]
+    # Whatever the program part leaves running is reparented to this process, which kills it
+    # before the test's shell starts: left running, it could rewrite or trace that shell.
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    status, state = run_bash_program(shell, program, script, argv[2:], environment)
+    if state is not None and not kill_children():
+        state = None
+    if state is None:
+        os.close(ZYGOTE_MARKER_FD)
+        exit_like(status)
+    exit_like(run_bash_test(shell, test, program.count(b"\n"), script, state, environment))
+
+
+def kill_children():
+    """Kill and reap every child of this process (their orphans become children in turn);
+    True when none is left."""
+    for _attempt in range(200):
+        children = [pid for pid, parent in process_table().items() if parent == os.getpid()]
+        if not children:
+            return True
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap_children()
+        time.sleep(0.005)
+    return False
+
+
+def run_bash_program(shell, program, script, arguments, environment):
+    """Run the program part; returns (wait status, its state records or None)."""
+    text = (b"builtin eval " + bash_quote(BASH_DUMP_FUNCTION.encode()) + b"; builtin readonly -f __sandbench_dump; "
+            + program + b"\n\\__sandbench_dump \"$@\"\n")
+    dump_read, dump_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(dump_read)
+            os.close(ZYGOTE_MARKER_FD)
+            os.dup2(dump_write, BASH_DUMP_FD)
+            exec_program([shell, b"-c", text, script] + arguments, environment)
+        except BaseException as error:
+            os.write(2, ("sandbench runner: cannot start bash: %s\n" % (error,)).encode("utf-8", "replace"))
+        os._exit(127)
+    os.close(dump_write)
+    data = collect_until_exit(dump_read, pid, MAX_BASH_STATE_BYTES)
+    os.close(dump_read)
+    _, status = os.waitpid(pid, 0)
+    if data is None or status != 0:
+        return status, None
+    return status, parse_bash_state(data)
+
+
+def collect_until_exit(fd, pid, cap):
+    """Read `fd` until EOF or until process `pid` exits (whatever it left behind may still hold
+    the pipe open); None when more than `cap` bytes came."""
+    chunks = []
+    total = 0
+    process_fd = os.pidfd_open(pid)
+    try:
+        exited = False
+        while True:
+            readable, _, _ = select.select([fd] if exited else [fd, process_fd], [], [], 0 if exited else None)
+            if process_fd in readable:
+                exited = True
+                os.set_blocking(fd, False)
+                continue
+            if fd not in readable:
+                return b"".join(chunks)
+            try:
+                chunk = os.read(fd, READ_CHUNK)
+            except BlockingIOError:
+                return b"".join(chunks)
+            if not chunk:
+                return b"".join(chunks)
+            total += len(chunk)
+            if total > cap:
+                return None
+            chunks.append(chunk)
+    finally:
+        os.close(process_fd)
+
+
+def parse_bash_state(data):
+    """The records of __sandbench_dump, checked; None when they are malformed or incomplete."""
+    fields = data.split(b"\0")
+    state = {"arguments": [], "functions": [], "variables": [], "arrays": []}
+    position = 0
+
+    def take(count):
+        nonlocal position
+        if position + count > len(fields) - 1:
+            raise ValueError("truncated")
+        values = fields[position:position + count]
+        position += count
+        return values
+
+    try:
+        while True:
+            (kind,) = take(1)
+            if kind == b"E":
+                return state
+            if kind == b"S":
+                state["shellopts"], state["bashopts"], state["pwd"], state["umask"] = take(4)
+            elif kind == b"P":
+                state["arguments"].append(take(1)[0])
+            elif kind == b"F":
+                state["functions"].append(tuple(take(2)))
+            elif kind == b"V":
+                state["variables"].append(tuple(take(3)))
+            elif kind == b"A":
+                name, attributes, count = take(3)
+                items = take(2 * int(count))
+                state["arrays"].append((name, attributes, list(zip(items[0::2], items[1::2]))))
+            else:
+                return None
+    except ValueError:
+        return None
+
+
+def bash_function_environment(functions):
+    """Functions as bash exports them (`BASH_FUNC_name%%=() { ...}`): bash imports each as one
+    function definition and nothing else."""
+    entries = {}
+    for name, definition in functions:
+        header = name + b" () \n"
+        if not name or b"=" in name or not definition.startswith(header + b"{"):
+            continue
+        entries[b"BASH_FUNC_" + name + b"%%"] = b"() " + definition[len(header):]
+    return entries
+
+
+def bash_import_code(state):
+    """Bash code (made of quoted data only) that recreates the program's shell options,
+    variables, folder and umask in the test's shell. Options that change parsing or word
+    splitting come first and `set` options last, so the code itself runs as written."""
+    lines = []
+    kept = [o for o in state.get("bashopts", b"").split(b":") if o and o.decode("ascii", "replace") not in BASH_REFUSED_SHOPTS and o.replace(b"_", b"a").isalnum()]
+    lines.append(b"__sandbench_keep=" + bash_quote(b":" + b":".join(kept) + b":"))
+    lines.append(b'for __sandbench_option in ${BASHOPTS//:/ }; do [[ $__sandbench_keep == *":$__sandbench_option:"* ]] || builtin shopt -u "$__sandbench_option" 2>/dev/null; done')
+    if kept:
+        lines.append(b"builtin shopt -s " + b" ".join(kept) + b" 2>/dev/null")
+    lines.append(b"builtin unset __sandbench_keep __sandbench_option")
+    readonly = []
+    variables = [(n, a, v, None) for n, a, v in state["variables"]] + [(n, a, None, i) for n, a, i in state["arrays"]]
+    for name, attributes, value, items in variables:
+        if not valid_bash_name(name) or name.decode() in BASH_OWN_VARIABLES or name.startswith(b"BASH"):
+            continue
+        lines.append(bash_declaration(name, attributes, value, items))
+        if b"r" in attributes:
+            readonly.append(name)
+    if readonly:
+        lines.append(b"builtin readonly " + b" ".join(readonly))
+    pwd = state.get("pwd", b"")
+    if pwd.startswith(b"/"):
+        lines.append(b"builtin cd -- " + bash_quote(pwd) + b" 2>/dev/null || :")
+    if state.get("umask", b"").isdigit() and set(state["umask"]) <= set(b"01234567"):
+        lines.append(b"builtin umask " + state["umask"])
+    enabled = set(state.get("shellopts", b"").decode("ascii", "replace").split(":"))
+    switches = [("-o " if option in enabled else "+o ") + option for option in BASH_SET_OPTIONS]
+    lines.append(("builtin set " + " ".join(switches)).encode())
+    return b"\n".join(lines) + b"\n"
+
+
+def bash_declaration(name, attributes, value, items):
+    """`declare -g` of one variable (scalar `value` or array `items`) from quoted data. Plain
+    `declare` (no functions of that name are left by then): after `builtin`, bash would not
+    parse `name=(...)` as an array assignment."""
+    flags = bytes(c for c in attributes if c in b"aAilux")
+    values = [value] if items is None else [item for _, item in items]
+    if b"i" in flags and not all(v.lstrip(b"-").isdigit() for v in values):
+        flags = flags.replace(b"i", b"")  # never evaluate a forged value as arithmetic
+    if items is None:
+        return b"declare -g" + flags + b" " + name + b"=" + bash_quote(value)
+    if b"a" in flags and not all(key.isdigit() for key, _ in items):
+        return b""
+    words = [b"[" + bash_quote(key) + b"]=" + bash_quote(item) for key, item in items]
+    return b"declare -g" + flags + b" " + name + b"=(" + b" ".join(words) + b")"
+
+
+def run_bash_test(shell, test, program_lines, script, state, environment):
+    """Run the test part in a fresh bash with the program's state; returns its wait status."""
+    prologue = b"POSIXLY_CORRECT=y; eval " + bash_quote(BASH_TEST_PROLOGUE.encode())
+    # The test's first line keeps its number in main.sh.
+    text = prologue + (b"\n" * program_lines if program_lines else b"; ") + test
+    if test and not test.endswith(b"\n"):
+        text += b"\n"
+    text += b"\\__sandbench_end \"$?\"\n"
+    if len(text) > MAX_INLINE_SCRIPT_BYTES:
+        os.close(ZYGOTE_MARKER_FD)
+        return 0  # the program ran; the test cannot be passed inline: not confirmed
+    child_environment = {k.encode("utf-8", "surrogateescape"): v.encode("utf-8", "surrogateescape") for k, v in environment.items()}
+    child_environment.update(bash_function_environment(state["functions"]))
+    import_fd = os.memfd_create("sandbench-bash-state", os.MFD_ALLOW_SEALING)
+    write_all(import_fd, bash_import_code(state))
+    # Read-only from now on, whoever reopens it through /proc.
+    fcntl.fcntl(import_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            # The state first: its descriptor may be 3, where the marker goes.
+            os.dup2(import_fd, BASH_IMPORT_FD)
+            os.lseek(BASH_IMPORT_FD, 0, os.SEEK_SET)
+            os.dup2(ZYGOTE_MARKER_FD, EXEC_MARKER_FD)
+            os.closerange(ZYGOTE_MARKER_FD, BASH_IMPORT_FD)
+            exec_program([shell, b"-c", text, script] + state["arguments"], child_environment)
+        except BaseException as error:
+            os.write(2, ("sandbench runner: cannot start bash: %s\n" % (error,)).encode("utf-8", "replace"))
+        os._exit(127)
+    os.close(import_fd)
+    os.close(ZYGOTE_MARKER_FD)
+    return os.waitpid(pid, 0)[1]
+
+
+# --- Node: a preload that prints the marker once main.js ran to its end ---------------------
+
+NODE_HARNESS = r"""'use strict';
+// sandbench: says whether main.js (the program and its test code) ran to its end, by a line
+// the program cannot print: the marker waits in descriptor 3 and is read only when the main
+// module returned normally and the process is exiting with code 0. Any failure closes the
+// descriptor before the program's own listeners run.
+(() => {
+  const fs = require('fs');
+  const vm = require('vm');
+  const Module = require('module');
+  const apply = Reflect.apply;
+  const { readSync, writeSync, closeSync } = fs;
+  const MARKER_FD = 3;
+  const TEST_OFFSET = __TEST_OFFSET__;
+  try { fs.unlinkSync(__filename); } catch {}
+  let open = true;
+  let failed = false;
+  let started = false;
+  let completed = false;
+  const close = () => {
+    if (open) {
+      open = false;
+      try { closeSync(MARKER_FD); } catch {}
+    }
+  };
+  const fail = () => { failed = true; close(); };
+  // A top-level `return` would end the module early without an error: only a body that also
+  // compiles as a script counts, and (for JavaScript) a program part complete on its own.
+  const verifiable = (content) => {
+    try { new vm.Script(content); } catch { return false; }
+    if (TEST_OFFSET >= 0) {
+      try { vm.compileFunction(content.slice(0, TEST_OFFSET)); } catch { return false; }
+    }
+    return true;
+  };
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function _compile(content, filename) {
+    if (started || this.id !== '.') return apply(compile, this, arguments);
+    started = true;
+    const checked = verifiable(String(content));
+    let result;
+    try {
+      result = apply(compile, this, arguments);
+    } catch (error) {
+      fail();
+      throw error;
+    }
+    if (checked) completed = true; else fail();
+    return result;
+  };
+  const exit = process.exit;
+  process.exit = function exit_(code) {
+    if (!completed) fail();
+    return apply(exit, this, arguments);
+  };
+  const readMarker = () => {
+    const chunks = [];
+    const buffer = Buffer.alloc(256);
+    for (;;) {
+      let count = 0;
+      try { count = readSync(MARKER_FD, buffer, 0, buffer.length, null); } catch { break; }
+      if (count <= 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, count)));
+    }
+    return Buffer.concat(chunks);
+  };
+  const finish = () => {
+    const code = process.exitCode;
+    if (failed || !completed || !open || (code !== undefined && code !== 0)) { close(); return; }
+    const marker = readMarker();
+    close();
+    if (marker.length === 0) return;
+    let data = Buffer.concat([marker, Buffer.from('\n')]);
+    while (data.length > 0) {
+      try { data = data.subarray(writeSync(1, data)); } catch (error) { if (error.code !== 'EAGAIN') return; }
+    }
+  };
+  const emit = process.emit;
+  process.emit = function emit_(event) {
+    if (event === 'uncaughtExceptionMonitor' || event === 'uncaughtException' || event === 'unhandledRejection') fail();
+    if (event !== 'exit') return apply(emit, this, arguments);
+    if (!completed || arguments[1] !== 0) fail();
+    const result = apply(emit, this, arguments);
+    finish();
+    return result;
+  };
+})();
+"""
+
+
+def exec_node_job(step, environment, completion, work_root):
+    """Exec node with the completion preload (a file it deletes as it loads; no secret in it)."""
+    offset = completion.get("testOffset")
+    text = NODE_HARNESS.replace("__TEST_OFFSET__", str(offset if isinstance(offset, int) else -1))
+    path = os.path.join(work_root, ".sandbench-completion-%d.cjs" % os.getpid())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        write_all(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+    argv = step["argv"]
+    exec_program([argv[0], "--require", path] + list(argv[1:]), environment)
+
+
+# --------------------------------------------------------------------------------------------
+# The fork server
+#
+# A fresh interpreter (exec'ed by the runner before any job, and again whenever a job killed,
+# stopped or changed it) that forks zygotes and nothing else. It receives the zygote's
+# descriptors over a socket, never a byte of any job's data; each zygote is forked twice over
+# so that the runner, not the fork server, becomes its parent (and reaps it with its rusage).
+
+
+# The fork server's process name (its zygotes take back python3's as they start).
+FORK_SERVER_NAME = b"sandbench-forks"
+PR_SET_NAME = 15
+
+
+def fork_server_main():
+    prctl(PR_SET_DUMPABLE, 0)
+    set_process_name(FORK_SERVER_NAME)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    # The runner's own modules leave sys.modules once here, not in every zygote (a fresh
+    # interpreter has not loaded them; their objects stay alive through this module).
+    reset_modules()
+    import _socket
+
+    server = _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET, 0, 3)
+    server.send(b"R")
+    fd_space = _socket.CMSG_SPACE(5 * 4)
+    while True:
+        try:
+            message, ancillary, _flags, _address = server.recvmsg(16, fd_space)
+        except InterruptedError:
+            continue
+        if not message:
+            return 0
+        fds = []
+        for level, kind, data in ancillary:
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                fds.extend(struct.unpack("%di" % (len(data) // 4), data[:len(data) - len(data) % 4]))
+        pid = fork_zygote(fds) if len(fds) == 5 else -1
+        for fd in fds:
+            os.close(fd)
+        server.send(struct.pack(">q", pid))
+
+
+def fork_zygote(fds):
+    """Fork a zygote holding `fds` (forked twice: the intermediate exits at once, so the zygote
+    is reparented to the runner, a subreaper or the container's init); returns its pid."""
+    report_read, report_write = os.pipe()
+    # Keep the collector off the shared pages: a zygote would copy every page it touches.
+    gc.freeze()
+    first = os.fork()
+    if first == 0:
+        try:
+            os.close(report_read)
+            second = os.fork()
+            if second == 0:
+                os.close(report_write)
+                zygote_main(fds)
+            os.write(report_write, struct.pack(">q", second))
+        finally:
+            os._exit(0)
+    os.close(report_write)
+    try:
+        data = read_until_eof(report_read, 64)
+    finally:
+        os.close(report_read)
+        os.waitpid(first, 0)
+    return struct.unpack(">q", data)[0] if data and len(data) == 8 else -1
+
+
+# The fork server's whole command line: it runs this module from its marshaled code on stdin.
+FORK_SERVER_BOOTSTRAP = "import marshal, os\nchunks = []\nwhile chunk := os.read(0, 1 << 20): chunks.append(chunk)\nexec(marshal.loads(b''.join(chunks)), {'__name__': '__main__'})"
+
+
+class ForkServer:
+    """The runner's handle on its fork server."""
+
+    def __init__(self, code):
+        self.code = marshal.dumps(code)
+        self.pid = None
+        self.process_fd = None
+        self.socket = None
+        self.baseline = None
+
+    def start(self, timeout=30.0):
+        import socket
+
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        code_read, code_write = os.pipe()
+        # dup2 onto itself would keep close-on-exec: make sure the child's ends are not 0 or 3 already.
+        child_fd = fcntl.fcntl(child.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
+        code_fd = fcntl.fcntl(code_read, fcntl.F_DUPFD_CLOEXEC, 10)
+        argv = [sys.executable, "-I", "-S", "-c", FORK_SERVER_BOOTSTRAP, "--fork-server"]
+        actions = [(os.POSIX_SPAWN_DUP2, code_fd, 0), (os.POSIX_SPAWN_DUP2, 2, 1), (os.POSIX_SPAWN_DUP2, child_fd, 3)]
+        try:
+            self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ), file_actions=actions)
+        finally:
+            for fd in (child_fd, code_fd, code_read):
+                os.close(fd)
+            child.close()
+        try:
+            write_all(code_write, self.code)
+        finally:
+            os.close(code_write)
+        self.socket = parent
+        self.process_fd = os.pidfd_open(self.pid)
+        if self.receive(1, timeout) != b"R":
+            raise ForkServerError("the fork server did not start")
+        self.baseline = process_state(self.pid)
+
+    def start_forked(self, timeout=30.0):
+        """Start as a fork of the runner itself. Only before the first job: the runner has then
+        never held any job's data (later starts exec a fresh interpreter), and a fork costs a
+        millisecond where a new interpreter costs a hundred on a busy machine."""
+        import socket
+
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        child_fd = fcntl.fcntl(child.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                # Never the runner's protocol streams: stdin /dev/null, stdout to stderr.
+                os.dup2(child_fd, 3)
+                os.dup2(2, 1)
+                os.closerange(4, 1 << 20)
+                status = fork_server_main()
+            finally:
+                os._exit(status or 0)
+        os.close(child_fd)
+        child.close()
+        self.pid = pid
+        self.socket = parent
+        self.process_fd = os.pidfd_open(pid)
+        if self.receive(1, timeout) != b"R":
+            raise ForkServerError("the fork server did not start")
+        self.baseline = process_state(pid)
+
+    def stop(self):
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass  # already reaped
+            self.pid = None
+        if self.process_fd is not None:
+            os.close(self.process_fd)
+            self.process_fd = None
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def alive(self):
+        if self.process_fd is None:
+            return False
+        readable, _, _ = select.select([self.process_fd], [], [], 0)
+        return not readable
+
+    def problem(self):
+        """Why the fork server must be replaced after a job: None, 'gone', 'stopped', or
+        'tampered' (its rlimits, priorities, affinity or scheduling changed)."""
+        if not self.alive():
+            return "gone"
+        if process_stopped(self.pid):
+            return "stopped"
+        if changed_state(self.baseline, self.pid):
+            return "tampered"
+        return None
+
+    def receive(self, size, timeout):
+        readable, _, _ = select.select([self.socket, self.process_fd], [], [], timeout)
+        if self.socket not in readable:
+            raise ForkServerError("the fork server is gone" if readable else "the fork server did not answer")
+        data = self.socket.recv(size)
+        if not data:
+            raise ForkServerError("the fork server is gone")
+        return data
+
+    def zygote(self, timeout=10.0):
+        """A new zygote (restarting the fork server once if it does not answer)."""
+        for attempt in (1, 2):
+            try:
+                return self._zygote(timeout)
+            except (ForkServerError, OSError):
+                if attempt == 2:
+                    raise
+                self.restart()
+
+    def _zygote(self, timeout):
+        import socket
+
+        ends = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, control, marker
+        child_ends = [ends[0][0], ends[1][1], ends[2][1], ends[3][0], ends[4][0]]
+        mine = [ends[0][1], ends[1][0], ends[2][0], ends[3][1], ends[4][1]]
+        try:
+            socket.send_fds(self.socket, [b"Z"], child_ends)
+        except OSError:
+            for fd in child_ends + mine:
+                os.close(fd)
+            raise
+        for fd in child_ends:
+            os.close(fd)
+        try:
+            (pid,) = struct.unpack(">q", self.receive(8, timeout))
+        except (ForkServerError, OSError, struct.error):
+            for fd in mine:
+                os.close(fd)
+            raise ForkServerError("the fork server did not fork")
+        if pid <= 0:
+            for fd in mine:
+                os.close(fd)
+            raise ForkServerError("the fork server could not fork")
+        return Zygote(pid, *mine)
 
 
 class Zygote:
-    """A child forked ahead of the next job, after the previous job was cleaned up and checked:
-    it has done the job-independent setup (session, pipes on 0/1/2, other fds closed, signal
-    defaults, OOM score, module cleanup) and waits on a control pipe for its step. The fork and
-    that setup then happen while the host handles the previous answer, off the next job's
-    critical path. It is forked from the same clean runner state as a fork at job start would
-    be, and it is the job's only process until the job starts."""
+    """The runner's ends of a zygote's pipes. The zygote is the job's only process until its
+    launch message arrives."""
 
-    def __init__(self):
-        self.stdin_read, self.stdin_write = os.pipe()
-        self.stdout_read, self.stdout_write = os.pipe()
-        self.stderr_read, self.stderr_write = os.pipe()
-        control_read, self.control_write = os.pipe()
-        gc.freeze()
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                for fd in (self.stdin_write, self.stdout_read, self.stderr_read, self.control_write):
-                    os.close(fd)
-                child_setup(None, None, self.stdin_read, self.stdout_write, self.stderr_write, control_read)
-                reset_modules()
-                os.environ.clear()
-                chunks = []
-                while True:
-                    chunk = os.read(3, READ_CHUNK)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                os.close(3)
-                if not chunks:
-                    os._exit(0)  # discarded by the runner
-                step, environment, workdir = marshal.loads(b"".join(chunks))
-                os.chdir(workdir)
-                apply_step_limits(step)
-                start_step_child(step, environment, step.get("mode", "exec"))
-            except BaseException as error:
-                try:
-                    os.write(2, ("sandbench runner: cannot start the job: %s\n" % (error,)).encode("utf-8", "replace"))
-                except BaseException:
-                    pass
-            os._exit(127)
-        os.close(control_read)
-        os.close(self.stdin_read)
-        os.close(self.stdout_write)
-        os.close(self.stderr_write)
+    def __init__(self, pid, stdin_write, stdout_read, stderr_read, control_write, marker_write):
+        self.pid = pid
+        self.stdin_write = stdin_write
+        self.stdout_read = stdout_read
+        self.stderr_read = stderr_read
+        self.control_write = control_write
+        self.marker_write = marker_write
 
-    def launch(self, step, environment, workdir):
-        """Hand the zygote its step; False when it is gone (the caller then forks afresh)."""
+    def launch(self, message, marker):
+        """Hand the zygote its marker (through its own pipe) and its step; False when it is gone."""
         try:
-            view = memoryview(marshal.dumps((step, environment, workdir)))
-            while view:
-                view = view[os.write(self.control_write, view):]
+            if marker:
+                write_all(self.marker_write, marker)
+            os.close(self.marker_write)
+            self.marker_write = None
+            write_all(self.control_write, marshal.dumps(message))
             os.close(self.control_write)
             self.control_write = None
             return True
@@ -786,12 +1744,14 @@ class Zygote:
 
     def discard(self):
         """Close the runner's ends and kill the zygote (unused, or gone)."""
-        for fd in (self.stdin_write, self.stdout_read, self.stderr_read, self.control_write):
+        for name in ("stdin_write", "stdout_read", "stderr_read", "control_write", "marker_write"):
+            fd = getattr(self, name)
             if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
+                setattr(self, name, None)
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:
@@ -802,81 +1762,47 @@ class Zygote:
             pass
 
 
-def run_step(step, workdir, stdin_bytes, zygote=None):
-    """Run one step (compile or run) to its end; returns facts about how it ended. `zygote`, when
-    given, is a prepared child that becomes the step's process."""
+# --------------------------------------------------------------------------------------------
+# Steps
+
+
+def step_environment(step):
     environment = {str(k): str(v) for k, v in (step.get("env") or {}).items()}
     environment.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-    timeout_ms = int(step["timeoutMs"])
-    max_output = int(step["maxOutputBytes"])
+    return environment
+
+
+def check_step(step):
     mode = step.get("mode", "exec")
-    if mode not in ("exec", "python-fork") or not isinstance(step.get("argv"), list) or not step["argv"] or not all(isinstance(a, str) and a for a in step["argv"]):
-        if zygote is not None:
-            zygote.discard()
-        if mode not in ("exec", "python-fork"):
-            raise JobError("unknown step mode %r" % (mode,))
+    if mode not in ("exec", "python-fork"):
+        raise JobError("unknown step mode %r" % (mode,))
+    argv = step.get("argv")
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and a and "\0" not in a for a in argv):
         raise JobError("bad argv")
+    completion = step.get("completion")
+    if completion is not None:
+        if not isinstance(completion, dict) or completion.get("kind") not in ("python", "node", "bash") or not isinstance(completion.get("marker"), str):
+            raise JobError("bad completion")
+        if not completion["marker"].isalnum() or not 16 <= len(completion["marker"]) <= 128:
+            raise JobError("bad completion marker")
 
-    oom_before = oom_kill_count()
-    started = time.monotonic()
-    if zygote is not None and not zygote.launch(step, environment, workdir):
-        zygote.discard()
-        zygote = None
-    if zygote is not None:
-        pid = zygote.pid
-        stdin_write, stdout_read, stderr_read = zygote.stdin_write, zygote.stdout_read, zygote.stderr_read
-    else:
-        stdin_read, stdin_write = os.pipe()
-        stdout_read, stdout_write = os.pipe()
-        stderr_read, stderr_write = os.pipe()
-        if mode == "python-fork":
-            # Keep the collector off the runner's own objects in the child (fewer copy-on-write faults).
-            gc.freeze()
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(stdin_write)
-                os.close(stdout_read)
-                os.close(stderr_read)
-                child_setup(step, workdir, stdin_read, stdout_write, stderr_write)
-                start_step_child(step, environment, mode)
-            except BaseException as error:
-                try:
-                    os.write(2, ("sandbench runner: cannot start %s: %s\n" % (step["argv"][0], error)).encode("utf-8", "replace"))
-                except BaseException:
-                    pass
-            os._exit(127)
 
-        os.close(stdin_read)
-        os.close(stdout_write)
-        os.close(stderr_write)
-    for fd in (stdin_write, stdout_read, stderr_read):
-        set_nonblocking(fd)
-    try:
-        process_fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        process_fd = None
+class StepOutput:
+    """The step's stdout and stderr, capped together at `limit` bytes (a completion marker's
+    line may come on top, as it is not the program's output)."""
 
-    outputs = {stdout_read: bytearray(), stderr_read: bytearray()}
-    open_outputs = [stdout_read, stderr_read]
-    pending_stdin = memoryview(stdin_bytes)
-    stdin_open = True
-    if not pending_stdin:
-        os.close(stdin_write)
-        stdin_open = False
-    captured = 0
-    truncated = {stdout_read: False, stderr_read: False}
-    output_limited = False
-    timed_out = False
-    exit_status = None
-    usage = None
-    deadline = started + timeout_ms / 1000.0
-    ended_at = None
-    drain_deadline = None
+    def __init__(self, stdout_fd, stderr_fd, limit, allowance):
+        self.fds = {stdout_fd: bytearray(), stderr_fd: bytearray()}
+        self.open = [stdout_fd, stderr_fd]
+        self.truncated = {stdout_fd: False, stderr_fd: False}
+        self.stdout_fd = stdout_fd
+        self.stderr_fd = stderr_fd
+        self.limit = limit
+        self.allowance = allowance
+        self.captured = 0
+        self.limited = False
 
-    def read_available(fd):
-        nonlocal captured, output_limited
+    def read(self, fd):
         try:
             chunk = os.read(fd, READ_CHUNK)
         except BlockingIOError:
@@ -884,121 +1810,188 @@ def run_step(step, workdir, stdin_bytes, zygote=None):
         except OSError:
             chunk = b""
         if not chunk:
-            open_outputs.remove(fd)
+            self.open.remove(fd)
             return
-        room = max_output - captured
+        room = self.limit + (self.allowance if fd == self.stdout_fd else 0) - self.captured
         if len(chunk) > room:
-            outputs[fd] += chunk[:room]
-            captured += room
-            truncated[fd] = True
-            output_limited = True
+            self.fds[fd] += chunk[:max(room, 0)]
+            self.captured += max(room, 0)
+            self.truncated[fd] = True
+            self.limited = True
         else:
-            outputs[fd] += chunk
-            captured += len(chunk)
+            self.fds[fd] += chunk
+            self.captured += len(chunk)
 
-    while True:
-        if exit_status is None and not output_limited:
-            finished = None
-            if process_fd is None:
-                finished = os.wait4(pid, os.WNOHANG)
-                if finished[0] == 0:
-                    finished = None
-            if finished is not None:
-                exit_status, usage = finished[1], finished[2]
-                ended_at = time.monotonic()
-        if exit_status is not None or output_limited:
-            if exit_status is None:
-                # Over the output cap: stop the whole job at once.
-                signal_everything_else(pid)
-                _, exit_status, usage = os.wait4(pid, 0)
-                ended_at = time.monotonic()
-            if drain_deadline is None:
-                drain_deadline = time.monotonic() + 0.05
-            if not open_outputs:
-                break
-        now = time.monotonic()
-        if exit_status is None and now >= deadline:
-            timed_out = True
-            signal_everything_else(pid)
-            _, exit_status, usage = os.wait4(pid, 0)
-            ended_at = time.monotonic()
-            drain_deadline = ended_at + 0.05
-            continue
-        if drain_deadline is not None and now >= drain_deadline:
-            # The program ended but something still holds its output open: processes left behind.
-            break
-        readers = list(open_outputs)
-        if process_fd is not None and exit_status is None:
-            readers.append(process_fd)
-        writers = [stdin_write] if stdin_open and exit_status is None else []
-        limit = (drain_deadline if drain_deadline is not None else deadline) - now
-        if process_fd is None and exit_status is None:
-            limit = min(limit, 0.005)
+    def drain(self):
+        """Whatever remains in the pipes once every writer is gone."""
+        for fd in list(self.open):
+            os.set_blocking(fd, False)
+            for _ in range(64):
+                if fd not in self.open or self.limited:
+                    break
+                self.read(fd)
+
+
+def take_marker(stdout, marker, finished_cleanly):
+    """(stdout without the marker line, whether the test code ran to its end): the marker must
+    be the last line and the process must have exited 0 right after printing it."""
+    if marker is None:
+        return stdout, None
+    line = marker + b"\n"
+    if stdout.endswith(line):
+        return stdout[:-len(line)], finished_cleanly
+    return stdout, False
+
+
+class StepRun:
+    """One step from launch to facts: feeds stdin, drains and caps output, enforces the wall
+    clock, and reports how the process ended."""
+
+    def __init__(self, step, zygote, stdin_bytes, marker, started):
+        self.step = step
+        self.zygote = zygote
+        self.pid = zygote.pid
+        self.marker = marker
+        self.timeout_ms = int(step["timeoutMs"])
+        self.output = StepOutput(zygote.stdout_read, zygote.stderr_read, int(step["maxOutputBytes"]), len(marker) + 1 if marker else 0)
+        self.pending_stdin = memoryview(stdin_bytes)
+        self.stdin_open = True
+        self.exit_status = None
+        self.usage = None
+        self.timed_out = False
+        self.started = started
+        self.ended_at = None
+        self.process_fd = None
+
+    def run(self):
+        for fd in (self.zygote.stdin_write, self.zygote.stdout_read, self.zygote.stderr_read):
+            os.set_blocking(fd, False)
+        if not self.pending_stdin:
+            self.close_stdin()
         try:
-            readable, writable, _ = select.select(readers, writers, [], max(0.0, limit))
-        except InterruptedError:
-            continue
-        for fd in readable:
-            if fd == process_fd:
-                finished = os.wait4(pid, os.WNOHANG)
-                if finished[0] != 0:
-                    exit_status, usage = finished[1], finished[2]
-                    ended_at = time.monotonic()
-            else:
-                read_available(fd)
-        for fd in writable:
+            self.process_fd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            self.process_fd = None
+        try:
+            self.pump()
+        finally:
+            if self.process_fd is not None:
+                os.close(self.process_fd)
+
+    def close_stdin(self):
+        if self.stdin_open:
+            os.close(self.zygote.stdin_write)
+            self.stdin_open = False
+
+    def ended(self, status, usage):
+        self.exit_status, self.usage = status, usage
+        self.ended_at = time.monotonic()
+
+    def stop_now(self):
+        """Kill the job's process group at once and reap its process."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status, usage = os.wait4(self.pid, 0)
+        self.ended(status, usage)
+
+    def poll_exit(self):
+        finished = os.wait4(self.pid, os.WNOHANG)
+        if finished[0] != 0:
+            self.ended(finished[1], finished[2])
+
+    def pump(self):
+        deadline = self.started + self.timeout_ms / 1000.0
+        drain_deadline = None
+        output = self.output
+        while True:
+            if self.exit_status is None and not output.limited and self.process_fd is None:
+                self.poll_exit()
+            if self.exit_status is not None or output.limited:
+                if self.exit_status is None:
+                    self.stop_now()  # over the output cap: stop the whole job at once
+                if drain_deadline is None:
+                    drain_deadline = time.monotonic() + 0.05
+                if not output.open:
+                    return
+            now = time.monotonic()
+            if self.exit_status is None and now >= deadline:
+                self.timed_out = True
+                self.stop_now()
+                drain_deadline = self.ended_at + 0.05
+                continue
+            if drain_deadline is not None and now >= drain_deadline:
+                return  # the program ended but something still holds its output open
+            readers = list(output.open)
+            if self.process_fd is not None and self.exit_status is None:
+                readers.append(self.process_fd)
+            writers = [self.zygote.stdin_write] if self.stdin_open and self.exit_status is None else []
+            limit = (drain_deadline if drain_deadline is not None else deadline) - now
+            if self.process_fd is None and self.exit_status is None:
+                limit = min(limit, 0.005)
             try:
-                written = os.write(fd, pending_stdin[:READ_CHUNK])
-                pending_stdin = pending_stdin[written:]
-            except BlockingIOError:
-                pass
-            except OSError:
-                pending_stdin = pending_stdin[:0]  # the program closed its stdin
-            if not pending_stdin:
-                os.close(stdin_write)
-                stdin_open = False
+                readable, writable, _ = select.select(readers, writers, [], max(0.0, limit))
+            except InterruptedError:
+                continue
+            for fd in readable:
+                if fd == self.process_fd:
+                    self.poll_exit()
+                else:
+                    output.read(fd)
+            if writable:
+                self.feed_stdin()
 
-    if ended_at is None:
-        ended_at = time.monotonic()
-    # As init (or a subreaper on the host) every orphan is our child, so a live child is exactly
-    # a process left behind; the /proc scan is only needed outside a container.
-    left_behind = reap_zombies() or (not IN_CONTAINER and bool(descendants()))
-    pids_after_exit = pids_current()
-    if left_behind or open_outputs:
-        kill_everything_else(0)
-    # Whatever remains in the pipes once every writer is gone.
-    for fd in list(open_outputs):
-        set_nonblocking(fd)
-        for _ in range(64):
-            if fd not in open_outputs:
-                break
-            read_available(fd)
-            if output_limited:
-                break
-    for fd in (stdout_read, stderr_read):
-        os.close(fd)
-    if stdin_open:
-        os.close(stdin_write)
-    if process_fd is not None:
-        os.close(process_fd)
-    oom_after = oom_kill_count()
+    def feed_stdin(self):
+        try:
+            written = os.write(self.zygote.stdin_write, self.pending_stdin[:READ_CHUNK])
+            self.pending_stdin = self.pending_stdin[written:]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.pending_stdin = self.pending_stdin[:0]  # the program closed its stdin
+        if not self.pending_stdin:
+            self.close_stdin()
 
-    fact = {
-        "name": step.get("name", "run"),
-        "exitCode": os.WEXITSTATUS(exit_status) if os.WIFEXITED(exit_status) else None,
-        "signal": SIGNAL_NAMES.get(os.WTERMSIG(exit_status), str(os.WTERMSIG(exit_status))) if os.WIFSIGNALED(exit_status) else None,
-        "timedOut": timed_out,
-        "outputLimited": output_limited,
-        "stdoutTruncated": truncated[stdout_read],
-        "stderrTruncated": truncated[stderr_read],
-        "wallMs": round((ended_at - started) * 1000.0, 3),
-        "cpuMs": round((usage.ru_utime + usage.ru_stime) * 1000.0, 3) if usage else None,
-        "maxRssBytes": usage.ru_maxrss * 1024 if usage else None,
-        "oomKilled": None if oom_before is None or oom_after is None else oom_after > oom_before,
-        "leftBehind": left_behind,
-        "pidsAfterExit": pids_after_exit,
-    }
-    return fact, bytes(outputs[stdout_read]), bytes(outputs[stderr_read])
+    def close(self):
+        for fd in (self.zygote.stdout_read, self.zygote.stderr_read):
+            os.close(fd)
+        self.close_stdin()
+
+    def facts(self, oom_before, left_behind, pids_after_exit):
+        status, usage = self.exit_status, self.usage
+        output = self.output
+        stdout = bytes(output.fds[output.stdout_fd])
+        exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        clean = exit_code == 0 and not self.timed_out
+        stdout, test_completed = take_marker(stdout, self.marker, clean)
+        if len(stdout) + len(output.fds[output.stderr_fd]) > output.limit:
+            # Output past the cap that was not the marker after all.
+            stdout = stdout[:max(0, output.limit - len(output.fds[output.stderr_fd]))]
+            output.truncated[output.stdout_fd] = True
+            output.limited = True
+        oom_after = oom_kill_count()
+        fact = {
+            "name": self.step.get("name", "run"),
+            "exitCode": exit_code,
+            "signal": SIGNAL_NAMES.get(os.WTERMSIG(status), str(os.WTERMSIG(status))) if os.WIFSIGNALED(status) else None,
+            "timedOut": self.timed_out,
+            "outputLimited": output.limited,
+            "stdoutTruncated": output.truncated[output.stdout_fd],
+            "stderrTruncated": output.truncated[output.stderr_fd],
+            "wallMs": round((self.ended_at - self.started) * 1000.0, 3),
+            "cpuMs": round((usage.ru_utime + usage.ru_stime) * 1000.0, 3) if usage else None,
+            "maxRssBytes": usage.ru_maxrss * 1024 if usage else None,
+            "oomKilled": None if oom_before is None or oom_after is None else oom_after > oom_before,
+            "leftBehind": left_behind,
+            "pidsAfterExit": pids_after_exit,
+            "testCompleted": test_completed if not output.limited else (False if self.marker else None),
+        }
+        return fact, stdout, bytes(output.fds[output.stderr_fd])
 
 
 def step_succeeded(fact):
@@ -1010,17 +2003,24 @@ def step_succeeded(fact):
 
 
 class Runner:
-    def __init__(self, channel):
+    def __init__(self, channel, fork_server):
         self.channel = channel
+        self.fork_server = fork_server
         self.jobs = 0
-        self.initial_limits = own_limits()
+        self.baseline = process_state(0)
+        self.rlimits = {name: list(self.baseline[name]) for name, _ in RLIMITS}
         self.zygote = None
+        self.dumpable = True
+
+    def on_reaped(self, pid, _status):
+        if pid == self.fork_server.pid:
+            self.fork_server.pid = None  # reaped: never signal that pid again
 
     def prepare_zygote(self):
         try:
-            self.zygote = Zygote()
-        except OSError:
-            self.zygote = None  # the next job forks at its start instead
+            self.zygote = self.fork_server.zygote()
+        except (ForkServerError, OSError):
+            self.zygote = None  # the next job asks at its start instead
 
     def hello(self):
         self.channel.write_frame(
@@ -1033,6 +2033,8 @@ class Runner:
                 "cgroup": CGROUP,
                 "pidfd": hasattr(os, "pidfd_open"),
                 "dumpable": self.dumpable,
+                "forkServer": self.fork_server.pid,
+                "rlimits": self.rlimits,
             }
         )
 
@@ -1055,116 +2057,183 @@ class Runner:
                     # A job may lower the runner's own rlimits (prlimit works on any process of the
                     # same user); if the runner then breaks, the job did it: exit without a traceback
                     # so the host blames the job, not the engine.
-                    try:
-                        tampered = own_limits() != self.initial_limits
-                    except BaseException:
-                        tampered = True
-                    if tampered:
+                    if changed_state(self.baseline, 0):
                         os._exit(86)
                     raise
             else:
                 self.channel.write_frame({"type": "error", "id": header.get("id"), "message": "unknown message type %r" % (kind,)})
 
     def job(self, header, blobs):
-        job_id = header.get("id")
         self.jobs += 1
-        limits_before = own_limits()
-        recycle = []
-        step_facts = []
-        out_blobs = []
-        files = []
-        error = None
         zygote, self.zygote = self.zygote, None
+        step_facts, out_blobs, files, error = [], [], [], None
         try:
-            if len(blobs) != 2:
-                raise JobError("a job carries exactly two blobs (files tar, stdin)")
-            steps = header.get("steps")
-            if not isinstance(steps, list) or not steps:
-                raise JobError("a job needs at least one step")
-            if os.path.lexists(JOB_DIR):
-                raise JobError("the work directory was not cleaned")
+            steps = self.check_job(header, blobs)
             os.mkdir(JOB_DIR, 0o700)
             extract_files(blobs[0], JOB_DIR)
             for index, step in enumerate(steps):
                 handed, zygote = zygote, None
-                fact, stdout, stderr = run_step(step, JOB_DIR, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
+                fact, stdout, stderr = self.run_step(step, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
                 step_facts.append(fact)
-                out_blobs.append(stdout)
-                out_blobs.append(stderr)
+                out_blobs.extend((stdout, stderr))
                 if not step_succeeded(fact):
                     break
-            max_bytes = int(header.get("collectMaxBytes", 1 << 20))
-            for name in header.get("collect") or []:
-                entry, content = collect_file(JOB_DIR, name, max_bytes)
-                if content is not None:
-                    entry["blob"] = len(out_blobs)
-                    out_blobs.append(content)
-                files.append(entry)
+            files = self.collect(header, out_blobs)
         except JobError as problem:
             error = str(problem)
         except Exception as problem:  # an engine fault: report it, the host recycles the container
             error = "%s: %s" % (type(problem).__name__, problem)
-
         if zygote is not None:
             zygote.discard()
-        # Cleanup: nothing of this job may reach the next one.
-        if any(fact["leftBehind"] for fact in step_facts):
-            recycle.append("processes-left-behind")
-        if any(fact["timedOut"] for fact in step_facts):
-            recycle.append("timeout")
-        if any(fact["outputLimited"] for fact in step_facts):
-            recycle.append("output-limit")
-        if any(fact["oomKilled"] for fact in step_facts):
-            recycle.append("memory-limit")
-        if not kill_everything_else(0):
-            recycle.append("processes-survived")
-        if filesystem_full(WORK_ROOT) or any(filesystem_full(d) for d in SCRATCH_DIRS):
-            recycle.append("disk-full")
-        cleaned = empty_directory(WORK_ROOT) if IN_CONTAINER else self.remove_job_dir()
-        for folder in SCRATCH_DIRS:
-            cleaned = empty_directory(folder) and cleaned
-        if not cleaned:
-            recycle.append("cleanup-failed")
-        if IN_CONTAINER:
-            if os.path.isdir("/dev/mqueue") and os.listdir("/dev/mqueue"):
-                recycle.append("ipc-left-behind")
-            for table in ("shm", "msg", "sem"):
-                text = read_text("/proc/sysvipc/" + table)
-                if text and len(text.strip().splitlines()) > 1:
-                    recycle.append("ipc-left-behind")
-                    break
-            remaining = pids_current()
-            if remaining is not None and remaining > 1:
-                recycle.append("processes-survived")
-        if own_limits() != limits_before:
-            recycle.append("runner-tampered")
+        recycle = self.clean_up(step_facts)
         if error is not None:
-            recycle.append("job-error")
-            self.channel.write_frame({"type": "error", "id": job_id, "message": error, "recycle": sorted(set(recycle))})
+            recycle.add("job-error")
+            self.channel.write_frame({"type": "error", "id": header.get("id"), "message": error, "recycle": sorted(recycle)})
             return
         self.channel.write_frame(
-            {"type": "result", "id": job_id, "steps": step_facts, "files": files, "recycle": sorted(set(recycle))},
+            {"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)},
             out_blobs,
         )
         # Prepare the next job's process now, from the clean state just checked. Not after a
         # failing job: the host usually replaces the container then.
         if not recycle and len(step_facts) == len(steps) and all(step_succeeded(fact) for fact in step_facts):
             if self.jobs % 64 == 0:
-                # Each fork froze the heap (gc.freeze); let the collector see it now and then, so
-                # the runner's own cyclic garbage does not pile up over hundreds of jobs.
-                gc.unfreeze()
                 gc.collect()
             self.prepare_zygote()
 
-    def remove_job_dir(self):
+    def check_job(self, header, blobs):
+        if len(blobs) != 2:
+            raise JobError("a job carries exactly two blobs (files tar, stdin)")
+        steps = header.get("steps")
+        if not isinstance(steps, list) or not steps:
+            raise JobError("a job needs at least one step")
+        for step in steps:
+            if not isinstance(step, dict):
+                raise JobError("a step is an object")
+            check_step(step)
+        if os.path.lexists(JOB_DIR):
+            raise JobError("the work directory was not cleaned")
+        return steps
+
+    def collect(self, header, out_blobs):
+        files = []
+        max_bytes = int(header.get("collectMaxBytes", 1 << 20))
+        for name in header.get("collect") or []:
+            entry, content = collect_file(JOB_DIR, name, max_bytes)
+            if content is not None:
+                entry["blob"] = len(out_blobs)
+                out_blobs.append(content)
+            files.append(entry)
+        return files
+
+    def spared(self):
+        return {self.fork_server.pid} if self.fork_server.pid is not None else set()
+
+    def run_step(self, step, stdin_bytes, zygote):
+        """Run one step (compile or run) to its end; returns its facts and output."""
+        completion = step.get("completion")
+        marker = completion["marker"].encode("ascii") if completion else None
+        message = {
+            "step": {k: v for k, v in step.items() if k != "completion"},
+            "environment": step_environment(step),
+            "workdir": JOB_DIR,
+            "workRoot": WORK_ROOT,
+            "limits": job_limits(step, self.rlimits),
+            # The marker itself never enters the job's memory with its parameters.
+            "completion": {"kind": completion["kind"], "testOffset": completion.get("testOffset")} if completion else None,
+        }
+        oom_before = oom_kill_count()
+        started = time.monotonic()
+        if zygote is None or not zygote.launch(message, marker):
+            if zygote is not None:
+                zygote.discard()
+            zygote = self.fork_server.zygote()
+            started = time.monotonic()
+            if not zygote.launch(message, marker):
+                zygote.discard()
+                raise JobError("the job's process vanished before it started")
+        run = StepRun(step, zygote, stdin_bytes, marker, started)
+        try:
+            run.run()
+        except BaseException:
+            if run.exit_status is None:
+                run.stop_now()
+            run.close()
+            raise
+        if run.ended_at is None:
+            run.ended_at = time.monotonic()
+        # Every process but the runner and the fork server is the job's: any alive now was left behind.
+        reap_children(self.on_reaped)
+        left_behind = bool(other_processes(self.spared()))
+        pids_after_exit = pids_current()
+        if left_behind or run.output.open:
+            kill_everything_else(0, self.spared(), self.on_reaped)
+        run.output.drain()
+        result = run.facts(oom_before, left_behind, pids_after_exit)
+        run.close()
+        return result
+
+    def clean_up(self, step_facts):
+        """Nothing of this job may reach the next one: kill, empty, check. Returns the reasons to
+        replace the container (empty when it is as clean as new)."""
+        recycle = set()
+        for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
+            if any(fact[flag] for fact in step_facts):
+                recycle.add(reason)
+        if not kill_everything_else(0, self.spared(), self.on_reaped):
+            recycle.add("processes-survived")
+        if filesystem_full(WORK_ROOT) or any(filesystem_full(d) for d in SCRATCH_DIRS):
+            recycle.add("disk-full")
+        cleaned = empty_directory(WORK_ROOT) if IN_CONTAINER else self.remove_job_files()
+        for folder in SCRATCH_DIRS:
+            cleaned = empty_directory(folder) and cleaned
+        if not cleaned:
+            recycle.add("cleanup-failed")
+        if IN_CONTAINER:
+            if os.path.isdir("/dev/mqueue") and os.listdir("/dev/mqueue"):
+                recycle.add("ipc-left-behind")
+            for table in ("shm", "msg", "sem"):
+                text = read_text("/proc/sysvipc/" + table)
+                if text and len(text.strip().splitlines()) > 1:
+                    recycle.add("ipc-left-behind")
+        if changed_state(self.baseline, 0):
+            recycle.add("runner-tampered")
+        recycle.update(self.check_fork_server())
+        if IN_CONTAINER:
+            remaining = pids_current()
+            if remaining is not None and remaining > 2:
+                recycle.add("processes-survived")
+        return recycle
+
+    def check_fork_server(self):
+        """A fork server a job killed or stopped is replaced (a fresh exec, nothing inherited from
+        the job); one whose limits or priorities it changed also gets the container replaced."""
+        problem = "gone" if self.fork_server.pid is None else self.fork_server.problem()
+        if problem is None:
+            return ()
+        try:
+            self.fork_server.restart()
+        except (ForkServerError, OSError):
+            return ("fork-server-" + problem, "fork-server-failed")
+        return ("fork-server-tampered",) if problem == "tampered" else ()
+
+    def remove_job_files(self):
+        """On the host: remove the job folder and any completion preload left beside it."""
+        clean = True
+        for name in os.listdir(WORK_ROOT):
+            if name.startswith(".sandbench-completion-"):
+                try:
+                    os.unlink(os.path.join(WORK_ROOT, name))
+                except OSError:
+                    clean = False
         if not os.path.lexists(JOB_DIR):
-            return True
+            return clean
         make_removable(JOB_DIR)
         try:
             shutil.rmtree(JOB_DIR)
         except (OSError, RecursionError):
             return False
-        return True
+        return clean
 
 
 def main():
@@ -1175,22 +2244,12 @@ def main():
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    global _SIGNALS_TO_RESET
-    _SIGNALS_TO_RESET = []
-    for number in range(1, signal.NSIG):
-        try:
-            if _signal.getsignal(number) not in (_signal.SIG_DFL, None):
-                _SIGNALS_TO_RESET.append(number)
-        except (OSError, ValueError, RuntimeError):
-            pass
-    # The runner's own modules (json, shutil, ...) leave sys.modules now, once, rather than in
-    # every job's child: the objects stay alive through the runner's globals, and a child no longer
-    # writes to them (each page written after a fork is a copy-on-write fault).
-    reset_modules()
     if not IN_CONTAINER:
         os.makedirs(WORK_ROOT, exist_ok=True)
+    fork_server = ForkServer(_MODULE_CODE)
+    fork_server.start_forked()
     channel = Channel(0, 1)
-    runner = Runner(channel)
+    runner = Runner(channel, fork_server)
     runner.dumpable = not dumpable_off
     runner.hello()
     try:
@@ -1200,7 +2259,9 @@ def main():
     except ProtocolError as problem:
         sys.stderr.write("sandbench runner: protocol error: %s\n" % (problem,))
         return 3
+    finally:
+        fork_server.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fork_server_main() if FORK_SERVER_MODE else main())
