@@ -81,7 +81,7 @@ describe.skipIf(!engine.available)('sandbench run --sandbox docker: program test
     const result = await runCli(['run', join(folder, 'tasks.yaml'), '--model', `scripted:${join(folder, 'answers.jsonl')}`, '--sandbox', 'docker', '--json', '--out', out]);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 3, samples: 3, passed: 0, failed: 3, errors: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 3, complete: true, samples: { scored: 3, passed: 0, failed: 3, sandboxErrors: 0 } });
     const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { taskId: string; outcome: string });
     expect(samples.map((sample) => [sample.taskId, sample.outcome]).sort()).toEqual([['js-add', 'failed'], ['py-add', 'failed'], ['sh-add', 'failed']]);
   });
@@ -89,6 +89,6 @@ describe.skipIf(!engine.available)('sandbench run --sandbox docker: program test
   it('the reference answers pass', async () => {
     const result = await runCli(['run', join(folder, 'tasks.yaml'), '--model', 'reference', '--sandbox', 'docker', '--json', '--out', join(folder, 'reference')]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 3, samples: 3, passed: 3, failed: 0, errors: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 3, complete: true, samples: { scored: 3, passed: 3, failed: 0, sandboxErrors: 0 } });
   });
 });

@@ -55,7 +55,7 @@ describe.skipIf(!engine.available)('sandbench run --sandbox docker: replaying an
     ]);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 1, samples: 2, passed: 1, failed: 1, errors: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 1, complete: true, samples: { scored: 2, passed: 1, failed: 1, sandboxErrors: 0 } });
     const journal = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { sampleIndex: number; outcome: string });
     expect(journal.map((sample) => [sample.sampleIndex, sample.outcome]).sort()).toEqual([[0, 'passed'], [1, 'failed']]);
   });
