@@ -61,6 +61,10 @@ describeParity('console.log of values, like Node', {
   'iterators': "console.log(['x', 'y'].entries(), 'ab'[Symbol.iterator]())",
   'custom inspect': "const util = require('util'); class C { [util.inspect.custom]() { return 'custom!'; } } console.log(new C(), [new C()], { c: new C() })",
   'custom inspect returning an object': "class D { [Symbol.for('nodejs.util.inspect.custom')](depth, options) { return { depth, shown: true }; } } console.log(new D())",
+  'self references in class instances': 'class A { constructor() { this.self = this; this.list = [this]; } } console.log(new A())',
+  'entries and fills': "console.log([['a', 1], ['b', 2]], Object.entries({ x: 1, y: [2] })); console.log(new Array(200).fill('ab'))",
+  'special numbers in objects': 'console.log({ und: undefined, nul: null, nan: NaN, neg: -0, big: 10n ** 20n }, [1.5, 22.25, 333.125, 4, 55, 666, 7777, 88888, 999999])',
+  'inherited properties are not shown': 'console.log(Object.assign(Object.create({ inherited: 1 }), { own: 2 }))',
   'globals of the guest': "console.log(typeof globalThis, typeof queueMicrotask, typeof setImmediate, typeof TextEncoder, typeof TextDecoder)",
 });
 
@@ -94,6 +98,7 @@ describeParity('util.format and printf-style console.log, like Node', {
   '%f': "console.log('%f %f %f', '1.5abc', 'x', -0)",
   '%j': "console.log('%j %j', { a: [1] }, 'str'); const c = {}; c.c = c; console.log('%j', c)",
   '%O': "console.log('%O', { a: { b: { c: { d: 1 } } } })",
+  '%o shows hidden properties': "console.log('%o', { a: [1, 2, { b: 3 }], f() {} }); console.log('%o', [1, 2]); console.log('%o', 'str', 42)",
   '%c is dropped': "console.log('%c styled', 'color: red', 'after')",
   '%% and missing arguments': "console.log('%% %s %%', 'x', 'extra', 1); console.log('100%', 5, '%'); console.log('%s'); console.log('%x %s', 'a'); console.log('a%sb%sc', 1)",
   'format string not first': "console.log(1, '%s', 'x')",
