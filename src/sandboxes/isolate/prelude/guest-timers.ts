@@ -24,6 +24,8 @@ export function guestTimers(
   const MapPrototypeDelete = uncurry(p.MapPrototypeDelete);
   const MapPrototypeGet = uncurry(p.MapPrototypeGet);
   const MapPrototypeSet = uncurry(p.MapPrototypeSet);
+  const WeakMapPrototypeGet = uncurry(p.WeakMapPrototypeGet);
+  const WeakMapPrototypeSet = uncurry(p.WeakMapPrototypeSet);
 
   interface Timer {
     id: number;
@@ -35,10 +37,15 @@ export function guestTimers(
     repeat: boolean;
     live: boolean;
     ref: boolean;
+    cleared: boolean;
     handle: object;
   }
   const heap: Timer[] = [];
+  /** Timers waiting to run, by id (`clearTimeout(+handle)` clears by number). */
   const live: Map<number, Timer> = new p.Map();
+  /** Each handle's latest record, also once it ran: `refresh()` re-arms a fired timer, as Node does. */
+  const records: WeakMap<object, Timer> = new p.WeakMap();
+  const recordOf = (handle: object) => WeakMapPrototypeGet(records, handle) as Timer | undefined;
   let nextId = 1;
   let nextSeq = 0;
   let refCount = 0;
@@ -81,38 +88,39 @@ export function guestTimers(
     return top;
   }
 
-  const timerOf = (handle: object) => MapPrototypeGet(live, (handle as { _id: number })._id) as Timer | undefined;
-
   class Timeout {
     constructor(id: number) {
       p.ObjectDefineProperty(this, '_id', { value: id, writable: false, configurable: true, enumerable: false });
     }
     ref(): this {
-      const timer = timerOf(this);
+      const timer = recordOf(this);
       if (timer !== undefined && !timer.ref) {
         timer.ref = true;
-        refCount++;
+        if (timer.live) refCount++;
       }
       return this;
     }
     unref(): this {
-      const timer = timerOf(this);
+      const timer = recordOf(this);
       if (timer !== undefined && timer.ref) {
         timer.ref = false;
-        refCount--;
+        if (timer.live) refCount--;
       }
       return this;
     }
     hasRef(): boolean {
-      const timer = timerOf(this);
+      const timer = recordOf(this);
       return timer !== undefined && timer.ref;
     }
     refresh(): this {
-      const timer = timerOf(this);
-      if (timer !== undefined) {
+      const timer = recordOf(this);
+      if (timer !== undefined && !timer.cleared) {
+        const wasLive = timer.live;
         timer.live = false;
         const fresh: Timer = { ...timer, due: now() + timer.delay, seq: nextSeq++, live: true };
+        if (!wasLive && fresh.ref) refCount++;
         MapPrototypeSet(live, timer.id, fresh);
+        WeakMapPrototypeSet(records, this, fresh);
         heapPush(fresh);
       }
       return this;
@@ -143,18 +151,21 @@ export function guestTimers(
     }
     const id = nextId++;
     const handle = new Timeout(id);
-    const timer: Timer = { id, callback, args, due: now() + ms, seq: nextSeq++, delay: ms, repeat, live: true, ref: true, handle };
+    const timer: Timer = { id, callback, args, due: now() + ms, seq: nextSeq++, delay: ms, repeat, live: true, ref: true, cleared: false, handle };
     refCount++;
     MapPrototypeSet(live, id, timer);
+    WeakMapPrototypeSet(records, handle, timer);
     heapPush(timer);
     return handle;
   }
 
   function clear(handle: unknown): void {
-    const id = typeof handle === 'object' && handle !== null ? (handle as { _id?: unknown })._id : p.Number(handle);
-    const timer = MapPrototypeGet(live, id) as Timer | undefined;
-    if (timer === undefined) return;
-    MapPrototypeDelete(live, id);
+    const timer =
+      typeof handle === 'object' && handle !== null ? recordOf(handle) : (MapPrototypeGet(live, p.Number(handle)) as Timer | undefined);
+    if (timer === undefined || timer.cleared) return;
+    timer.cleared = true;
+    if (!timer.live) return;
+    MapPrototypeDelete(live, timer.id);
     timer.live = false;
     if (timer.ref) refCount--;
   }
@@ -176,6 +187,7 @@ export function guestTimers(
       if (top.repeat) {
         const next: Timer = { ...top, due: time + top.delay, seq: nextSeq++ };
         MapPrototypeSet(live, top.id, next);
+        WeakMapPrototypeSet(records, top.handle, next);
         top.live = false;
         heapPush(next);
       } else {
