@@ -37,7 +37,7 @@ describeParity('readline, like Node', {
     stdin: 'a\nb\nc\n',
   },
   'once and a late listener': {
-    program: "const rl = require('readline').createInterface({ input: process.stdin }); rl.once('line', (l) => console.log('first', l)); setTimeout(() => rl.on('line', (l) => console.log('late', l)), 50); rl.on('close', () => console.log('close'));",
+    program: "const rl = require('readline').createInterface({ input: process.stdin }); rl.once('line', (l) => console.log('first', l)); setTimeout(() => rl.on('line', (l) => console.log('late', l)), 200); rl.on('close', () => console.log('close'));",
     stdin: 'l1\nl2\n',
   },
   'for await over lines': {
