@@ -58,6 +58,8 @@ export function installGuestRuntime(
   hooks?: { rebase?: () => void },
 ): (runDue: unknown) => number {
   const p = modules.capturePrimordials();
+  // Called once: dropping the reference keeps its compiled code out of the worker's snapshot.
+  delete (modules as Partial<GuestModules>).capturePrimordials;
   const uncurry = p.uncurry;
   const FunctionPrototypeSymbolHasInstance = uncurry(p.FunctionPrototypeSymbolHasInstance);
   const ObjectPrototypeHasOwnProperty = uncurry(p.ObjectPrototypeHasOwnProperty);
