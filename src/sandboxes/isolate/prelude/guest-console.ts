@@ -217,7 +217,7 @@ export function guestConsole(
         ArrayPrototypePush(parts, `Assertion failed: ${args[0]}`);
         for (let index = 1; index < args.length; index++) ArrayPrototypePush(parts, args[index]);
       } else {
-        // sandbench keeps its historical "Assertion failed: <value>" for a non-string first value.
+        // Node prints `Assertion failed <value>` here; sandbench's isolate tests pin the colon.
         ArrayPrototypePush(parts, args.length > 0 ? 'Assertion failed:' : 'Assertion failed');
         for (let index = 0; index < args.length; index++) ArrayPrototypePush(parts, args[index]);
       }
