@@ -245,6 +245,8 @@ export class DockerSandbox implements Sandbox {
         deadlineMs,
       );
       const execution = this.toExecutionResult(result, runLimits, compileLimits, steps);
+      // TypeScript's compile step happened on the host: report it like any compile step.
+      if (profile.hostTranspile && !execution.compile) execution.compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs: transpileMs };
       const runFacts = result.steps.length === steps.length ? result.steps[result.steps.length - 1] : undefined;
       if (runStep.completion) execution.testCompleted = runFacts?.testCompleted === true;
       else if (testCompleted !== undefined) execution.testCompleted = testCompleted;
