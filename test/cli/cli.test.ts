@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +216,19 @@ describe.runIf(hasData)('sandbench CLI on public datasets (isolate)', () => {
       .map((sample) => sample.taskId)
       .sort();
     expect(failing).toEqual(['JavaScript/112', 'JavaScript/155', 'JavaScript/162']);
+  });
+
+  it('HumanEval-X JS: answers that try to forge the end of the tests fail through the CLI', async () => {
+    const fixture = (name: string) => readFileSync(join(repoRoot, 'test', 'fixtures', 'programs', 'js', name), 'utf8');
+    // Each answer closes the prompt's function with a wrong body, then attacks the harness.
+    const wrong = '  return undefined;\n};\n';
+    const attacks = [fixture('read-wrapper-callee.js'), fixture('exit-handlers.js'), fixture('early-exit.js'), 'Object.is = () => true;\n', 'console.assert = () => {};\n'];
+    const folder = await tempDir();
+    const script = join(folder, 'answers.jsonl');
+    await writeFile(script, attacks.map((attack, index) => JSON.stringify({ task_id: `JavaScript/${index}`, completion: wrong + attack })).join('\n') + '\n');
+    const result = await runCli(['run', datasets.humanevalXJs, '--limit', String(attacks.length), '--model', `scripted:${script}`, '--sandbox', 'isolate', '--json', '--out', join(folder, 'run')]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ complete: true, samples: { scored: attacks.length, passed: 0, failed: attacks.length } });
   });
 
   it('HumanEval-X JS: validate names the broken tasks and why', async () => {
