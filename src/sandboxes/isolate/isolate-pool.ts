@@ -337,7 +337,10 @@ export class IsolatePool {
           durationMs,
         };
       }
-      this.#options.logger.warn({ pid: worker.child.pid, code, signal, status: outcome.status }, 'isolate worker died during a run');
+      const facts = { pid: worker.child.pid, code, signal, status: outcome.status };
+      // Killed because the caller cancelled (Ctrl-C, an aborted run): what was asked, not a fault.
+      if (active.killedForCancel) this.#options.logger.debug({ ...facts, cancelled: true }, 'isolate worker died during a run');
+      else this.#options.logger.warn(facts, 'isolate worker died during a run');
       active.job.resolve(outcome);
     }
     this.#pump();
