@@ -5,9 +5,10 @@ import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
-import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
+import type { CollectedFile, CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
+import { cancelledResult, capMessage, compileErrorResult, lostResult, type ExecutionFacts } from './execution-results.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
 import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
@@ -115,15 +116,14 @@ export class IsolateSandbox implements Sandbox {
     const { durationMs } = transpiled;
     if (!transpiled.ok) {
       const stderr = transpiled.diagnostics + '\n';
-      return {
-        ok: false,
-        result: emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
-          stderr,
-          compile: { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs },
-          ...(testCode === undefined ? {} : { testCompleted: false }),
-          ...collected(request),
-        }),
-      };
+      const compile: CompileResult = { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs };
+      const facts = { ...collected(request), hasTestCode: testCode !== undefined };
+      // A transpile cut by the caller's cancel is a cancel, like a run cut by it.
+      const result =
+        transpiled.status === 'timeout' && request.signal?.aborted
+          ? cancelledResult(this.name, { ...facts, compile })
+          : compileErrorResult(this.name, compile, { ...facts, message: transpiled.message });
+      return { ok: false, result };
     }
     return {
       ok: true,
@@ -138,7 +138,9 @@ export class IsolateSandbox implements Sandbox {
   /** One run of a prepared program in a fresh isolate, its outcome as an ExecutionResult. */
   async #execute(program: PreparedProgram, request: SandboxBatchRequest | SandboxRunRequest, stdin: string): Promise<ExecutionResult> {
     const { code, testCode, compile } = program;
-    if (request.signal?.aborted) return { ...cancelled(this.name, compile, request), ...(testCode === undefined ? {} : { testCompleted: false }) };
+    // What is known of this run whatever becomes of it.
+    const facts: ExecutionFacts = { ...(compile ? { compile } : {}), ...collected(request), hasTestCode: testCode !== undefined };
+    if (request.signal?.aborted) return cancelledResult(this.name, facts);
     const limits = resolveLimits([request.limits]);
     const started = performance.now();
     const outcome: PoolOutcome = await this.#pool.run(
@@ -158,32 +160,29 @@ export class IsolateSandbox implements Sandbox {
       request.signal,
     );
 
-    const result: ExecutionResult =
-      outcome.type === 'crash'
-        ? emptyExecutionResult(this.name, outcome.status, capMessage(outcome.message), {
-            durationMs: outcome.durationMs || performance.now() - started,
-          })
-        : {
-            status: outcome.status,
-            exitCode: outcome.exitCode,
-            signal: null,
-            stdout: outcome.stdout,
-            stderr: outcome.stderr,
-            stdoutTruncated: outcome.stdoutTruncated,
-            stderrTruncated: outcome.stderrTruncated,
-            durationMs: outcome.durationMs,
-            cpuTimeMs: outcome.cpuTimeMs,
-            memoryBytes: outcome.memoryBytes,
-            // An exception's text is the guest's to choose: cap it like the output.
-            ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
-            ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : {}),
-            backend: this.name,
-          };
-    // A lost worker's run never reached the end of its test code.
-    if (testCode !== undefined && result.testCompleted === undefined) result.testCompleted = false;
-    if (compile) result.compile = { ...compile };
-    Object.assign(result, collected(request));
-    return result;
+    if (outcome.type === 'cancelled') return cancelledResult(this.name, { ...facts, durationMs: outcome.durationMs });
+    if (outcome.type === 'crash') {
+      return lostResult(this.name, outcome.status, outcome.message, { ...facts, durationMs: outcome.durationMs || performance.now() - started });
+    }
+    return {
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      signal: null,
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
+      stdoutTruncated: outcome.stdoutTruncated,
+      stderrTruncated: outcome.stderrTruncated,
+      durationMs: outcome.durationMs,
+      cpuTimeMs: outcome.cpuTimeMs,
+      memoryBytes: outcome.memoryBytes,
+      // An exception's text is the guest's to choose: cap it like the output.
+      ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
+      // The worker says for every run with test code whether it ran to its end.
+      ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : testCode !== undefined ? { testCompleted: false } : {}),
+      ...(compile ? { compile: { ...compile } } : {}),
+      ...(facts.files ? { files: facts.files } : {}),
+      backend: this.name,
+    };
   }
 
   /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
@@ -204,20 +203,9 @@ function memoryMb(bytes: number): number {
 }
 
 /** Isolates have no work directory: every requested file is reported as not collectable. */
-function collected(request: SandboxBatchRequest | SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
+function collected(request: SandboxBatchRequest | SandboxRunRequest): { files?: CollectedFile[] } {
   if (!('collectFiles' in request) || !request.collectFiles || request.collectFiles.length === 0) return {};
   return {
     files: request.collectFiles.map((path) => ({ path, error: 'the isolate sandbox has no filesystem' })),
   };
-}
-
-function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxBatchRequest | SandboxRunRequest): ExecutionResult {
-  return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
-}
-
-/** Longest `ExecutionResult.message` kept, in characters. */
-const MESSAGE_CHARS = 4096;
-
-function capMessage(message: string): string {
-  return message.length <= MESSAGE_CHARS ? message : `${message.slice(0, MESSAGE_CHARS)}… (${message.length - MESSAGE_CHARS} more characters)`;
 }

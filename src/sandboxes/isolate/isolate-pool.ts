@@ -35,13 +35,18 @@ export interface IsolatePoolOptions {
   logger: Logger;
 }
 
-/** A run the pool carries out: the worker's answer, or how the worker died with it. */
+/** A run the pool carries out: the worker's answer, how the worker died with it, or the caller's cancel. */
 export type PoolOutcome =
   | ResultMessage
   | {
       type: 'crash';
       status: 'memory-limit' | 'runtime-error' | 'timeout';
       message: string;
+      durationMs: number;
+    }
+  | {
+      /** Cancelled by the caller before a worker took it, or its worker killed for not stopping in time. */
+      type: 'cancelled';
       durationMs: number;
     };
 
@@ -99,7 +104,7 @@ export class IsolatePool {
           const index = this.#queue.indexOf(job);
           if (index >= 0) {
             this.#queue.splice(index, 1);
-            resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+            resolve({ type: 'cancelled', durationMs: 0 });
           }
         };
         signal.addEventListener('abort', onQueuedAbort, { once: true });
@@ -140,7 +145,7 @@ export class IsolatePool {
       if (idle) {
         const job = this.#queue.shift() as Job;
         if (job.signal?.aborted) {
-          job.resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+          job.resolve({ type: 'cancelled', durationMs: 0 });
           continue;
         }
         this.#dispatch(idle, job);
@@ -316,7 +321,7 @@ export class IsolatePool {
         return;
       }
       if (active.killedForCancel) {
-        outcome = { type: 'crash', status: 'timeout', message: 'cancelled', durationMs };
+        outcome = { type: 'cancelled', durationMs };
       } else if (active.killedForDeadline) {
         outcome = { type: 'crash', status: 'timeout', message: `no answer within the ${active.job.message.limits.timeoutMs} ms limit; the worker was killed`, durationMs };
       } else if (ignoredTermination || /out of memory|OOM|heap limit|memory limit|Allocation failed|allocation failure/i.test(evidence)) {
@@ -337,7 +342,7 @@ export class IsolatePool {
           durationMs,
         };
       }
-      const facts = { pid: worker.child.pid, code, signal, status: outcome.status };
+      const facts = { pid: worker.child.pid, code, signal, status: outcome.type === 'crash' ? outcome.status : 'timeout' };
       // Killed because the caller cancelled (Ctrl-C, an aborted run): what was asked, not a fault.
       if (active.killedForCancel) this.#options.logger.debug({ ...facts, cancelled: true }, 'isolate worker died during a run');
       else this.#options.logger.warn(facts, 'isolate worker died during a run');
