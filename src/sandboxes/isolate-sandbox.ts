@@ -35,6 +35,13 @@ export interface IsolateSandboxOptions {
   logger?: Logger;
   /** Executions after which a worker process is replaced. Default 1000. */
   maxExecutionsPerWorker?: number;
+  /**
+   * For a process that runs one program or a few and exits (the CLI's `exec`): the worker starts
+   * when the sandbox is made, and skips what pays off only over many runs (the prelude snapshot
+   * and the warm-up run, tens of milliseconds of start-up; an isolate made ahead after each run).
+   * The first run then pays V8's one-off first-run costs itself. Default false.
+   */
+  oneShot?: boolean;
 }
 
 /**
@@ -63,6 +70,7 @@ export class IsolateSandbox implements Sandbox {
       maxExecutionsPerWorker: Math.max(1, Math.floor(options.maxExecutionsPerWorker ?? DEFAULT_MAX_EXECUTIONS_PER_WORKER)),
       initialMemoryMb: memoryMb(resolveLimits([]).memoryBytes),
       logger: this.#logger,
+      oneShot: options.oneShot ?? false,
     });
   }
 

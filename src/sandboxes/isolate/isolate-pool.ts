@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
-import { DEATH_MARK, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
 import { redactHostPaths } from './redact-host-paths.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
@@ -33,6 +33,12 @@ export interface IsolatePoolOptions {
   /** Memory limit (MiB) the workers prepare their next isolate with before any run asks. */
   initialMemoryMb: number;
   logger: Logger;
+  /**
+   * For a host that runs one program or a few and exits: the workers start at once (their
+   * start-up overlaps with the host's own work before the first run), and skip what pays off
+   * only over many runs (the prelude snapshot, the warm-up run, an isolate made after each run).
+   */
+  oneShot?: boolean;
 }
 
 /** A run the pool carries out: the worker's answer, how the worker died with it, or the caller's cancel. */
@@ -92,6 +98,7 @@ export class IsolatePool {
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
+    if (options.oneShot) for (let index = 0; index < options.workers; index++) this.#spawn();
   }
 
   /** Run one program; resolves with the worker's result or a crash outcome, never rejects for guest behaviour. */
@@ -162,7 +169,7 @@ export class IsolatePool {
   }
 
   #spawn(): void {
-    const child = fork(WORKER_PATH, [], {
+    const child = fork(WORKER_PATH, this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : [], {
       execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -193,6 +200,7 @@ export class IsolatePool {
   #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
+        this.#options.logger.debug({ pid: worker.child.pid, snapshot: message.snapshot, warmUp: message.warmUp, startMs: message.startMs }, 'isolate worker ready');
         worker.ready = true;
         this.#spawnFailures = 0;
         this.#idle(worker);
