@@ -3,11 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
-import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import type { CollectedFile, CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
-import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
+import type { Language } from '../schemas/task.ts';
 import { cancelledResult, capMessage, compileErrorResult, lostResult, type ExecutionFacts } from './execution-results.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
 import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
@@ -109,6 +107,12 @@ export class IsolateSandbox implements Sandbox {
     }
     const program: PreparedProgram = { ok: true, code: request.source, testCode, kind: 'script', filename: 'main.js', compile: undefined };
     if (language !== 'typescript') return program;
+    // Loaded for TypeScript only: a one-off JavaScript run (the CLI's exec) does not wait for them.
+    const [{ typescriptOptionsSchema }, { formatZodIssues }, { transpileTypescriptOffThread }] = await Promise.all([
+      import('../schemas/task.ts'),
+      import('../schemas/format-zod-error.ts'),
+      import('../runtimes/transpile-typescript-off-thread.ts'),
+    ]);
     const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
     if (!parsed.success) {
       throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
