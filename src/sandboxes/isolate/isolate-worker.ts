@@ -714,8 +714,8 @@ const WARM_UP = [
   "require('fs').readFileSync(0, 'utf8');",
   'setTimeout(() => Promise.resolve().then(() => 1), 0);',
 ].join('\n');
-if (!ONE_SHOT && process.env.SANDBENCH_ISOLATE_NO_SNAPSHOT !== '1') makeSnapshot();
 if (!ONE_SHOT) {
+  if (process.env.SANDBENCH_ISOLATE_NO_SNAPSHOT !== '1') makeSnapshot();
   await execute({
     type: 'run',
     id: 0,
