@@ -112,8 +112,8 @@ async function sandboxSet(forced: string | undefined, options: { dockerRecycle?:
     logger: log,
     handleSignals: true,
     ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}),
-    // One program needs one worker or container, not a pool.
-    ...(oneRun ? { isolateWorkers: 1, dockerPoolSize: 1 } : {}),
+    // One program needs one worker or container, not a pool, nor what pays off over many runs.
+    ...(oneRun ? { isolateWorkers: 1, isolateOneShot: true, dockerPoolSize: 1 } : {}),
   });
   cleanups.push(() => sandboxes.dispose());
   return sandboxes;

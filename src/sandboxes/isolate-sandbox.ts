@@ -3,11 +3,10 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
-import { formatZodIssues } from '../schemas/format-zod-error.ts';
-import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
-import { emptyExecutionResult, type CompileResult, type ExecutionResult } from '../schemas/execution-result.ts';
+import type { CollectedFile, CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
-import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
+import type { Language } from '../schemas/task.ts';
+import { cancelledResult, capMessage, compileErrorResult, lostResult, type ExecutionFacts } from './execution-results.ts';
 import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
 import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
@@ -34,6 +33,13 @@ export interface IsolateSandboxOptions {
   logger?: Logger;
   /** Executions after which a worker process is replaced. Default 1000. */
   maxExecutionsPerWorker?: number;
+  /**
+   * For a process that runs one program or a few and exits (the CLI's `exec`): the worker starts
+   * when the sandbox is made, and skips what pays off only over many runs (the prelude snapshot
+   * and the warm-up run, tens of milliseconds of start-up; an isolate made ahead after each run).
+   * The first run then pays V8's one-off first-run costs itself. Default false.
+   */
+  oneShot?: boolean;
 }
 
 /**
@@ -62,6 +68,7 @@ export class IsolateSandbox implements Sandbox {
       maxExecutionsPerWorker: Math.max(1, Math.floor(options.maxExecutionsPerWorker ?? DEFAULT_MAX_EXECUTIONS_PER_WORKER)),
       initialMemoryMb: memoryMb(resolveLimits([]).memoryBytes),
       logger: this.#logger,
+      oneShot: options.oneShot ?? false,
     });
   }
 
@@ -100,6 +107,12 @@ export class IsolateSandbox implements Sandbox {
     }
     const program: PreparedProgram = { ok: true, code: request.source, testCode, kind: 'script', filename: 'main.js', compile: undefined };
     if (language !== 'typescript') return program;
+    // Loaded for TypeScript only: a one-off JavaScript run (the CLI's exec) does not wait for them.
+    const [{ typescriptOptionsSchema }, { formatZodIssues }, { transpileTypescriptOffThread }] = await Promise.all([
+      import('../schemas/task.ts'),
+      import('../schemas/format-zod-error.ts'),
+      import('../runtimes/transpile-typescript-off-thread.ts'),
+    ]);
     const parsed = typescriptOptionsSchema.safeParse(request.typescript ?? {});
     if (!parsed.success) {
       throw new InvalidInputError(`invalid TypeScript options: ${formatZodIssues(parsed.error.issues, 'typescript')}`);
@@ -115,15 +128,14 @@ export class IsolateSandbox implements Sandbox {
     const { durationMs } = transpiled;
     if (!transpiled.ok) {
       const stderr = transpiled.diagnostics + '\n';
-      return {
-        ok: false,
-        result: emptyExecutionResult(this.name, transpiled.status, capMessage(transpiled.message), {
-          stderr,
-          compile: { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs },
-          ...(testCode === undefined ? {} : { testCompleted: false }),
-          ...collected(request),
-        }),
-      };
+      const compile: CompileResult = { status: transpiled.status, stdout: '', stderr, exitCode: transpiled.status === 'compile-error' ? 1 : null, durationMs };
+      const facts = { ...collected(request), hasTestCode: testCode !== undefined };
+      // A transpile cut by the caller's cancel is a cancel, like a run cut by it.
+      const result =
+        transpiled.status === 'timeout' && request.signal?.aborted
+          ? cancelledResult(this.name, { ...facts, compile })
+          : compileErrorResult(this.name, compile, { ...facts, message: transpiled.message });
+      return { ok: false, result };
     }
     return {
       ok: true,
@@ -138,7 +150,9 @@ export class IsolateSandbox implements Sandbox {
   /** One run of a prepared program in a fresh isolate, its outcome as an ExecutionResult. */
   async #execute(program: PreparedProgram, request: SandboxBatchRequest | SandboxRunRequest, stdin: string): Promise<ExecutionResult> {
     const { code, testCode, compile } = program;
-    if (request.signal?.aborted) return { ...cancelled(this.name, compile, request), ...(testCode === undefined ? {} : { testCompleted: false }) };
+    // What is known of this run whatever becomes of it.
+    const facts: ExecutionFacts = { ...(compile ? { compile } : {}), ...collected(request), hasTestCode: testCode !== undefined };
+    if (request.signal?.aborted) return cancelledResult(this.name, facts);
     const limits = resolveLimits([request.limits]);
     const started = performance.now();
     const outcome: PoolOutcome = await this.#pool.run(
@@ -158,32 +172,29 @@ export class IsolateSandbox implements Sandbox {
       request.signal,
     );
 
-    const result: ExecutionResult =
-      outcome.type === 'crash'
-        ? emptyExecutionResult(this.name, outcome.status, capMessage(outcome.message), {
-            durationMs: outcome.durationMs || performance.now() - started,
-          })
-        : {
-            status: outcome.status,
-            exitCode: outcome.exitCode,
-            signal: null,
-            stdout: outcome.stdout,
-            stderr: outcome.stderr,
-            stdoutTruncated: outcome.stdoutTruncated,
-            stderrTruncated: outcome.stderrTruncated,
-            durationMs: outcome.durationMs,
-            cpuTimeMs: outcome.cpuTimeMs,
-            memoryBytes: outcome.memoryBytes,
-            // An exception's text is the guest's to choose: cap it like the output.
-            ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
-            ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : {}),
-            backend: this.name,
-          };
-    // A lost worker's run never reached the end of its test code.
-    if (testCode !== undefined && result.testCompleted === undefined) result.testCompleted = false;
-    if (compile) result.compile = { ...compile };
-    Object.assign(result, collected(request));
-    return result;
+    if (outcome.type === 'cancelled') return cancelledResult(this.name, { ...facts, durationMs: outcome.durationMs });
+    if (outcome.type === 'crash') {
+      return lostResult(this.name, outcome.status, outcome.message, { ...facts, durationMs: outcome.durationMs || performance.now() - started });
+    }
+    return {
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      signal: null,
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
+      stdoutTruncated: outcome.stdoutTruncated,
+      stderrTruncated: outcome.stderrTruncated,
+      durationMs: outcome.durationMs,
+      cpuTimeMs: outcome.cpuTimeMs,
+      memoryBytes: outcome.memoryBytes,
+      // An exception's text is the guest's to choose: cap it like the output.
+      ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
+      // The worker says for every run with test code whether it ran to its end.
+      ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : testCode !== undefined ? { testCompleted: false } : {}),
+      ...(compile ? { compile: { ...compile } } : {}),
+      ...(facts.files ? { files: facts.files } : {}),
+      backend: this.name,
+    };
   }
 
   /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
@@ -204,20 +215,9 @@ function memoryMb(bytes: number): number {
 }
 
 /** Isolates have no work directory: every requested file is reported as not collectable. */
-function collected(request: SandboxBatchRequest | SandboxRunRequest): Pick<ExecutionResult, 'files'> | Record<string, never> {
+function collected(request: SandboxBatchRequest | SandboxRunRequest): { files?: CollectedFile[] } {
   if (!('collectFiles' in request) || !request.collectFiles || request.collectFiles.length === 0) return {};
   return {
     files: request.collectFiles.map((path) => ({ path, error: 'the isolate sandbox has no filesystem' })),
   };
-}
-
-function cancelled(backend: string, compile: CompileResult | undefined, request: SandboxBatchRequest | SandboxRunRequest): ExecutionResult {
-  return emptyExecutionResult(backend, 'timeout', 'cancelled', { ...(compile ? { compile } : {}), ...collected(request) });
-}
-
-/** Longest `ExecutionResult.message` kept, in characters. */
-const MESSAGE_CHARS = 4096;
-
-function capMessage(message: string): string {
-  return message.length <= MESSAGE_CHARS ? message : `${message.slice(0, MESSAGE_CHARS)}… (${message.length - MESSAGE_CHARS} more characters)`;
 }

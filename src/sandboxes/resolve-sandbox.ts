@@ -11,6 +11,12 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Isolate backend: worker processes. */
   isolateWorkers?: number;
+  /**
+   * Isolate backend: the set serves one program or a few, then the process exits (the CLI's
+   * `exec`): the worker starts at once and skips what pays off only over many runs (see
+   * `IsolateSandboxOptions.oneShot`). Default false.
+   */
+  isolateOneShot?: boolean;
   /** Docker backend: warm containers per pool. */
   dockerPoolSize?: number;
   /**
@@ -38,6 +44,7 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
       return new IsolateSandbox({
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.isolateWorkers ? { workers: options.isolateWorkers } : {}),
+        ...(options.isolateOneShot ? { oneShot: true } : {}),
       });
     }
     case 'docker': {

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
-import { DEATH_MARK, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
 import { redactHostPaths } from './redact-host-paths.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
@@ -33,15 +33,26 @@ export interface IsolatePoolOptions {
   /** Memory limit (MiB) the workers prepare their next isolate with before any run asks. */
   initialMemoryMb: number;
   logger: Logger;
+  /**
+   * For a host that runs one program or a few and exits: the workers start at once (their
+   * start-up overlaps with the host's own work before the first run), and skip what pays off
+   * only over many runs (the prelude snapshot, the warm-up run, an isolate made after each run).
+   */
+  oneShot?: boolean;
 }
 
-/** A run the pool carries out: the worker's answer, or how the worker died with it. */
+/** A run the pool carries out: the worker's answer, how the worker died with it, or the caller's cancel. */
 export type PoolOutcome =
   | ResultMessage
   | {
       type: 'crash';
       status: 'memory-limit' | 'runtime-error' | 'timeout';
       message: string;
+      durationMs: number;
+    }
+  | {
+      /** Cancelled by the caller before a worker took it, or its worker killed for not stopping in time. */
+      type: 'cancelled';
       durationMs: number;
     };
 
@@ -87,6 +98,7 @@ export class IsolatePool {
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
+    if (options.oneShot) for (let index = 0; index < options.workers; index++) this.#spawn();
   }
 
   /** Run one program; resolves with the worker's result or a crash outcome, never rejects for guest behaviour. */
@@ -99,7 +111,7 @@ export class IsolatePool {
           const index = this.#queue.indexOf(job);
           if (index >= 0) {
             this.#queue.splice(index, 1);
-            resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+            resolve({ type: 'cancelled', durationMs: 0 });
           }
         };
         signal.addEventListener('abort', onQueuedAbort, { once: true });
@@ -140,7 +152,7 @@ export class IsolatePool {
       if (idle) {
         const job = this.#queue.shift() as Job;
         if (job.signal?.aborted) {
-          job.resolve({ type: 'crash', status: 'timeout', message: 'cancelled', durationMs: 0 });
+          job.resolve({ type: 'cancelled', durationMs: 0 });
           continue;
         }
         this.#dispatch(idle, job);
@@ -157,7 +169,7 @@ export class IsolatePool {
   }
 
   #spawn(): void {
-    const child = fork(WORKER_PATH, [], {
+    const child = fork(WORKER_PATH, this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : [], {
       execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -188,6 +200,7 @@ export class IsolatePool {
   #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
+        this.#options.logger.debug({ pid: worker.child.pid, snapshot: message.snapshot, warmUp: message.warmUp, startMs: message.startMs }, 'isolate worker ready');
         worker.ready = true;
         this.#spawnFailures = 0;
         this.#idle(worker);
@@ -316,7 +329,7 @@ export class IsolatePool {
         return;
       }
       if (active.killedForCancel) {
-        outcome = { type: 'crash', status: 'timeout', message: 'cancelled', durationMs };
+        outcome = { type: 'cancelled', durationMs };
       } else if (active.killedForDeadline) {
         outcome = { type: 'crash', status: 'timeout', message: `no answer within the ${active.job.message.limits.timeoutMs} ms limit; the worker was killed`, durationMs };
       } else if (ignoredTermination || /out of memory|OOM|heap limit|memory limit|Allocation failed|allocation failure/i.test(evidence)) {
@@ -337,7 +350,10 @@ export class IsolatePool {
           durationMs,
         };
       }
-      this.#options.logger.warn({ pid: worker.child.pid, code, signal, status: outcome.status }, 'isolate worker died during a run');
+      const facts = { pid: worker.child.pid, code, signal, status: outcome.type === 'crash' ? outcome.status : 'timeout' };
+      // Killed because the caller cancelled (Ctrl-C, an aborted run): what was asked, not a fault.
+      if (active.killedForCancel) this.#options.logger.debug({ ...facts, cancelled: true }, 'isolate worker died during a run');
+      else this.#options.logger.warn(facts, 'isolate worker died during a run');
       active.job.resolve(outcome);
     }
     this.#pump();

@@ -20,7 +20,7 @@ import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
 import { guestPrelude } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
-import { DEATH_MARK } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT } from './protocol.ts';
 import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
 
 /** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
@@ -82,6 +82,12 @@ const BUILTIN_EXPORTS: Record<string, readonly string[]> = {
   events: ['EventEmitter'],
 };
 BUILTIN_EXPORTS['assert/strict'] = BUILTIN_EXPORTS.assert ?? [];
+
+/**
+ * Serving a short-lived host (the CLI's `exec`): no prelude snapshot, no warm-up run, no isolate
+ * made after a run. Each pays off only over many runs; for one run it is start-up time.
+ */
+const ONE_SHOT = process.argv.includes(ONE_SHOT_ARGUMENT);
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -299,7 +305,8 @@ function takePrepared(memoryMb: number): Prepared {
 function prepareNext(used: ivm.Isolate | undefined): void {
   setImmediate(() => {
     if (used && !used.isDisposed) used.dispose();
-    if (!prepared) {
+    // A one-shot host likely has no next run: one that comes makes its own isolate.
+    if (!prepared && !ONE_SHOT) {
       try {
         prepared = prepare(lastMemoryMb);
       } catch {
@@ -694,8 +701,9 @@ process.on('message', (message: HostMessage) => {
 });
 // The host went away: nothing left to serve.
 process.on('disconnect', () => process.exit(0));
-// Warm up before taking work: the first run in a process pays tens of milliseconds of one-off
-// costs (isolated-vm's glue, V8's first compilations). A throwaway run takes them instead.
+// Warm up before taking work (not for a one-shot host): the first run in a process pays tens of
+// milliseconds of one-off costs (isolated-vm's glue, V8's first compilations). A throwaway run
+// takes them instead.
 const initialMemoryMb = Number(process.env.SANDBENCH_ISOLATE_MEMORY_MB);
 if (Number.isInteger(initialMemoryMb) && initialMemoryMb > 0) lastMemoryMb = initialMemoryMb;
 const WARM_UP = [
@@ -706,15 +714,18 @@ const WARM_UP = [
   "require('fs').readFileSync(0, 'utf8');",
   'setTimeout(() => Promise.resolve().then(() => 1), 0);',
 ].join('\n');
-if (process.env.SANDBENCH_ISOLATE_NO_SNAPSHOT !== '1') makeSnapshot();
-await execute({
-  type: 'run',
-  id: 0,
-  code: WARM_UP,
-  kind: 'script',
-  filename: 'main.js',
-  stdin: '1\n',
-  limits: { timeoutMs: 10_000, cpuTimeMs: 10_000, memoryMb: lastMemoryMb, maxOutputBytes: 1_048_576 },
-});
+if (!ONE_SHOT) {
+  if (process.env.SANDBENCH_ISOLATE_NO_SNAPSHOT !== '1') makeSnapshot();
+  await execute({
+    type: 'run',
+    id: 0,
+    code: WARM_UP,
+    kind: 'script',
+    filename: 'main.js',
+    stdin: '1\n',
+    limits: { timeoutMs: 10_000, cpuTimeMs: 10_000, memoryMb: lastMemoryMb, maxOutputBytes: 1_048_576 },
+  });
+}
+// The first run's isolate, made while the host gets its run ready.
 prepared ??= prepare(lastMemoryMb);
-send({ type: 'ready' });
+send({ type: 'ready', snapshot: snapshot !== undefined, warmUp: !ONE_SHOT, startMs: performance.now() });

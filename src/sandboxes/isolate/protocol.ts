@@ -6,6 +6,9 @@
 /** Marks the line a dying worker writes to stderr just before it kills itself. */
 export const DEATH_MARK = 'sandbench-isolate-worker:';
 
+/** Worker argument: it serves a short-lived host (see `IsolatePoolOptions.oneShot`). */
+export const ONE_SHOT_ARGUMENT = '--one-shot';
+
 /** Limits as the worker applies them. */
 export interface WorkerLimits {
   /** Wall clock for the whole execution (evaluation plus the guest's timers), less time the guest spent waiting for a CPU. */
@@ -91,6 +94,12 @@ export interface RunPhases {
 /** Worker → host: the worker loaded isolated-vm and accepts runs. */
 export interface ReadyMessage {
   type: 'ready';
+  /** Whether its isolates start from a prelude snapshot it made (else each one installs the prelude). */
+  snapshot: boolean;
+  /** Whether it made a throwaway run to take the one-off costs of a first run. */
+  warmUp: boolean;
+  /** Milliseconds from the process's start to this message. */
+  startMs: number;
 }
 
 /** Worker → host: isolated-vm reported a catastrophic error; the worker exits right after. */
