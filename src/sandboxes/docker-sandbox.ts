@@ -44,11 +44,12 @@ export interface DockerSandboxOptions {
    */
   maxUsesPerContainer?: number;
   /**
-   * Job outcomes that also replace the container (besides what the runner itself reports:
-   * processes left behind, a full disk, leftover IPC objects, a failed cleanup, a runner that was
-   * tampered with or died). Default: every failing outcome — a timeout, a limit, a runtime or
-   * compile error, a crash — so that nothing a failed job did can reach the next one. Callers
-   * that trust the runner's per-job cleanup may narrow it (e.g. to limits only) for speed.
+   * Job outcomes that also replace the container, besides what always does: what the runner
+   * reports (processes left behind, a full disk, leftover IPC objects, a failed cleanup, a runner
+   * or fork server that was tampered with) and a lost runner. Default `RECYCLE_POLICIES['on-limit']`:
+   * the limits (timeout, memory, output). An ordinary wrong answer (an exception, a non-zero exit,
+   * a crash, a compile error) keeps its container: the runner kills, empties and checks it after
+   * every job. `on-failure` is the cautious choice: every failing job replaces its container.
    */
   recycleOn?: readonly RecycleOutcome[];
   logger?: Logger;
@@ -76,14 +77,17 @@ export interface DockerSandboxOptions {
   leaseMs?: number;
 }
 
-/** Recycle policies by name: `on-failure` (the default) and `on-limit` (faster for weak models). */
+/**
+ * Recycle policies by name: `on-limit` (the default: after a limit) and `on-failure` (after any
+ * failing job, the cautious choice; slower when most answers fail).
+ */
 export const RECYCLE_POLICIES = {
+  'on-limit': ['timeout', 'memory-limit', 'output-limit'],
   'on-failure': ['timeout', 'memory-limit', 'output-limit', 'runtime-error', 'compile-error', 'signal'],
-  'on-limit': ['timeout', 'memory-limit', 'output-limit', 'signal'],
 } as const satisfies Record<string, readonly RecycleOutcome[]>;
 export type RecyclePolicy = keyof typeof RECYCLE_POLICIES;
 
-const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-failure'];
+const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-limit'];
 const DEFAULT_MAX_USES = 500;
 /** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
 const OUTER_DEADLINE_MARGIN_MS = 5_000;
@@ -241,6 +245,7 @@ export class DockerSandbox implements Sandbox {
           stdin: Buffer.from(request.stdin ?? '', 'utf8'),
           collect,
           collectMaxBytes: runLimits.maxOutputBytes,
+          keepAfterFailure: !this.recycleOn.has('runtime-error'),
         },
         deadlineMs,
       );

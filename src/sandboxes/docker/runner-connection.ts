@@ -154,6 +154,11 @@ export interface RunnerJob {
   collect: string[];
   /** Per-file cap for collected files. */
   collectMaxBytes: number;
+  /**
+   * Whether the host keeps the container after a job whose program failed (a non-zero exit, a
+   * crash): the runner then prepares the next job's process right away, as after a clean job.
+   */
+  keepAfterFailure?: boolean;
 }
 
 /** One step's facts with its captured output. */
@@ -370,6 +375,7 @@ export class RunnerConnection {
       steps: job.steps,
       collect: job.collect,
       collectMaxBytes: job.collectMaxBytes,
+      keepAfterFailure: job.keepAfterFailure === true,
     };
     const frame = await this.request(header, [job.files, job.stdin], timeoutMs);
     if (frame.header.type === 'error') {

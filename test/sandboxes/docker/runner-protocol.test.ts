@@ -196,6 +196,36 @@ describe('resident runner protocol (host python3)', () => {
     throw new Error('the runner prepared no process for the next job');
   }
 
+  /** The runner's children but the fork server, once the runner has finished with the last job (a ping is answered after it). */
+  async function preparedProcesses(): Promise<number[]> {
+    await connection.ping(5000);
+    const { forkServer } = await connection.hello;
+    const found: number[] = [];
+    for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === child.pid && Number(name) !== forkServer) found.push(Number(name));
+    }
+    return found;
+  }
+
+  it("prepares the next job's process after a failing job only when the host keeps the container", async () => {
+    const job = async (keepAfterFailure: boolean) =>
+      connection.runJob(
+        { steps: [pythonStep()], files: await packFiles([{ path: 'main.py', content: 'raise SystemExit(1)' }]), stdin: Buffer.alloc(0), collect: [], collectMaxBytes: 0, keepAfterFailure },
+        20_000,
+      );
+    expect((await job(false)).steps[0]!.exitCode).toBe(1);
+    expect(await preparedProcesses()).toEqual([]);
+    expect((await job(true)).steps[0]!.exitCode).toBe(1);
+    expect(await preparedProcesses()).toHaveLength(1);
+  });
+
   it("sets every rlimit of a job: the step's own, the runner's initial values for the rest (none inherited)", async () => {
     expect((await run('print(1)')).steps[0]!.stdout.toString()).toBe('1\n');
     const waiting = await preparedJobProcess();

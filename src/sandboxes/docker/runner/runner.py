@@ -12,7 +12,7 @@
 #
 # Host -> runner:
 #     {"type": "job", "id": N, "blobs": [tar, stdin], "steps": [...], "collect": [...],
-#      "collectMaxBytes": N}
+#      "collectMaxBytes": N, "keepAfterFailure": bool}
 #     {"type": "ping"}                 -> {"type": "pong"}
 #     {"type": "shutdown"}             -> the runner exits
 # Runner -> host:
@@ -2094,9 +2094,10 @@ class Runner:
             {"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)},
             out_blobs,
         )
-        # Prepare the next job's process now, from the clean state just checked. Not after a
-        # failing job: the host usually replaces the container then.
-        if not recycle and len(step_facts) == len(steps) and all(step_succeeded(fact) for fact in step_facts):
+        # Prepare the next job's process now, from the clean state just checked. After a failing
+        # job only when the host said it keeps the container then (its recycle policy).
+        succeeded = len(step_facts) == len(steps) and all(step_succeeded(fact) for fact in step_facts)
+        if not recycle and (succeeded or header.get("keepAfterFailure") is True):
             if self.jobs % 64 == 0:
                 gc.collect()
             self.prepare_zygote()
