@@ -89,6 +89,12 @@ export type RecyclePolicy = keyof typeof RECYCLE_POLICIES;
 
 const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-limit'];
 const DEFAULT_MAX_USES = 500;
+/**
+ * A step starved of CPU runs on past its wall limit up to this multiple of it (at most 600 s
+ * more), then it is an engine fault; the same backstop as the isolate sandbox's reruns.
+ */
+const BACKSTOP_FACTOR = 50;
+const BACKSTOP_MAX_EXTRA_MS = 600_000;
 /** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
 const OUTER_DEADLINE_MARGIN_MS = 5_000;
 const JOB_ENVIRONMENT = {
@@ -385,6 +391,7 @@ export class DockerSandbox implements Sandbox {
       env: { ...JOB_ENVIRONMENT },
       timeoutMs: limits.timeoutMs,
       cpuTimeMs: limits.cpuTimeMs,
+      backstopMs: Math.min(limits.timeoutMs * BACKSTOP_FACTOR, limits.timeoutMs + BACKSTOP_MAX_EXTRA_MS),
       memoryBytes: limits.memoryBytes,
       maxOutputBytes: limits.maxOutputBytes,
       fileSizeBytes: limits.diskBytes,
@@ -429,6 +436,7 @@ export class DockerSandbox implements Sandbox {
     let runFacts: RunnerStepResult | undefined;
     for (const [index, facts] of result.steps.entries()) {
       const step = steps[index]!;
+      if (facts.starved) throw starvedStepError(facts, step.name === 'compile' && compileLimits ? compileLimits : runLimits);
       if (step.name === 'compile' && compileLimits) {
         const judged = judgeStep(facts, compileLimits, step);
         compile = {
@@ -488,6 +496,8 @@ export class DockerSandbox implements Sandbox {
 
   /** The runner did not answer (deadline) or vanished: judge the job, or blame the engine. */
   private async judgeLostJob(error: unknown, container: PooledContainer, deadlineMs: number): Promise<ExecutionResult> {
+    // Already judged an engine fault (a starved step).
+    if (SandboxError.isInstance(error)) throw error;
     const { connection, container: docker } = container.started;
     if (error instanceof RunnerTimeoutError) {
       connection.close();
@@ -606,7 +616,24 @@ const SIGNAL_EXPLANATIONS: Record<string, string> = {
   SIGILL: 'illegal instruction',
 };
 
-/** Derive a step's status and message from the runner's facts. */
+/**
+ * A step the runner stopped at its backstop, starved of CPU before it reached either limit, has
+ * no verdict: one now would be the machine's load talking. An engine fault (`sandbox-error`, kept
+ * out of scores and redone by `--resume`), worded as the isolate sandbox words it.
+ */
+export function starvedStepError(facts: RunnerStepResult, limits: ExecutionLimits): SandboxError {
+  return new SandboxError(
+    `the machine is too busy to judge this run: after ${Math.round(facts.wallMs)} ms of wall-clock time it had used ` +
+      `${Math.round(facts.cpuMs ?? 0)} ms of CPU, below its limits (${limits.cpuTimeMs} ms CPU, ${limits.timeoutMs} ms wall clock)`,
+    { code: 'sandbox-failure', details: { wallMs: facts.wallMs, cpuMs: facts.cpuMs, runQueueMs: facts.runQueueMs } },
+  );
+}
+
+/**
+ * Derive a step's status and message from the runner's facts (a starved step is not judged:
+ * see `starvedStepError`). Time limits: the runner stopped it at one (CPU time, or wall time
+ * less its run-queue delay), or its CPU time reached the CPU limit anyway (RLIMIT_CPU, rusage).
+ */
 export function judgeStep(
   facts: RunnerStepResult,
   limits: ExecutionLimits,
@@ -616,15 +643,18 @@ export function judgeStep(
   if (facts.outputLimited) {
     return { status: 'output-limit', message: `output exceeded ${limits.maxOutputBytes} bytes${leftover}` };
   }
-  if (facts.timedOut) return { status: 'timeout', message: `wall-clock limit of ${limits.timeoutMs} ms exceeded${leftover}` };
+  const wallMessage = `wall-clock limit of ${limits.timeoutMs} ms reached`;
+  // As the isolate says it: the CPU limit is named only when it is the tighter one.
+  const limitMessage = limits.cpuTimeMs < limits.timeoutMs ? `CPU time limit of ${limits.cpuTimeMs} ms reached` : wallMessage;
+  if (facts.timedOut) return { status: 'timeout', message: `${facts.timeLimit === 'cpu' ? limitMessage : wallMessage}${leftover}` };
   if (facts.oomKilled) return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (killed by the OOM killer)${leftover}` };
   // The container's cgroup also holds the runner's share, so a job can exceed its own limit by
   // that margin without an OOM kill: its peak resident size tells.
   if (facts.maxRssBytes !== null && facts.maxRssBytes > limits.memoryBytes) {
     return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (peak ${facts.maxRssBytes} bytes)${leftover}` };
   }
-  if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs > limits.cpuTimeMs)) {
-    return { status: 'timeout', message: `CPU time limit of ${limits.cpuTimeMs} ms exceeded${leftover}` };
+  if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs >= limits.cpuTimeMs)) {
+    return { status: 'timeout', message: `${limitMessage}${leftover}` };
   }
   if (facts.exitCode === 0) return { status: 'ok', message: facts.leftBehind ? 'processes it left behind were killed' : '' };
   // Under RLIMIT_AS a failed allocation crashes the program rather than waking the OOM killer.

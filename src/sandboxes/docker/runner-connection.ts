@@ -52,7 +52,20 @@ const stepFactsSchema = z.object({
   name: z.string(),
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
+  /** The runner stopped the step at a time limit (`timeLimit` says which). */
   timedOut: z.boolean(),
+  /**
+   * Which limit stopped it: `cpu` (the CPU time of its threads reached the CPU limit) or `wall`
+   * (its wall time less its run-queue delay reached the wall limit); null when neither did.
+   */
+  timeLimit: z.enum(['cpu', 'wall']).nullable(),
+  /**
+   * Stopped at the backstop without reaching either limit: starved of CPU for a long multiple of
+   * its wall limit. Not the program's doing; the host reports an engine fault.
+   */
+  starved: z.boolean(),
+  /** Run-queue delay credited to the step (wall time not counted against it); null when unknown. */
+  runQueueMs: z.number().nonnegative().nullable(),
   outputLimited: z.boolean(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
@@ -91,6 +104,14 @@ const errorSchema = z.object({
   blobs: z.array(z.number().int().nonnegative()),
 });
 
+/** Sent while a job runs: a step starved of CPU runs past its wall limit, for up to `ms` more. */
+const extendSchema = z.object({
+  type: z.literal('extend'),
+  id: z.number().int().nullable(),
+  ms: z.number().int().nonnegative(),
+  blobs: z.array(z.number().int().nonnegative()).max(0),
+});
+
 /** One step of a job, as the runner executes it. */
 export interface RunnerStep {
   /** `compile` or `run`. */
@@ -107,8 +128,15 @@ export interface RunnerStep {
   unbuffered?: boolean;
   /** The whole environment of the step. */
   env: Record<string, string>;
+  /** Wall limit: wall time less the time the step's threads waited for a CPU (see runner.py). */
   timeoutMs: number;
+  /** CPU time of the step's threads. */
   cpuTimeMs: number;
+  /**
+   * Wall time after which a step starved of CPU, having reached neither limit, is stopped
+   * without a verdict (`starved`); default 50 × `timeoutMs`, at most `timeoutMs` + 600 s.
+   */
+  backstopMs?: number;
   memoryBytes: number;
   maxOutputBytes: number;
   /** RLIMIT_FSIZE. */
@@ -210,6 +238,8 @@ interface Frame {
 interface Pending {
   resolve: (frame: Frame) => void;
   reject: (error: Error) => void;
+  /** Move the request's deadline later (the runner said a starved step runs on). */
+  extend?: (ms: number) => void;
 }
 
 /** Encode one frame. */
@@ -427,10 +457,13 @@ export class RunnerConnection {
     if (this.goneError) throw this.goneError;
     if (this.pending) throw new RunnerProtocolError('a request is already in flight on this runner');
     return new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let allowedMs = timeoutMs;
+      const started = performance.now();
+      const expire = (): void => {
         this.pending = null;
-        reject(new RunnerTimeoutError(`runner did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(new RunnerTimeoutError(`runner did not answer within ${Math.round(allowedMs)} ms`));
+      };
+      let timer = setTimeout(expire, timeoutMs);
       this.pending = {
         resolve: (frame) => {
           clearTimeout(timer);
@@ -439,6 +472,11 @@ export class RunnerConnection {
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
+        },
+        extend: (ms) => {
+          clearTimeout(timer);
+          allowedMs += ms;
+          timer = setTimeout(expire, Math.max(0, started + allowedMs - performance.now()));
         },
       };
       this.streams.toRunner.write(encodeFrame(header, blobs));
@@ -459,6 +497,15 @@ export class RunnerConnection {
       if (!pending) {
         this.fail(new RunnerProtocolError(`unexpected frame from runner: ${String(frame.header.type)}`));
         return;
+      }
+      if (frame.header.type === 'extend') {
+        const parsed = extendSchema.safeParse(frame.header);
+        if (!parsed.success || !pending.extend) {
+          this.fail(new RunnerProtocolError('runner sent a malformed or unexpected extend frame'));
+          return;
+        }
+        pending.extend(parsed.data.ms);
+        continue;
       }
       this.pending = null;
       pending.resolve(frame);

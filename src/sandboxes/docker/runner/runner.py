@@ -21,6 +21,8 @@
 #     {"type": "result", "id": N, "steps": [...], "files": [...], "recycle": [...], "blobs": [...]}
 #                                      (a step with "completion" reports "testCompleted")
 #     {"type": "error", "id": N, "message": "..."}   a malformed job (an engine bug, never the guest's)
+#     {"type": "extend", "id": N, "ms": M}            before job N's result: a step starved of CPU
+#                                      runs past its wall limit; the job may take M ms longer
 #
 # Why PID 1 (no docker-init): the attach stream is the only channel to the host. A dumpable
 # PID 1 of the job's user (docker-init) would let any job open /proc/1/fd/1 and forge answers.
@@ -65,7 +67,7 @@ import stat
 import struct
 import time
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 65536
 
@@ -1763,6 +1765,134 @@ class Zygote:
 
 
 # --------------------------------------------------------------------------------------------
+# Time limits: CPU time, and wall time less the time the job waited for a CPU
+#
+# A step is a timeout when its CPU time reaches the CPU limit or its wall time, less the time
+# its processes were runnable but waiting for a core (the run-queue delay, schedstat's second
+# field), reaches the wall limit: what it would have taken alone on the machine. A program
+# starved by other load keeps running; a sleeping or blocked one gains nothing (sleep is no
+# run-queue delay). On an idle machine both measures equal the plain clocks, so the check at
+# the limit itself is the verdict.
+#
+# The figures are per thread (/proc/<pid>/task/<tid>/schedstat), sampled every METER_INTERVAL
+# over every thread of the job's processes. Per interval the credited delay is the largest
+# delay of any one thread, and in all never more than the wall time less the CPU time all the
+# job's threads used: a single thread gets exactly its own delay, while threads of the job
+# queueing behind one another (its own CPU use) earn nothing, so a job cannot buy time by making
+# its processes wait for each other. A thread that ended between two samples takes its last
+# interval with it (credited too little, never too much).
+#
+# The kernel adds a wait to run_delay only when the thread gets the CPU again: the wait in
+# progress is missing. So a wall verdict needs every runnable thread to have been seen on the
+# CPU within the last CONFIRM_STEP or so (else the runner looks again shortly); a sleeping
+# thread has no wait in progress.
+
+# How often a running step's threads are sampled.
+METER_INTERVAL = 0.1
+# The shortest wait between two checks near a limit.
+METER_MIN_STEP = 0.001
+# How recently a runnable thread must have run for its figures to be trusted at a wall verdict.
+CONFIRM_STEP = 0.005
+# Past this multiple of its wall limit (at most 600 s more; a step's `backstopMs` overrides it)
+# a starved step is stopped without a verdict: the machine is too busy to judge it (the host
+# reports an engine fault, as the isolate sandbox does).
+BACKSTOP_FACTOR = 50
+BACKSTOP_MAX_EXTRA = 600.0
+
+
+def read_schedstat(path):
+    """(on-CPU ns, run-queue ns, times on a CPU) of one thread, or None when it is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fields = os.read(fd, 128).split()
+        return int(fields[0]), int(fields[1]), int(fields[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def backstop_seconds(step):
+    """The step's backstop (the host's `backstopMs`, else the default) in seconds."""
+    wall_limit = int(step["timeoutMs"]) / 1000.0
+    if isinstance(step.get("backstopMs"), int) and step["backstopMs"] > 0:
+        return max(wall_limit, step["backstopMs"] / 1000.0)
+    return min(wall_limit * BACKSTOP_FACTOR, wall_limit + BACKSTOP_MAX_EXTRA)
+
+
+class JobClock:
+    """CPU time and credited run-queue delay of a step's threads since their launch (seconds)."""
+
+    def __init__(self, pid, spared, started):
+        self.spared = spared
+        self.started = started
+        self.last = started
+        # The step's process was forked before the step (waiting for its launch): count from now.
+        folder = "/proc/%d/task/%d" % (pid, pid)
+        figures = read_schedstat(folder + "/schedstat")
+        self.seen = {pid: figures} if figures else {}
+        self.known = figures is not None
+        # Every thread of the last sample (its /proc folder), and whether it ran in that interval.
+        self.threads = []
+        self.interval = 0.0
+        self.cpu = 0.0
+        self.credit = 0.0
+        # Wall time not spent on a CPU by any thread, not yet credited.
+        self.slack = 0.0
+
+    def sample(self, now):
+        cpu_ns = 0
+        delay_ns = 0
+        current = {}
+        threads = []
+        for pid in other_processes(self.spared):
+            try:
+                tids = os.listdir("/proc/%d/task" % pid)
+            except OSError:
+                continue
+            for name in tids:
+                tid = int(name)
+                folder = "/proc/%d/task/%s" % (pid, name)
+                figures = read_schedstat(folder + "/schedstat")
+                if figures is None:
+                    continue
+                base = self.seen.get(tid, (0, 0, 0))
+                if figures[0] < base[0] or figures[1] < base[1]:
+                    base = (0, 0, 0)  # a new thread under a reused id
+                cpu_ns += figures[0] - base[0]
+                delay_ns = max(delay_ns, figures[1] - base[1])
+                threads.append((folder, figures[0] != base[0] or figures[2] != base[2]))
+                current[tid] = figures
+        self.seen = current
+        self.threads = threads
+        interval = self.interval = max(0.0, now - self.last)
+        self.last = now
+        cpu = cpu_ns / 1e9
+        self.cpu += cpu
+        self.slack += interval - cpu
+        credit = min(delay_ns / 1e9, max(0.0, self.slack))
+        self.credit += credit
+        self.slack -= credit
+
+    def effective(self, now):
+        """Wall time less the credited run-queue delay."""
+        return now - self.started - self.credit
+
+    def settled(self):
+        """Whether the last sample holds every wait so far: no runnable thread can be in the
+        middle of a wait the kernel has not counted yet (each ran within a short last interval)."""
+        for folder, ran in self.threads:
+            text = read_text(folder + "/stat")
+            runnable = bool(text) and text[text.rindex(")") + 2:text.rindex(")") + 3] == "R"
+            if runnable and (not ran or self.interval > 2 * CONFIRM_STEP):
+                return False
+        return True
+
+
+# --------------------------------------------------------------------------------------------
 # Steps
 
 
@@ -1844,24 +1974,34 @@ def take_marker(stdout, marker, finished_cleanly):
 
 
 class StepRun:
-    """One step from launch to facts: feeds stdin, drains and caps output, enforces the wall
-    clock, and reports how the process ended."""
+    """One step from launch to facts: feeds stdin, drains and caps output, enforces the time
+    limits (see JobClock), and reports how the process ended."""
 
-    def __init__(self, step, zygote, stdin_bytes, marker, started):
+    def __init__(self, step, zygote, stdin_bytes, marker, started, clock, on_starved):
         self.step = step
         self.zygote = zygote
         self.pid = zygote.pid
         self.marker = marker
-        self.timeout_ms = int(step["timeoutMs"])
+        self.wall_limit = int(step["timeoutMs"]) / 1000.0
+        self.cpu_limit = int(step["cpuTimeMs"]) / 1000.0
+        self.backstop = backstop_seconds(step)
+        # How fast the step's CPU time can grow: one second per second per core it may use.
+        self.cores = max(1, len(os.sched_getaffinity(0)))
         self.output = StepOutput(zygote.stdout_read, zygote.stderr_read, int(step["maxOutputBytes"]), len(marker) + 1 if marker else 0)
         self.pending_stdin = memoryview(stdin_bytes)
         self.stdin_open = True
         self.exit_status = None
         self.usage = None
         self.timed_out = False
+        # Which limit stopped the step: "cpu" or "wall" (None when none did).
+        self.time_limit = None
+        # Stopped at the backstop, starved of CPU before reaching either limit.
+        self.starved = False
         self.started = started
         self.ended_at = None
         self.process_fd = None
+        self.clock = clock
+        self.on_starved = on_starved
 
     def run(self):
         for fd in (self.zygote.stdin_write, self.zygote.stdout_read, self.zygote.stderr_read):
@@ -1905,8 +2045,41 @@ class StepRun:
         if finished[0] != 0:
             self.ended(finished[1], finished[2])
 
+    def first_check(self):
+        """When the step could first reach a limit: the wall limit, or sooner the CPU limit when
+        its threads may use several cores."""
+        return self.started + min(self.wall_limit, self.cpu_limit / self.cores)
+
+    def check_limits(self, now):
+        """Sample the clock and stop the step if it reached a limit or the backstop; otherwise
+        return when to check again."""
+        clock = self.clock
+        clock.sample(now)
+        elapsed = now - self.started
+        backstop = self.backstop
+        if clock.cpu >= self.cpu_limit:
+            self.time_limit = "cpu"
+        elif clock.effective(now) >= self.wall_limit:
+            # (Without schedstat figures nothing is credited: the plain wall clock.)
+            if clock.known and elapsed < backstop and not clock.settled():
+                return now + CONFIRM_STEP
+            self.time_limit = "wall"
+        elif elapsed >= backstop:
+            self.starved = True
+        else:
+            if elapsed >= self.wall_limit and self.on_starved is not None:
+                # Past the plain wall limit, starved: tell the host its deadline moves too.
+                self.on_starved(backstop - self.wall_limit)
+                self.on_starved = None
+            wait = min(self.wall_limit - clock.effective(now), (self.cpu_limit - clock.cpu) / self.cores, backstop - elapsed)
+            return now + min(max(METER_MIN_STEP, wait), METER_INTERVAL)
+        self.timed_out = self.time_limit is not None
+        self.stop_now()
+        return None
+
     def pump(self):
-        deadline = self.started + self.timeout_ms / 1000.0
+        check_at = self.first_check()
+        sample_at = self.started + METER_INTERVAL
         drain_deadline = None
         output = self.output
         while True:
@@ -1920,18 +2093,23 @@ class StepRun:
                 if not output.open:
                     return
             now = time.monotonic()
-            if self.exit_status is None and now >= deadline:
-                self.timed_out = True
-                self.stop_now()
-                drain_deadline = self.ended_at + 0.05
-                continue
+            if self.exit_status is None and now >= check_at:
+                check_at = self.check_limits(now)
+                if check_at is None:
+                    drain_deadline = self.ended_at + 0.05
+                    continue
+                sample_at = check_at
+            elif self.exit_status is None and now >= sample_at:
+                # Between checks too: a process that ends takes its figures with it.
+                self.clock.sample(now)
+                sample_at = now + METER_INTERVAL
             if drain_deadline is not None and now >= drain_deadline:
                 return  # the program ended but something still holds its output open
             readers = list(output.open)
             if self.process_fd is not None and self.exit_status is None:
                 readers.append(self.process_fd)
             writers = [self.zygote.stdin_write] if self.stdin_open and self.exit_status is None else []
-            limit = (drain_deadline if drain_deadline is not None else deadline) - now
+            limit = (drain_deadline if drain_deadline is not None else min(check_at, sample_at)) - now
             if self.process_fd is None and self.exit_status is None:
                 limit = min(limit, 0.005)
             try:
@@ -1967,7 +2145,7 @@ class StepRun:
         output = self.output
         stdout = bytes(output.fds[output.stdout_fd])
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        clean = exit_code == 0 and not self.timed_out
+        clean = exit_code == 0 and not self.timed_out and not self.starved
         stdout, test_completed = take_marker(stdout, self.marker, clean)
         if len(stdout) + len(output.fds[output.stderr_fd]) > output.limit:
             # Output past the cap that was not the marker after all.
@@ -1980,11 +2158,16 @@ class StepRun:
             "exitCode": exit_code,
             "signal": SIGNAL_NAMES.get(os.WTERMSIG(status), str(os.WTERMSIG(status))) if os.WIFSIGNALED(status) else None,
             "timedOut": self.timed_out,
+            "timeLimit": self.time_limit,
+            "starved": self.starved,
+            "runQueueMs": round(self.clock.credit * 1000.0, 3) if self.clock.known else None,
             "outputLimited": output.limited,
             "stdoutTruncated": output.truncated[output.stdout_fd],
             "stderrTruncated": output.truncated[output.stderr_fd],
             "wallMs": round((self.ended_at - self.started) * 1000.0, 3),
-            "cpuMs": round((usage.ru_utime + usage.ru_stime) * 1000.0, 3) if usage else None,
+            # The process's own figure (its waited-for children included), or the clock's when
+            # more of the job's processes were seen.
+            "cpuMs": round(max((usage.ru_utime + usage.ru_stime) if usage else 0.0, self.clock.cpu) * 1000.0, 3) if usage or self.clock.known else None,
             "maxRssBytes": usage.ru_maxrss * 1024 if usage else None,
             "oomKilled": None if oom_before is None or oom_after is None else oom_after > oom_before,
             "leftBehind": left_behind,
@@ -1995,7 +2178,7 @@ class StepRun:
 
 
 def step_succeeded(fact):
-    return fact["exitCode"] == 0 and not fact["timedOut"] and not fact["outputLimited"] and not fact["oomKilled"]
+    return fact["exitCode"] == 0 and not fact["timedOut"] and not fact["starved"] and not fact["outputLimited"] and not fact["oomKilled"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -2011,6 +2194,7 @@ class Runner:
         self.rlimits = {name: list(self.baseline[name]) for name, _ in RLIMITS}
         self.zygote = None
         self.dumpable = True
+        self.job_id = None
 
     def on_reaped(self, pid, _status):
         if pid == self.fork_server.pid:
@@ -2065,6 +2249,7 @@ class Runner:
 
     def job(self, header, blobs):
         self.jobs += 1
+        self.job_id = header.get("id")
         zygote, self.zygote = self.zygote, None
         step_facts, out_blobs, files, error = [], [], [], None
         try:
@@ -2127,6 +2312,11 @@ class Runner:
             files.append(entry)
         return files
 
+    def extend_deadline(self, seconds):
+        """Tell the host that the job in progress may take `seconds` longer than its limits (a
+        starved step runs on toward its backstop)."""
+        self.channel.write_frame({"type": "extend", "id": self.job_id, "ms": int(seconds * 1000)})
+
     def spared(self):
         return {self.fork_server.pid} if self.fork_server.pid is not None else set()
 
@@ -2144,16 +2334,18 @@ class Runner:
             "completion": {"kind": completion["kind"], "testOffset": completion.get("testOffset")} if completion else None,
         }
         oom_before = oom_kill_count()
-        started = time.monotonic()
-        if zygote is None or not zygote.launch(message, marker):
-            if zygote is not None:
-                zygote.discard()
-            zygote = self.fork_server.zygote()
+        for attempt in (1, 2):
+            if zygote is None:
+                zygote = self.fork_server.zygote()
             started = time.monotonic()
-            if not zygote.launch(message, marker):
-                zygote.discard()
+            clock = JobClock(zygote.pid, self.spared(), started)
+            if zygote.launch(message, marker):
+                break
+            zygote.discard()
+            zygote = None
+            if attempt == 2:
                 raise JobError("the job's process vanished before it started")
-        run = StepRun(step, zygote, stdin_bytes, marker, started)
+        run = StepRun(step, zygote, stdin_bytes, marker, started, clock, self.extend_deadline)
         try:
             run.run()
         except BaseException:
@@ -2178,7 +2370,7 @@ class Runner:
         """Nothing of this job may reach the next one: kill, empty, check. Returns the reasons to
         replace the container (empty when it is as clean as new)."""
         recycle = set()
-        for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
+        for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("starved", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
             if any(fact[flag] for fact in step_facts):
                 recycle.add(reason)
         if not kill_everything_else(0, self.spared(), self.on_reaped):
