@@ -26,7 +26,7 @@ import {
   type RunnerStepResult,
 } from './docker/runner-connection.ts';
 import { sweepContainers } from './docker/sweep-containers.ts';
-import { joinProgram, type Sandbox, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 /** Outcomes after which a container is replaced rather than reused. */
 export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
@@ -173,28 +173,10 @@ export class DockerSandbox implements Sandbox {
 
     // Work files: the program with its test code (transpiled on the host for TypeScript) and the
     // request's extras. The completion marker is never written into any of them.
-    const files: WorkFile[] = [];
     const { text: programText, testOffset } = joinProgram(request.source, request.testCode);
-    let transpileMs = 0;
-    let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
-    if (profile.hostTranspile) {
-      const started = performance.now();
-      options = typescriptOptionsSchema.parse(request.typescript ?? {});
-      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
-      transpileMs = performance.now() - started;
-      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
-      files.push({ path: profile.sourceFile, content: programText });
-      files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
-    } else {
-      files.push({ path: profile.sourceFile, content: programText });
-    }
-    const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
-    for (const [path, content] of Object.entries(request.files ?? {})) {
-      if (reserved.has(normalizeWorkPath(path))) {
-        throw new InvalidInputError(`extra file '${path}' would overwrite the program's own file`, { details: { path } });
-      }
-      files.push({ path, content });
-    }
+    const prepared = await this.workFiles(request, profile, programText);
+    if ('status' in prepared) return prepared;
+    const { files, options } = prepared;
     const collect = (request.collectFiles ?? []).map((path) => path);
 
     if (request.signal?.aborted) return cancelledResult('cancelled before it started', 0);
@@ -228,20 +210,11 @@ export class DockerSandbox implements Sandbox {
     const deadlineMs = steps.reduce((sum, step) => sum + step.timeoutMs, 0) + OUTER_DEADLINE_MARGIN_MS;
 
     const pool = this.pool(spec);
-    let container: PooledContainer;
-    try {
-      container = await pool.acquire(request.signal);
-    } catch (error) {
-      if (request.signal?.aborted) return cancelledResult('cancelled while waiting for a container', 0);
-      throw error;
-    }
+    const container = await this.acquire(pool, request.signal);
+    if (!container) return cancelledResult('cancelled while waiting for a container', 0);
 
     let recycle: string | null = null;
-    const onAbort = (): void => {
-      // The only way to stop a job mid-flight: take its container away.
-      container.started.connection.close();
-      void removeContainer(container.started.container).catch(() => {});
-    };
+    const onAbort = (): void => takeAway(container);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await container.started.connection.runJob(
@@ -269,6 +242,150 @@ export class DockerSandbox implements Sandbox {
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
       pool.release(container, recycle);
+    }
+  }
+
+  /**
+   * One program run once per stdin, compiled once: one runner job whose compile step runs once
+   * and whose run step runs per stdin, each from a fresh copy of the compiled work directory
+   * with an empty /tmp and nothing left running (the runner cleans and checks between runs as
+   * between jobs). When a run leaves its container unfit for the next (a limit, residue,
+   * tampering, or a failure under `on-failure`), the runner stops there and the rest goes to
+   * another container with the compiled files (not compiled again). A compile error is every
+   * run's result; a lost runner has the rest judged one `run` at a time.
+   */
+  async runBatch(request: SandboxBatchRequest): Promise<ExecutionResult[]> {
+    if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
+    const { stdins } = request;
+    if (stdins.length === 0) return [];
+    const profile = this.profile(request.language);
+    const runLimits = resolveLimits([profile.limits, request.limits]);
+    const compileLimits = profile.compile
+      ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
+      : undefined;
+    const prepared = await this.workFiles(request, profile, request.source);
+    if ('status' in prepared) return stdins.map(() => ({ ...prepared }));
+    const results: ExecutionResult[] = [];
+    const cancelled = (message: string): ExecutionResult[] => stdins.slice(results.length).map(() => cancelledResult(message, 0));
+    if (request.signal?.aborted) return cancelled('cancelled before it started');
+    await this.ensureReady();
+
+    const { spec, jobMemoryBytes } = this.plan(profile, { run: runLimits, ...(compileLimits ? { compile: compileLimits } : {}) });
+    const runStep = this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile);
+    let steps: RunnerStep[] = profile.compile && compileLimits
+      ? [this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile), runStep]
+      : [runStep];
+    let files = await packFiles(prepared.files);
+    let compile: ExecutionResult['compile'];
+    const pool = this.pool(spec);
+    while (results.length < stdins.length) {
+      const pending = stdins.slice(results.length);
+      const deadlineMs = steps.slice(0, -1).reduce((sum, step) => sum + step.timeoutMs, 0) + pending.length * runStep.timeoutMs + OUTER_DEADLINE_MARGIN_MS;
+      const container = await this.acquire(pool, request.signal);
+      if (!container) return [...results, ...cancelled('cancelled while waiting for a container')];
+      let recycle: string | null = null;
+      let lost = false;
+      const onAbort = (): void => takeAway(container);
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await container.started.connection.runJob(
+          {
+            steps,
+            files,
+            stdin: Buffer.alloc(0),
+            stdins: pending.map((stdin) => Buffer.from(stdin, 'utf8')),
+            collect: [],
+            collectMaxBytes: 0,
+            keepAfterFailure: !this.recycleOn.has('runtime-error'),
+          },
+          deadlineMs,
+        );
+        if (result.recycle.length > 0) recycle = result.recycle.join(',');
+        let facts = result.steps;
+        if (steps.length > 1 && compileLimits) {
+          const [compileFacts] = facts;
+          if (!compileFacts) throw new SandboxError('the runner returned no compile step', { code: 'sandbox-failure' });
+          if (compileFacts.starved) throw starvedStepError(compileFacts, compileLimits);
+          const judged = compileOutcome(compileFacts, compileLimits, steps[0]!);
+          compile = judged.compile;
+          if (judged.failed) {
+            if (this.shouldRecycle(judged.failed)) recycle ??= `outcome ${judged.failed.status}`;
+            for (let index = results.length; index < stdins.length; index++) results.push({ ...judged.failed });
+            break;
+          }
+          facts = facts.slice(1);
+        }
+        for (const runFacts of facts) {
+          if (runFacts.starved) throw starvedStepError(runFacts, runLimits);
+          const execution = runExecution(runFacts, runLimits, runStep, compile);
+          if (this.shouldRecycle(execution)) recycle ??= `outcome ${execution.status}`;
+          results.push(execution);
+        }
+        if (result.stopped !== undefined || (facts.length === 0 && results.length < stdins.length)) {
+          // The runner could not run this batch (say, a compiled program too large to keep):
+          // the rest one `run` at a time.
+          lost = true;
+        } else if (result.snapshot) {
+          // The rest in another container, from the compiled files.
+          files = result.snapshot;
+          steps = [runStep];
+        }
+      } catch (error) {
+        recycle = 'job failed';
+        if (request.signal?.aborted) return [...results, ...cancelled('cancelled; its container was removed')];
+        if (SandboxError.isInstance(error)) throw error;
+        lost = true;
+      } finally {
+        request.signal?.removeEventListener('abort', onAbort);
+        pool.release(container, recycle);
+      }
+      if (lost) {
+        // The runner was lost (or stuck) during the batch: judge the rest as separate jobs, so
+        // that the run responsible is judged on its own.
+        for (const stdin of stdins.slice(results.length)) {
+          const { stdins: _all, ...single } = request;
+          results.push(await this.run({ ...single, stdin }));
+        }
+      }
+    }
+    return results;
+  }
+
+  /** The work files of a request (TypeScript transpiled on the host), or its compile error. */
+  private async workFiles(
+    request: Pick<SandboxRunRequest, 'files' | 'typescript' | 'compileLimits' | 'source'>,
+    profile: LoadedRuntimeProfile,
+    programText: string,
+  ): Promise<{ files: WorkFile[]; options?: ReturnType<typeof typescriptOptionsSchema.parse> } | ExecutionResult> {
+    const files: WorkFile[] = [];
+    let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
+    if (profile.hostTranspile) {
+      const started = performance.now();
+      options = typescriptOptionsSchema.parse(request.typescript ?? {});
+      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
+      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, performance.now() - started);
+      files.push({ path: profile.sourceFile, content: programText });
+      files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
+    } else {
+      files.push({ path: profile.sourceFile, content: programText });
+    }
+    const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
+    for (const [path, content] of Object.entries(request.files ?? {})) {
+      if (reserved.has(normalizeWorkPath(path))) {
+        throw new InvalidInputError(`extra file '${path}' would overwrite the program's own file`, { details: { path } });
+      }
+      files.push({ path, content });
+    }
+    return options ? { files, options } : { files };
+  }
+
+  /** An idle container of `pool`, or undefined when `signal` fired while waiting. */
+  private async acquire(pool: ContainerPool, signal: AbortSignal | undefined): Promise<PooledContainer | undefined> {
+    try {
+      return await pool.acquire(signal);
+    } catch (error) {
+      if (signal?.aborted) return undefined;
+      throw error;
     }
   }
 
@@ -438,43 +555,15 @@ export class DockerSandbox implements Sandbox {
       const step = steps[index]!;
       if (facts.starved) throw starvedStepError(facts, step.name === 'compile' && compileLimits ? compileLimits : runLimits);
       if (step.name === 'compile' && compileLimits) {
-        const judged = judgeStep(facts, compileLimits, step);
-        compile = {
-          status: judged.status === 'runtime-error' ? 'compile-error' : judged.status,
-          stdout: facts.stdout.toString('utf8'),
-          stderr: facts.stderr.toString('utf8'),
-          exitCode: facts.exitCode,
-          durationMs: facts.wallMs,
-        };
-        if (judged.status !== 'ok') {
-          return emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
-            stderr: facts.stderr.toString('utf8'),
-            stderrTruncated: facts.stderrTruncated,
-            compile,
-            ...(files.length > 0 ? { files } : {}),
-          });
-        }
+        const judged = compileOutcome(facts, compileLimits, step);
+        compile = judged.compile;
+        if (judged.failed) return files.length > 0 ? { ...judged.failed, files } : judged.failed;
       } else {
         runFacts = facts;
       }
     }
     if (!runFacts) throw new SandboxError('the runner returned no run step', { code: 'sandbox-failure' });
-    const judged = judgeStep(runFacts, runLimits, steps[steps.length - 1]!);
-    const execution: ExecutionResult = {
-      status: judged.status,
-      exitCode: runFacts.exitCode,
-      signal: runFacts.signal,
-      stdout: runFacts.stdout.toString('utf8'),
-      stderr: runFacts.stderr.toString('utf8'),
-      stdoutTruncated: runFacts.stdoutTruncated,
-      stderrTruncated: runFacts.stderrTruncated,
-      durationMs: runFacts.wallMs,
-      cpuTimeMs: runFacts.cpuMs,
-      memoryBytes: runFacts.maxRssBytes,
-      backend: 'docker',
-    };
-    if (judged.status !== 'ok' || judged.message) execution.message = judged.message;
-    if (compile) execution.compile = compile;
+    const execution = runExecution(runFacts, runLimits, steps[steps.length - 1]!, compile);
     if (files.length > 0) execution.files = files;
     return execution;
   }
@@ -670,6 +759,63 @@ export function judgeStep(
     return { status: 'runtime-error', message: `killed by ${facts.signal}${why ? ` (${why})` : ''}${leftover}` };
   }
   return { status: 'runtime-error', message: `exit code ${facts.exitCode}${leftover}` };
+}
+
+/** A compile step's outcome: what the results carry of it, and the result when it failed. */
+function compileOutcome(
+  facts: RunnerStepResult,
+  limits: ExecutionLimits,
+  step: Pick<RunnerStep, 'memoryRlimit'>,
+): { compile: NonNullable<ExecutionResult['compile']>; failed?: ExecutionResult } {
+  const judged = judgeStep(facts, limits, step);
+  const compile: NonNullable<ExecutionResult['compile']> = {
+    status: judged.status === 'runtime-error' ? 'compile-error' : judged.status,
+    stdout: facts.stdout.toString('utf8'),
+    stderr: facts.stderr.toString('utf8'),
+    exitCode: facts.exitCode,
+    durationMs: facts.wallMs,
+  };
+  if (judged.status === 'ok') return { compile };
+  return {
+    compile,
+    failed: emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
+      stderr: facts.stderr.toString('utf8'),
+      stderrTruncated: facts.stderrTruncated,
+      compile,
+    }),
+  };
+}
+
+/** The result of one run step (after its compile step, when there was one). */
+function runExecution(
+  facts: RunnerStepResult,
+  limits: ExecutionLimits,
+  step: Pick<RunnerStep, 'memoryRlimit'>,
+  compile: ExecutionResult['compile'],
+): ExecutionResult {
+  const judged = judgeStep(facts, limits, step);
+  const execution: ExecutionResult = {
+    status: judged.status,
+    exitCode: facts.exitCode,
+    signal: facts.signal,
+    stdout: facts.stdout.toString('utf8'),
+    stderr: facts.stderr.toString('utf8'),
+    stdoutTruncated: facts.stdoutTruncated,
+    stderrTruncated: facts.stderrTruncated,
+    durationMs: facts.wallMs,
+    cpuTimeMs: facts.cpuMs,
+    memoryBytes: facts.maxRssBytes,
+    backend: 'docker',
+  };
+  if (judged.status !== 'ok' || judged.message) execution.message = judged.message;
+  if (compile) execution.compile = compile;
+  return execution;
+}
+
+/** Stop a job mid-flight, the only way there is: take its container away. */
+function takeAway(container: PooledContainer): void {
+  container.started.connection.close();
+  void removeContainer(container.started.container).catch(() => {});
 }
 
 function compileErrorResult(diagnostics: string, durationMs: number): ExecutionResult {

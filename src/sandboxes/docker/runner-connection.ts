@@ -93,6 +93,10 @@ const resultSchema = z.object({
   steps: z.array(stepFactsSchema),
   files: z.array(z.object({ path: z.string(), blob: z.number().int().nonnegative().optional(), error: z.string().optional() })),
   recycle: z.array(z.string()),
+  /** A batch that stopped early after its compile step: the blob holding the compiled work directory. */
+  snapshot: z.number().int().nonnegative().optional(),
+  /** A batch that could not run at all past its compile step, and why. */
+  stopped: z.string().optional(),
   blobs: z.array(z.number().int().nonnegative()),
 });
 
@@ -178,6 +182,13 @@ export interface RunnerJob {
   /** Tar archive of the work files (see pack-files.ts). */
   files: Buffer;
   stdin: Buffer;
+  /**
+   * A batch: the steps before the last run once, then the last step once per entry (`stdin` is
+   * then ignored), each run from a fresh copy of the work directory as those steps left it and
+   * with everything between two runs cleaned and checked as between two jobs. The runner may
+   * stop early (a run left the container unfit for the next); the result says how far it got.
+   */
+  stdins?: Buffer[];
   /** Work-directory paths read back after the last step. */
   collect: string[];
   /** Per-file cap for collected files. */
@@ -201,6 +212,10 @@ export interface RunnerJobResult {
   files: Array<{ path: string; content?: Buffer; error?: string }>;
   /** Why the runner asks for its container to be replaced (empty: reusable). */
   recycle: string[];
+  /** Batches: the compiled work directory (a tar), when the batch stopped early after compiling. */
+  snapshot?: Buffer;
+  /** Batches: why no run could follow the compile step (`snapshot-too-large`). */
+  stopped?: string;
 }
 
 /** The runner's stream ended or failed (the container stopped, the engine dropped the connection). */
@@ -406,8 +421,10 @@ export class RunnerConnection {
       collect: job.collect,
       collectMaxBytes: job.collectMaxBytes,
       keepAfterFailure: job.keepAfterFailure === true,
+      ...(job.stdins ? { batch: true } : {}),
     };
-    const frame = await this.request(header, [job.files, job.stdin], timeoutMs);
+    if (job.stdins?.length === 0) throw new RunnerProtocolError('a batch needs at least one stdin');
+    const frame = await this.request(header, [job.files, ...(job.stdins ?? [job.stdin])], timeoutMs);
     if (frame.header.type === 'error') {
       const parsed = errorSchema.safeParse(frame.header);
       const message = parsed.success ? parsed.data.message : 'malformed error frame';
@@ -417,9 +434,13 @@ export class RunnerConnection {
     if (!parsed.success) throw new RunnerProtocolError(`bad result from runner: ${formatZodIssues(parsed.error.issues)}`);
     const result = parsed.data;
     if (result.id !== id) throw new RunnerProtocolError(`runner answered job ${result.id}, expected ${id}`);
-    const expectedBlobs = result.steps.length * 2 + result.files.filter((file) => file.blob !== undefined).length;
+    const expectedBlobs = result.steps.length * 2 + result.files.filter((file) => file.blob !== undefined).length + (result.snapshot !== undefined ? 1 : 0);
     if (frame.blobs.length !== expectedBlobs) throw new RunnerProtocolError('runner result has the wrong number of blobs');
+    const snapshot = result.snapshot !== undefined ? frame.blobs[result.snapshot] : undefined;
+    if (result.snapshot !== undefined && snapshot === undefined) throw new RunnerProtocolError('the batch snapshot has no blob');
     return {
+      ...(snapshot ? { snapshot } : {}),
+      ...(result.stopped !== undefined ? { stopped: result.stopped } : {}),
       steps: result.steps.map((facts, index) => ({
         ...facts,
         stdout: frame.blobs[index * 2]!,

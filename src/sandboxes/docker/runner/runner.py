@@ -443,6 +443,76 @@ def extract_files(tar_bytes, target):
             os.close(fd)
 
 
+# A batch keeps its compiled work directory in memory (and may send it to the host): at most this.
+MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
+
+
+def _tar_header(name, size, mode, kind):
+    block = bytearray(512)
+    block[0:len(name)] = name
+    block[100:108] = b"%07o\0" % mode
+    block[108:116] = b"%07o\0" % 0
+    block[116:124] = b"%07o\0" % 0
+    block[124:136] = b"%011o\0" % size
+    block[136:148] = b"%011o\0" % 0
+    block[148:156] = b" " * 8
+    block[156:157] = kind
+    block[257:265] = b"ustar\x0000"
+    block[148:156] = b"%06o\0 " % sum(block)
+    return bytes(block)
+
+
+def _tar_entry(name, content, mode, kind):
+    """One archive entry (a pax `path` record first when the name does not fit in 100 bytes)."""
+    parts = []
+    if len(name) > 100:
+        body = b" path=" + name + b"\n"
+        length = len(body) + 1
+        while len(str(length).encode()) + len(body) != length:
+            length = len(str(length).encode()) + len(body)
+        record = str(length).encode() + body
+        parts += [_tar_header(b"pax", len(record), 0o644, b"x"), record, bytes(-len(record) % 512)]
+        name = name[:100]
+    parts += [_tar_header(name, len(content), mode, kind), content, bytes(-len(content) % 512)]
+    return b"".join(parts)
+
+
+def pack_directory(root, cap):
+    """The folders and regular files under `root` as a tar archive `extract_files` accepts (links
+    and other kinds left out), or None when the files hold more than `cap` bytes."""
+    entries = []
+    total = 0
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        for name in sorted(os.listdir(os.path.join(root, relative) if relative else root)):
+            path_name = relative + "/" + name if relative else name
+            path = os.path.join(root, path_name)
+            encoded = os.fsencode(path_name)
+            try:
+                encoded.decode("utf-8")
+                info = os.lstat(path)
+            except (UnicodeDecodeError, OSError):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                entries.append(_tar_entry(encoded + b"/", b"", 0o755, b"5"))
+                stack.append(path_name)
+            elif stat.S_ISREG(info.st_mode):
+                total += info.st_size
+                if total > cap:
+                    return None
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                try:
+                    content = read_until_eof(fd, cap)
+                finally:
+                    os.close(fd)
+                if content is None:
+                    return None
+                entries.append(_tar_entry(encoded, content, 0o755 if info.st_mode & 0o100 else 0o644, b"0"))
+    entries.append(bytes(1024))
+    return b"".join(entries)
+
+
 def collect_file(root, name, max_bytes):
     entry = {"path": name}
     try:
@@ -2252,44 +2322,102 @@ class Runner:
         self.job_id = header.get("id")
         zygote, self.zygote = self.zygote, None
         step_facts, out_blobs, files, error = [], [], [], None
+        recycle, extra, complete = set(), {}, False
         try:
             steps = self.check_job(header, blobs)
             os.mkdir(JOB_DIR, 0o700)
             extract_files(blobs[0], JOB_DIR)
-            for index, step in enumerate(steps):
-                handed, zygote = zygote, None
-                fact, stdout, stderr = self.run_step(step, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
-                step_facts.append(fact)
-                out_blobs.extend((stdout, stderr))
-                if not step_succeeded(fact):
-                    break
-            files = self.collect(header, out_blobs)
+            if header.get("batch") is True:
+                complete = self.run_batch(header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra)
+                zygote = None
+            else:
+                for index, step in enumerate(steps):
+                    handed, zygote = zygote, None
+                    fact, stdout, stderr = self.run_step(step, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
+                    step_facts.append(fact)
+                    out_blobs.extend((stdout, stderr))
+                    if not step_succeeded(fact):
+                        break
+                complete = len(step_facts) == len(steps)
+                files = self.collect(header, out_blobs)
         except JobError as problem:
             error = str(problem)
         except Exception as problem:  # an engine fault: report it, the host recycles the container
             error = "%s: %s" % (type(problem).__name__, problem)
         if zygote is not None:
             zygote.discard()
-        recycle = self.clean_up(step_facts)
+        recycle |= self.clean_up(step_facts)
         if error is not None:
             recycle.add("job-error")
             self.channel.write_frame({"type": "error", "id": header.get("id"), "message": error, "recycle": sorted(recycle)})
             return
+        if "snapshot" in extra:
+            extra["snapshot"], snapshot = len(out_blobs), extra["snapshot"]
+            out_blobs.append(snapshot)
         self.channel.write_frame(
-            {"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)},
+            dict({"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)}, **extra),
             out_blobs,
         )
         # Prepare the next job's process now, from the clean state just checked. After a failing
         # job only when the host said it keeps the container then (its recycle policy).
-        succeeded = len(step_facts) == len(steps) and all(step_succeeded(fact) for fact in step_facts)
+        succeeded = complete and all(step_succeeded(fact) for fact in step_facts)
         if not recycle and (succeeded or header.get("keepAfterFailure") is True):
             if self.jobs % 64 == 0:
                 gc.collect()
             self.prepare_zygote()
 
+    def run_batch(self, header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra):
+        """A batch: the steps before the last (compile) once, then the last step once per stdin
+        blob, each run from a fresh copy of the work directory as it stood after those steps,
+        with everything between two runs killed, emptied and checked as between two jobs. Stops
+        early when a run leaves its container unfit for the next (what the runner would recycle
+        it for, a limit, or a failure the host does not keep containers after); the host sends
+        the rest again, with `extra["snapshot"]` (the compiled work directory) when there was a
+        compile step. Returns whether every stdin was run."""
+        *before, run = steps
+        stdins = blobs[1:]
+        for step in before:
+            handed, zygote = zygote, None
+            fact, stdout, stderr = self.run_step(step, b"", handed)
+            step_facts.append(fact)
+            out_blobs.extend((stdout, stderr))
+            if not step_succeeded(fact):
+                return True  # a compile error is every run's result
+        snapshot = blobs[0]
+        if before:
+            snapshot = pack_directory(JOB_DIR, MAX_SNAPSHOT_BYTES)
+            if snapshot is None:
+                extra["stopped"] = "snapshot-too-large"
+                return False
+        keep_failed = header.get("keepAfterFailure") is True
+        for index, stdin in enumerate(stdins):
+            if index > 0:
+                reasons = self.clean_up(step_facts[-1:])
+                if reasons:
+                    recycle |= reasons
+                    break
+                os.mkdir(JOB_DIR, 0o700)
+                extract_files(snapshot, JOB_DIR)
+            handed, zygote = zygote, None
+            fact, stdout, stderr = self.run_step(run, stdin, handed)
+            step_facts.append(fact)
+            out_blobs.extend((stdout, stderr))
+            over_memory = fact["maxRssBytes"] is not None and fact["maxRssBytes"] > int(run["memoryBytes"])
+            if not step_succeeded(fact) and (fact["timedOut"] or fact["starved"] or fact["outputLimited"] or fact["oomKilled"] or not keep_failed):
+                break
+            if over_memory:
+                break
+        runs = len(step_facts) - len(before)
+        if runs == len(stdins):
+            return True
+        if before:
+            extra["snapshot"] = snapshot
+        return False
+
     def check_job(self, header, blobs):
-        if len(blobs) != 2:
-            raise JobError("a job carries exactly two blobs (files tar, stdin)")
+        batch = header.get("batch") is True
+        if len(blobs) != 2 and not (batch and len(blobs) >= 2):
+            raise JobError("a job carries exactly two blobs (files tar, stdin); a batch one stdin or more")
         steps = header.get("steps")
         if not isinstance(steps, list) or not steps:
             raise JobError("a job needs at least one step")
@@ -2297,6 +2425,8 @@ class Runner:
             if not isinstance(step, dict):
                 raise JobError("a step is an object")
             check_step(step)
+        if batch and any(step.get("completion") for step in steps):
+            raise JobError("a batch runs no test code")
         if os.path.lexists(JOB_DIR):
             raise JobError("the work directory was not cleaned")
         return steps
