@@ -95,6 +95,8 @@ const DEFAULT_MAX_USES = 500;
  */
 const BACKSTOP_FACTOR = 50;
 const BACKSTOP_MAX_EXTRA_MS = 600_000;
+/** How long the engine has to answer the first check. */
+const ENGINE_CHECK_MS = 3000;
 /** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
 const OUTER_DEADLINE_MARGIN_MS = 5_000;
 const JOB_ENVIRONMENT = {
@@ -125,6 +127,8 @@ export class DockerSandbox implements Sandbox {
   private readonly lease: OwnerLease;
   private readonly pools = new Map<string, ContainerPool>();
   private ready: Promise<void> | null = null;
+  /** The start-up sweep, running beside the first jobs (dispose waits for it). */
+  private sweeping: Promise<void> | null = null;
   private disposed: Promise<void> | null = null;
   private untrack: (() => void) | null = null;
 
@@ -150,17 +154,19 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * Check the engine, sweep containers left by dead processes, and (optionally) start the pool
-   * for `languages` so the first jobs do not wait for containers. `run` does the first two itself.
+   * for `languages` so the first jobs do not wait for containers. `run` does the first two itself,
+   * without waiting for the sweep.
    */
   async warmUp(languages: readonly Language[] = []): Promise<void> {
     await this.ensureReady();
-    await Promise.all(
-      languages.map((language) => {
+    await Promise.all([
+      this.sweeping,
+      ...languages.map((language) => {
         const profile = this.profile(language);
         const { spec } = this.plan(profile, {});
         return this.pool(spec).warm();
       }),
-    );
+    ]);
   }
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
@@ -404,6 +410,7 @@ export class DockerSandbox implements Sandbox {
     if (!this.disposed) {
       this.disposed = (async () => {
         await Promise.all([...this.pools.values()].map((pool) => pool.dispose()));
+        await this.sweeping;
         this.pools.clear();
         // A container that could not be removed keeps the lease until it expires, so that
         // sweepers elsewhere remove the container too. (Never used: no engine call at all.)
@@ -428,23 +435,31 @@ export class DockerSandbox implements Sandbox {
     return profile;
   }
 
-  /** Check the engine and sweep once (retried on the next run if it failed). */
+  /**
+   * Check the engine and take the lease once (retried on the next run if it failed), then sweep
+   * in the background: nothing a run does waits for containers of dead owners to go.
+   */
   private ensureReady(): Promise<void> {
     if (!this.ready) {
       this.ready = (async () => {
-        const ping = await pingDocker(this.docker, 3000);
-        if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
+        // The engine's cheapest answer (/_ping); only a failure pays for the full diagnosis.
+        if (!(await engineAnswers(this.docker, ENGINE_CHECK_MS))) {
+          const ping = await pingDocker(this.docker, ENGINE_CHECK_MS);
+          if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
+        }
         if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
         // The lease exists before the first container, so no container is ever without one.
         await this.lease.acquire();
-        try {
-          const swept = await sweepContainers(this.docker);
-          if (swept.removed.length > 0) {
-            this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
-          }
-        } catch (error) {
-          this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
-        }
+        this.sweeping = sweepContainers(this.docker).then(
+          (swept) => {
+            if (swept.removed.length > 0) {
+              this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
+            }
+          },
+          (error: unknown) => {
+            this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
+          },
+        );
       })();
       this.ready.catch(() => {
         this.ready = null;
@@ -643,6 +658,23 @@ const REMOVAL_GRACE_MS = 500;
 
 function isBeingRemoved(state: LostContainerState): boolean {
   return state.Status === 'removing' || state.Status === 'dead';
+}
+
+/** Whether the engine answers its ping endpoint within `timeoutMs` (never throws). */
+async function engineAnswers(docker: Dockerode, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    const ping = docker.ping().then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([ping, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function delay(ms: number): Promise<void> {
