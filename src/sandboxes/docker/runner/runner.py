@@ -208,10 +208,9 @@ def prctl(option, value):
 
 
 def set_process_name(name):
-    """What /proc/<pid>/comm shows (at most 15 bytes)."""
-    import ctypes
-
-    prctl(PR_SET_NAME, ctypes.c_char_p(name[:15]))
+    """What /proc/<pid>/comm shows (at most 15 bytes). Bytes go to C as a char pointer as they
+    are: no `import ctypes` here, which in a zygote (modules reset) would load it again per job."""
+    prctl(PR_SET_NAME, bytes(name[:15]))
 
 
 def read_text(path):
@@ -1762,6 +1761,11 @@ class ForkServer:
                 self.restart()
 
     def _zygote(self, timeout):
+        return self.collect_zygote(self.request_zygote(), timeout)
+
+    def request_zygote(self):
+        """Ask for a zygote without waiting for it; returns the runner's ends of its pipes, for
+        `collect_zygote`. The fork server forks while the runner does something else."""
         import socket
 
         ends = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, control, marker
@@ -1775,6 +1779,10 @@ class ForkServer:
             raise
         for fd in child_ends:
             os.close(fd)
+        return mine
+
+    def collect_zygote(self, mine, timeout=10.0):
+        """The zygote `request_zygote` asked for."""
         try:
             (pid,) = struct.unpack(">q", self.receive(8, timeout))
         except (ForkServerError, OSError, struct.error):
@@ -2276,6 +2284,20 @@ class Runner:
         except (ForkServerError, OSError):
             self.zygote = None  # the next job asks at its start instead
 
+    def request_next_zygote(self):
+        """Ask the fork server for the next job's process before the result goes out, so that it
+        forks while the host reads the result; None when the request failed."""
+        try:
+            return self.fork_server.request_zygote()
+        except (ForkServerError, OSError):
+            return None
+
+    def collect_next_zygote(self, requested):
+        try:
+            self.zygote = self.fork_server.collect_zygote(requested)
+        except (ForkServerError, OSError):
+            self.zygote = None  # the next job asks at its start instead (restarting the fork server)
+
     def hello(self):
         self.channel.write_frame(
             {
@@ -2354,17 +2376,21 @@ class Runner:
         if "snapshot" in extra:
             extra["snapshot"], snapshot = len(out_blobs), extra["snapshot"]
             out_blobs.append(snapshot)
+        # The next job's process, from the clean state just checked: asked for now, collected
+        # once the result is out. After a failing job only when the host said it keeps the
+        # container then (its recycle policy).
+        succeeded = complete and all(step_succeeded(fact) for fact in step_facts)
+        requested = None
+        if not recycle and (succeeded or header.get("keepAfterFailure") is True):
+            if self.jobs % 64 == 0:
+                gc.collect()
+            requested = self.request_next_zygote()
         self.channel.write_frame(
             dict({"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)}, **extra),
             out_blobs,
         )
-        # Prepare the next job's process now, from the clean state just checked. After a failing
-        # job only when the host said it keeps the container then (its recycle policy).
-        succeeded = complete and all(step_succeeded(fact) for fact in step_facts)
-        if not recycle and (succeeded or header.get("keepAfterFailure") is True):
-            if self.jobs % 64 == 0:
-                gc.collect()
-            self.prepare_zygote()
+        if requested is not None:
+            self.collect_next_zygote(requested)
 
     def run_batch(self, header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra):
         """A batch: the steps before the last (compile) once, then the last step once per stdin
