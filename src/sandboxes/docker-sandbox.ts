@@ -339,15 +339,17 @@ export class DockerSandbox implements Sandbox {
       } catch (error) {
         recycle = 'job failed';
         if (request.signal?.aborted) return [...results, ...cancelled('cancelled; its container was removed')];
-        if (SandboxError.isInstance(error)) throw error;
+        // An engine fault (the container removed from outside, the engine gone) is one here as in
+        // `run` (this throws it); what a program may have done is judged below, run by run.
+        await this.judgeLostJob(error, container, deadlineMs);
         lost = true;
       } finally {
         request.signal?.removeEventListener('abort', onAbort);
         pool.release(container, recycle);
       }
       if (lost) {
-        // The runner was lost (or stuck) during the batch: judge the rest as separate jobs, so
-        // that the run responsible is judged on its own.
+        // The runner was lost (or stuck) during the batch, or could not run it: the rest as
+        // separate jobs, so that a run responsible is judged on its own.
         for (const stdin of stdins.slice(results.length)) {
           const { stdins: _all, ...single } = request;
           results.push(await this.run({ ...single, stdin }));
