@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
-import { createDockerClient, pingDocker } from '../images/docker-client.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
@@ -13,6 +11,7 @@ import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
 import { ContainerPool, type PooledContainer } from './docker/container-pool.ts';
 import { createContainerOwner, OWNER_ID_LABEL, type ContainerOwner } from './docker/container-owner.ts';
+import { createDockerEngine, diagnoseEngine, type DockerEngine, type EngineContainer } from './docker/engine-client.ts';
 import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, type ContainerSpec } from './docker/create-container.ts';
 import { OwnerLease } from './docker/owner-lease.ts';
 import { normalizeWorkPath, packFiles, type WorkFile } from './docker/pack-files.ts';
@@ -32,8 +31,12 @@ import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabi
 export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
 
 export interface DockerSandboxOptions {
-  /** Engine client; default `createDockerClient()` (DOCKER_HOST or the default socket). */
-  docker?: Dockerode;
+  /**
+   * Engine client: a `Dockerode` instance, or anything with the same calls; default
+   * `createDockerEngine()` (DOCKER_HOST or the default socket, without loading dockerode for a
+   * local socket).
+   */
+  docker?: DockerEngine;
   /** Warm containers per pool (one pool per image and container-level limits); default min(2, cpus). */
   poolSize?: number;
   /**
@@ -114,7 +117,7 @@ const JOB_ENVIRONMENT = {
 export class DockerSandbox implements Sandbox {
   readonly name = 'docker';
   readonly capabilities: SandboxCapabilities;
-  private readonly docker: Dockerode;
+  private readonly docker: DockerEngine;
   private readonly logger: Logger;
   private readonly poolSize: number;
   private readonly maxUses: number;
@@ -133,7 +136,7 @@ export class DockerSandbox implements Sandbox {
   private untrack: (() => void) | null = null;
 
   constructor(options: DockerSandboxOptions = {}) {
-    this.docker = options.docker ?? createDockerClient();
+    this.docker = options.docker ?? createDockerEngine();
     this.logger = options.logger ?? silentLogger;
     this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
     this.maxUses = Math.max(1, options.maxUsesPerContainer ?? DEFAULT_MAX_USES);
@@ -446,7 +449,7 @@ export class DockerSandbox implements Sandbox {
       this.ready = (async () => {
         // The engine's cheapest answer (/_ping); only a failure pays for the full diagnosis.
         if (!(await engineAnswers(this.docker, ENGINE_CHECK_MS))) {
-          const ping = await pingDocker(this.docker, ENGINE_CHECK_MS);
+          const ping = await diagnoseEngine(this.docker, ENGINE_CHECK_MS);
           if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
         }
         if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
@@ -586,14 +589,14 @@ export class DockerSandbox implements Sandbox {
   }
 
   /** The container's state after its runner was lost; undefined when it no longer exists. */
-  private async inspectLost(docker: Dockerode.Container, cause: unknown): Promise<LostContainerState | undefined> {
+  private async inspectLost(docker: EngineContainer, cause: unknown): Promise<LostContainerState | undefined> {
     try {
       return (await docker.inspect()).State as LostContainerState;
     } catch (inspectError) {
       const status = (inspectError as { statusCode?: number } | null)?.statusCode;
       if (status === 404) return undefined;
       if (status === undefined) {
-        const ping = await pingDocker(this.docker, 2000);
+        const ping = await diagnoseEngine(this.docker, 2000);
         if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable', cause });
       }
       throw new SandboxError(`sandbox container vanished: ${errorMessage(inspectError)}`, { code: 'sandbox-failure', cause });
@@ -663,7 +666,7 @@ function isBeingRemoved(state: LostContainerState): boolean {
 }
 
 /** Whether the engine answers its ping endpoint within `timeoutMs` (never throws). */
-async function engineAnswers(docker: Dockerode, timeoutMs: number): Promise<boolean> {
+async function engineAnswers(docker: DockerEngine, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
