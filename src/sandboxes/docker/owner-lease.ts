@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { DockerEngine } from './engine-client.ts';
 import type { Logger } from 'pino';
 import { OWNER_ID_LABEL, type ContainerOwner } from './container-owner.ts';
 
@@ -46,7 +46,7 @@ export function leaseExpired(lease: Pick<LeaseRecord, 'renewedAtMs' | 'leaseMs'>
 }
 
 /** Every lease volume on the engine. */
-export async function listLeases(docker: Dockerode): Promise<LeaseRecord[]> {
+export async function listLeases(docker: DockerEngine): Promise<LeaseRecord[]> {
   const listed = (await docker.listVolumes({ filters: { label: [LEASE_MS_LABEL] } })) as {
     Volumes?: Array<{ Name: string; Labels?: Record<string, string> | null; CreatedAt?: string }> | null;
   };
@@ -68,13 +68,13 @@ export async function listLeases(docker: Dockerode): Promise<LeaseRecord[]> {
 }
 
 /** The engine's clock (epoch ms), which stamped the leases. */
-export async function engineTimeMs(docker: Dockerode): Promise<number> {
+export async function engineTimeMs(docker: DockerEngine): Promise<number> {
   const info = (await docker.info()) as { SystemTime?: string };
   return info.SystemTime ? Date.parse(info.SystemTime) : Number.NaN;
 }
 
 /** Remove a volume, ignoring "already gone". */
-export async function removeVolume(docker: Dockerode, name: string): Promise<void> {
+export async function removeVolume(docker: DockerEngine, name: string): Promise<void> {
   try {
     await docker.getVolume(name).remove();
   } catch (error) {
@@ -92,7 +92,7 @@ export interface OwnerLeaseOptions {
 /** The lease of one owner: taken before its first container, renewed until released. */
 export class OwnerLease {
   readonly leaseMs: number;
-  private readonly docker: Dockerode;
+  private readonly docker: DockerEngine;
   private readonly owner: ContainerOwner;
   private readonly logger: Logger;
   /** Lease volumes this owner made and has not removed yet, oldest first. */
@@ -103,7 +103,7 @@ export class OwnerLease {
   private released = false;
   private taken = false;
 
-  constructor(docker: Dockerode, owner: ContainerOwner, options: OwnerLeaseOptions) {
+  constructor(docker: DockerEngine, owner: ContainerOwner, options: OwnerLeaseOptions) {
     this.docker = docker;
     this.owner = owner;
     this.logger = options.logger;

@@ -52,7 +52,20 @@ const stepFactsSchema = z.object({
   name: z.string(),
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
+  /** The runner stopped the step at a time limit (`timeLimit` says which). */
   timedOut: z.boolean(),
+  /**
+   * Which limit stopped it: `cpu` (the CPU time of its threads reached the CPU limit) or `wall`
+   * (its wall time less its run-queue delay reached the wall limit); null when neither did.
+   */
+  timeLimit: z.enum(['cpu', 'wall']).nullable(),
+  /**
+   * Stopped at the backstop without reaching either limit: starved of CPU for a long multiple of
+   * its wall limit. Not the program's doing; the host reports an engine fault.
+   */
+  starved: z.boolean(),
+  /** Run-queue delay credited to the step (wall time not counted against it); null when unknown. */
+  runQueueMs: z.number().nonnegative().nullable(),
   outputLimited: z.boolean(),
   stdoutTruncated: z.boolean(),
   stderrTruncated: z.boolean(),
@@ -80,6 +93,10 @@ const resultSchema = z.object({
   steps: z.array(stepFactsSchema),
   files: z.array(z.object({ path: z.string(), blob: z.number().int().nonnegative().optional(), error: z.string().optional() })),
   recycle: z.array(z.string()),
+  /** A batch that stopped early after its compile step: the blob holding the compiled work directory. */
+  snapshot: z.number().int().nonnegative().optional(),
+  /** A batch that could not run at all past its compile step, and why. */
+  stopped: z.string().optional(),
   blobs: z.array(z.number().int().nonnegative()),
 });
 
@@ -89,6 +106,14 @@ const errorSchema = z.object({
   message: z.string(),
   recycle: z.array(z.string()).optional(),
   blobs: z.array(z.number().int().nonnegative()),
+});
+
+/** Sent while a job runs: a step starved of CPU runs past its wall limit, for up to `ms` more. */
+const extendSchema = z.object({
+  type: z.literal('extend'),
+  id: z.number().int().nullable(),
+  ms: z.number().int().nonnegative(),
+  blobs: z.array(z.number().int().nonnegative()).max(0),
 });
 
 /** One step of a job, as the runner executes it. */
@@ -107,8 +132,15 @@ export interface RunnerStep {
   unbuffered?: boolean;
   /** The whole environment of the step. */
   env: Record<string, string>;
+  /** Wall limit: wall time less the time the step's threads waited for a CPU (see runner.py). */
   timeoutMs: number;
+  /** CPU time of the step's threads. */
   cpuTimeMs: number;
+  /**
+   * Wall time after which a step starved of CPU, having reached neither limit, is stopped
+   * without a verdict (`starved`); default 50 × `timeoutMs`, at most `timeoutMs` + 600 s.
+   */
+  backstopMs?: number;
   memoryBytes: number;
   maxOutputBytes: number;
   /** RLIMIT_FSIZE. */
@@ -150,10 +182,22 @@ export interface RunnerJob {
   /** Tar archive of the work files (see pack-files.ts). */
   files: Buffer;
   stdin: Buffer;
+  /**
+   * A batch: the steps before the last run once, then the last step once per entry (`stdin` is
+   * then ignored), each run from a fresh copy of the work directory as those steps left it and
+   * with everything between two runs cleaned and checked as between two jobs. The runner may
+   * stop early (a run left the container unfit for the next); the result says how far it got.
+   */
+  stdins?: Buffer[];
   /** Work-directory paths read back after the last step. */
   collect: string[];
   /** Per-file cap for collected files. */
   collectMaxBytes: number;
+  /**
+   * Whether the host keeps the container after a job whose program failed (a non-zero exit, a
+   * crash): the runner then prepares the next job's process right away, as after a clean job.
+   */
+  keepAfterFailure?: boolean;
 }
 
 /** One step's facts with its captured output. */
@@ -168,6 +212,10 @@ export interface RunnerJobResult {
   files: Array<{ path: string; content?: Buffer; error?: string }>;
   /** Why the runner asks for its container to be replaced (empty: reusable). */
   recycle: string[];
+  /** Batches: the compiled work directory (a tar), when the batch stopped early after compiling. */
+  snapshot?: Buffer;
+  /** Batches: why no run could follow the compile step (`snapshot-too-large`). */
+  stopped?: string;
 }
 
 /** The runner's stream ended or failed (the container stopped, the engine dropped the connection). */
@@ -205,6 +253,8 @@ interface Frame {
 interface Pending {
   resolve: (frame: Frame) => void;
   reject: (error: Error) => void;
+  /** Move the request's deadline later (the runner said a starved step runs on). */
+  extend?: (ms: number) => void;
 }
 
 /** Encode one frame. */
@@ -370,8 +420,11 @@ export class RunnerConnection {
       steps: job.steps,
       collect: job.collect,
       collectMaxBytes: job.collectMaxBytes,
+      keepAfterFailure: job.keepAfterFailure === true,
+      ...(job.stdins ? { batch: true } : {}),
     };
-    const frame = await this.request(header, [job.files, job.stdin], timeoutMs);
+    if (job.stdins?.length === 0) throw new RunnerProtocolError('a batch needs at least one stdin');
+    const frame = await this.request(header, [job.files, ...(job.stdins ?? [job.stdin])], timeoutMs);
     if (frame.header.type === 'error') {
       const parsed = errorSchema.safeParse(frame.header);
       const message = parsed.success ? parsed.data.message : 'malformed error frame';
@@ -381,9 +434,13 @@ export class RunnerConnection {
     if (!parsed.success) throw new RunnerProtocolError(`bad result from runner: ${formatZodIssues(parsed.error.issues)}`);
     const result = parsed.data;
     if (result.id !== id) throw new RunnerProtocolError(`runner answered job ${result.id}, expected ${id}`);
-    const expectedBlobs = result.steps.length * 2 + result.files.filter((file) => file.blob !== undefined).length;
+    const expectedBlobs = result.steps.length * 2 + result.files.filter((file) => file.blob !== undefined).length + (result.snapshot !== undefined ? 1 : 0);
     if (frame.blobs.length !== expectedBlobs) throw new RunnerProtocolError('runner result has the wrong number of blobs');
+    const snapshot = result.snapshot !== undefined ? frame.blobs[result.snapshot] : undefined;
+    if (result.snapshot !== undefined && snapshot === undefined) throw new RunnerProtocolError('the batch snapshot has no blob');
     return {
+      ...(snapshot ? { snapshot } : {}),
+      ...(result.stopped !== undefined ? { stopped: result.stopped } : {}),
       steps: result.steps.map((facts, index) => ({
         ...facts,
         stdout: frame.blobs[index * 2]!,
@@ -421,10 +478,13 @@ export class RunnerConnection {
     if (this.goneError) throw this.goneError;
     if (this.pending) throw new RunnerProtocolError('a request is already in flight on this runner');
     return new Promise<Frame>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let allowedMs = timeoutMs;
+      const started = performance.now();
+      const expire = (): void => {
         this.pending = null;
-        reject(new RunnerTimeoutError(`runner did not answer within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(new RunnerTimeoutError(`runner did not answer within ${Math.round(allowedMs)} ms`));
+      };
+      let timer = setTimeout(expire, timeoutMs);
       this.pending = {
         resolve: (frame) => {
           clearTimeout(timer);
@@ -433,6 +493,11 @@ export class RunnerConnection {
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
+        },
+        extend: (ms) => {
+          clearTimeout(timer);
+          allowedMs += ms;
+          timer = setTimeout(expire, Math.max(0, started + allowedMs - performance.now()));
         },
       };
       this.streams.toRunner.write(encodeFrame(header, blobs));
@@ -453,6 +518,15 @@ export class RunnerConnection {
       if (!pending) {
         this.fail(new RunnerProtocolError(`unexpected frame from runner: ${String(frame.header.type)}`));
         return;
+      }
+      if (frame.header.type === 'extend') {
+        const parsed = extendSchema.safeParse(frame.header);
+        if (!parsed.success || !pending.extend) {
+          this.fail(new RunnerProtocolError('runner sent a malformed or unexpected extend frame'));
+          return;
+        }
+        pending.extend(parsed.data.ms);
+        continue;
       }
       this.pending = null;
       pending.resolve(frame);

@@ -1,4 +1,4 @@
-import type Dockerode from 'dockerode';
+import type { DockerEngine } from './engine-client.ts';
 import { OWNER_ID_LABEL, currentProcessIdentity, ownerProcessState, type ProcessIdentity } from './container-owner.ts';
 import { SANDBENCH_LABEL, removeContainer } from './create-container.ts';
 import { engineTimeMs, leaseExpired, listLeases, removeVolume, type LeaseRecord } from './owner-lease.ts';
@@ -53,7 +53,7 @@ export function judgeOwner(
  * clean up after itself: this is what removes its containers. An owner's leases are removed only
  * once all its containers are, so a failed removal is retried by the next sweep.
  */
-export async function sweepContainers(docker: Dockerode, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepContainers(docker: DockerEngine, options: SweepOptions = {}): Promise<SweepResult> {
   const [containers, leases] = await Promise.all([
     docker.listContainers({ all: true, filters: { label: [`${SANDBENCH_LABEL}=1`] } }),
     listLeases(docker),

@@ -77,6 +77,24 @@ describe.skipIf(!engine.available)('DockerSandbox', () => {
     );
   });
 
+  it('typing comes from the fork server after its first job, and the fork server stays the same', async () => {
+    const source = [
+      'import os, sys',
+      'forks = [pid for pid in os.listdir("/proc") if pid.isdigit() and open("/proc/%s/comm" % pid).read() == "sandbench-forks\\n"]',
+      'import typing',
+      'print(forks, type(sys.meta_path[0]).__name__, "typing" in sys.modules)',
+    ].join('\n');
+    const lines: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const result = await sandbox.run({ language: 'python', source, limits: { memoryBytes: 200 * 1024 * 1024 } });
+      expect(result.status).toBe('ok');
+      lines.push(result.stdout.trim());
+    }
+    // A new pool (its own container): the first job comes before the preload.
+    expect(lines[0]).toMatch(/^\['\d+'\] type True$/);
+    expect(lines.slice(1)).toEqual([1, 2, 3].map(() => lines[0]!.replace('type', 'PreloadFinder')));
+  });
+
   it('reuses a warm container for clean jobs and replaces it after maxUsesPerContainer', async () => {
     const first = await hostname();
     const names = [first];

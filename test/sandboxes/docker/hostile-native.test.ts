@@ -39,15 +39,18 @@ describe.skipIf(!engine.available)('Docker sandbox: hostile bash, C and C++ prog
   it('C macro expansion bomb: compile-error within the compile limit', async () => {
     const result = await runFixture(sandbox, 'macro-bomb.c', { compileLimits: { timeoutMs: 3000 } });
     expect(result.status).toBe('compile-error');
+    // Stopped by a limit of the compile step (its time limits are judged on CPU time and on
+    // wall time less waiting for a CPU, so the wall clock alone says nothing here).
     expect(['timeout', 'memory-limit', 'output-limit']).toContain(result.compile?.status);
-    expect(result.compile?.durationMs).toBeLessThan(6000);
+    expect(result.message).toMatch(/limit of 3000 ms reached|memory limit|output exceeded/);
     expect((await healthyAfter(sandbox, 'c')).stdout).toBe('healthy\n');
   });
 
   it('C++ template recursion bomb: compile-error within the compile limit', async () => {
     const result = await runFixture(sandbox, 'template-bomb.cpp', { compileLimits: { timeoutMs: 20_000 } });
     expect(result.status).toBe('compile-error');
-    expect(result.compile?.durationMs).toBeLessThan(20_000);
+    // Either the compiler gives up on the recursion depth, or a limit of the compile step stops it.
+    expect(result.message).toMatch(/exit code|limit of 20000 ms reached|memory limit|output exceeded/);
     expect((await healthyAfter(sandbox, 'cpp')).stdout).toBe('healthy\n');
   });
 

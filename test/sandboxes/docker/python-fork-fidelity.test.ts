@@ -25,6 +25,25 @@ const PROGRAMS: Record<string, string> = {
   'line by line': 'import sys\nfor line in sys.stdin:\n    print(repr(line))',
   'input()': 'try:\n    while True:\n        print(repr(input()))\nexcept EOFError:\n    print("eof")',
   'binary buffer': 'import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read()[::-1])',
+  // The fork server imports typing before jobs and hands it to a job's first import of it: the
+  // modules the import adds, and what typing works with, must be as in a fresh interpreter.
+  'modules an import of typing adds': [
+    'import sys',
+    'before = set(sys.modules)',
+    'from typing import List, Counter',
+    'import typing',
+    'print(sorted(set(sys.modules) - before))',
+    'print(List[int], typing.__spec__.name, type(typing.__spec__.loader).__name__, typing.__file__)',
+    'import collections',
+    'print(isinstance(collections.Counter(), Counter), collections is sys.modules["collections"])',
+  ].join('\n'),
+  'typing after one of its modules': [
+    'import sys, collections',
+    'before = set(sys.modules)',
+    'import typing',
+    'print(sorted(set(sys.modules) - before))',
+    'print(isinstance(collections.Counter(), typing.Counter), typing.Counter.__origin__ is collections.Counter)',
+  ].join('\n'),
   'stream settings': [
     'import sys',
     'for stream in (sys.stdin, sys.stdout, sys.stderr):',

@@ -93,9 +93,9 @@ describe('resident runner protocol (host python3)', () => {
     expect(Buffer.byteLength(loadRunnerSource(), 'utf8')).toBeLessThan(128 * 1024);
   });
 
-  it('says hello: protocol 2, not in a container, non-dumpable, with its fork server', async () => {
+  it('says hello: protocol 3, not in a container, non-dumpable, with its fork server', async () => {
     const hello = await connection.hello;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 2, inContainer: false, cgroup: null, dumpable: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 3, inContainer: false, cgroup: null, dumpable: false });
     expect(hello.forkServer).toBeGreaterThan(0);
     expect(readFileSync(`/proc/${hello.forkServer}/comm`, 'utf8')).toBe('sandbench-forks\n');
     await connection.ping(5000);
@@ -128,10 +128,18 @@ describe('resident runner protocol (host python3)', () => {
   it('kills a job at its wall-clock limit', async () => {
     const result = await run('import time\nprint("a", flush=True)\ntime.sleep(30)', { steps: [pythonStep({ timeoutMs: 300 })] });
     const [facts] = result.steps;
-    expect(facts!.timedOut).toBe(true);
+    expect(facts).toMatchObject({ timedOut: true, timeLimit: 'wall', starved: false });
     expect(facts!.signal).toBe('SIGKILL');
     expect(facts!.stdout.toString()).toBe('a\n');
     expect(facts!.wallMs).toBeLessThan(3000);
+    expect(result.recycle).toContain('timeout');
+  });
+
+  it('stops a CPU-bound job when its CPU time reaches the limit, reporting which limit', async () => {
+    const result = await run('while True:\n    pass', { steps: [pythonStep({ timeoutMs: 20_000, cpuTimeMs: 400 })] });
+    const [facts] = result.steps;
+    expect(facts).toMatchObject({ timedOut: true, timeLimit: 'cpu', starved: false, signal: 'SIGKILL' });
+    expect(facts!.cpuMs).toBeGreaterThanOrEqual(400);
     expect(result.recycle).toContain('timeout');
   });
 
@@ -196,6 +204,36 @@ describe('resident runner protocol (host python3)', () => {
     throw new Error('the runner prepared no process for the next job');
   }
 
+  /** The runner's children but the fork server, once the runner has finished with the last job (a ping is answered after it). */
+  async function preparedProcesses(): Promise<number[]> {
+    await connection.ping(5000);
+    const { forkServer } = await connection.hello;
+    const found: number[] = [];
+    for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === child.pid && Number(name) !== forkServer) found.push(Number(name));
+    }
+    return found;
+  }
+
+  it("prepares the next job's process after a failing job only when the host keeps the container", async () => {
+    const job = async (keepAfterFailure: boolean) =>
+      connection.runJob(
+        { steps: [pythonStep()], files: await packFiles([{ path: 'main.py', content: 'raise SystemExit(1)' }]), stdin: Buffer.alloc(0), collect: [], collectMaxBytes: 0, keepAfterFailure },
+        20_000,
+      );
+    expect((await job(false)).steps[0]!.exitCode).toBe(1);
+    expect(await preparedProcesses()).toEqual([]);
+    expect((await job(true)).steps[0]!.exitCode).toBe(1);
+    expect(await preparedProcesses()).toHaveLength(1);
+  });
+
   it("sets every rlimit of a job: the step's own, the runner's initial values for the rest (none inherited)", async () => {
     expect((await run('print(1)')).steps[0]!.stdout.toString()).toBe('1\n');
     const waiting = await preparedJobProcess();
@@ -237,4 +275,82 @@ describe('resident runner protocol (host python3)', () => {
     // The runner is still there for the next job.
     expect((await run('print(5)')).steps[0]!.stdout.toString()).toBe('5\n');
   });
+});
+
+describe('resident runner: a job starved of CPU (runner and busy loops pinned to one CPU)', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let connection: RunnerConnection;
+  let workRoot: string;
+  const hogs: ChildProcessWithoutNullStreams[] = [];
+  /** Loop rounds of about 200 ms of CPU, measured before the busy loops start. */
+  let rounds = 0;
+
+  beforeAll(async () => {
+    workRoot = mkdtempSync(join(tmpdir(), 'sandbench-runner-'));
+    child = spawn('taskset', ['-c', '0', 'python3', '-I', '-S', '-c', loadRunnerSource(), `--work-root=${workRoot}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    connection = new RunnerConnection({ fromRunner: child.stdout, toRunner: child.stdin, diagnostics: child.stderr });
+    await connection.hello;
+    const probe = await run('total = 0\nfor index in range(1_000_000):\n    total += index\nprint(total)', {}, 20_000);
+    rounds = Math.round((1_000_000 * 200) / Math.max(1, probe.steps[0]!.cpuMs!));
+    for (let index = 0; index < 5; index++) {
+      // Each in a session of its own: with autogroup scheduling, sessions share a CPU fairly.
+      hogs.push(spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'pipe', detached: true }));
+    }
+    // Until every busy loop is spinning (node's own start-up takes a while).
+    const spinning = (pid: number): boolean => {
+      try {
+        return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) > 100e6;
+      } catch {
+        return false;
+      }
+    };
+    while (!hogs.every((hog) => spinning(hog.pid!))) await new Promise((resolve) => setTimeout(resolve, 20));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const hog of hogs.splice(0)) hog.kill('SIGKILL');
+    connection?.close();
+    if (child && child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(workRoot, { recursive: true, force: true });
+  });
+
+  async function run(source: string, overrides: Partial<RunnerStep>, hostDeadlineMs: number) {
+    return connection.runJob(
+      { steps: [pythonStep(overrides)], files: await packFiles([{ path: 'main.py', content: source }]), stdin: Buffer.alloc(0), collect: [], collectMaxBytes: 0 },
+      hostDeadlineMs,
+    );
+  }
+
+  const work = (): string => `total = 0\nfor index in range(${rounds}):\n    total += index\nprint(total)`;
+
+  it('runs on past its wall limit while it waits for the CPU, and the host deadline moves with it (extend frame)', async () => {
+    // The host allows 200 ms beyond the 400 ms limit: the job needs far longer on a shared CPU.
+    const result = await run(work(), { timeoutMs: 400, cpuTimeMs: 400 }, 600);
+    const [facts] = result.steps;
+    expect(facts).toMatchObject({ exitCode: 0, timedOut: false, timeLimit: null, starved: false });
+    expect(facts!.wallMs).toBeGreaterThan(600);
+    expect(facts!.runQueueMs).toBeGreaterThan(facts!.wallMs - 400);
+    expect(facts!.cpuMs).toBeLessThan(400);
+    expect(result.recycle).toEqual([]);
+  }, 60_000);
+
+  it('a sleeper on the same CPU still stops at its wall limit: sleeping is no waiting for a CPU', async () => {
+    const sleeper = await run('import time\ntime.sleep(30)', { timeoutMs: 400 }, 20_000);
+    // Were sleep counted as waiting, it would run on to its backstop (20 s) and end starved.
+    expect(sleeper.steps[0]).toMatchObject({ timedOut: true, timeLimit: 'wall', starved: false });
+  }, 60_000);
+
+  it('a job that lowers its own priority (SCHED_IDLE) does not starve itself into running on: its group keeps its share', async () => {
+    // Scheduling weights compete within a group (a container's cgroup; here the job's session):
+    // the job only yields to its own runner, so it still reaches its limit.
+    const result = await run('import os\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True:\n    pass', { timeoutMs: 300 }, 40_000);
+    expect(result.steps[0]).toMatchObject({ timedOut: true, starved: false });
+  }, 60_000);
+
+  it('a job still starved at its backstop is stopped without a verdict (starved), and its container flagged', async () => {
+    const result = await run(work(), { timeoutMs: 200, cpuTimeMs: 10_000, backstopMs: 600 }, 20_000);
+    const [facts] = result.steps;
+    expect(facts).toMatchObject({ timedOut: false, timeLimit: null, starved: true, signal: 'SIGKILL' });
+    expect(result.recycle).toContain('timeout');
+  }, 60_000);
 });

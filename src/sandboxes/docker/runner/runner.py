@@ -12,7 +12,7 @@
 #
 # Host -> runner:
 #     {"type": "job", "id": N, "blobs": [tar, stdin], "steps": [...], "collect": [...],
-#      "collectMaxBytes": N}
+#      "collectMaxBytes": N, "keepAfterFailure": bool}
 #     {"type": "ping"}                 -> {"type": "pong"}
 #     {"type": "shutdown"}             -> the runner exits
 # Runner -> host:
@@ -21,6 +21,8 @@
 #     {"type": "result", "id": N, "steps": [...], "files": [...], "recycle": [...], "blobs": [...]}
 #                                      (a step with "completion" reports "testCompleted")
 #     {"type": "error", "id": N, "message": "..."}   a malformed job (an engine bug, never the guest's)
+#     {"type": "extend", "id": N, "ms": M}            before job N's result: a step starved of CPU
+#                                      runs past its wall limit; the job may take M ms longer
 #
 # Why PID 1 (no docker-init): the attach stream is the only channel to the host. A dumpable
 # PID 1 of the job's user (docker-init) would let any job open /proc/1/fd/1 and forge answers.
@@ -65,7 +67,7 @@ import stat
 import struct
 import time
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 65536
 
@@ -206,10 +208,9 @@ def prctl(option, value):
 
 
 def set_process_name(name):
-    """What /proc/<pid>/comm shows (at most 15 bytes)."""
-    import ctypes
-
-    prctl(PR_SET_NAME, ctypes.c_char_p(name[:15]))
+    """What /proc/<pid>/comm shows (at most 15 bytes). Bytes go to C as a char pointer as they
+    are: no `import ctypes` here, which in a zygote (modules reset) would load it again per job."""
+    prctl(PR_SET_NAME, bytes(name[:15]))
 
 
 def read_text(path):
@@ -439,6 +440,76 @@ def extract_files(tar_bytes, target):
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
+
+
+# A batch keeps its compiled work directory in memory (and may send it to the host): at most this.
+MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
+
+
+def _tar_header(name, size, mode, kind):
+    block = bytearray(512)
+    block[0:len(name)] = name
+    block[100:108] = b"%07o\0" % mode
+    block[108:116] = b"%07o\0" % 0
+    block[116:124] = b"%07o\0" % 0
+    block[124:136] = b"%011o\0" % size
+    block[136:148] = b"%011o\0" % 0
+    block[148:156] = b" " * 8
+    block[156:157] = kind
+    block[257:265] = b"ustar\x0000"
+    block[148:156] = b"%06o\0 " % sum(block)
+    return bytes(block)
+
+
+def _tar_entry(name, content, mode, kind):
+    """One archive entry (a pax `path` record first when the name does not fit in 100 bytes)."""
+    parts = []
+    if len(name) > 100:
+        body = b" path=" + name + b"\n"
+        length = len(body) + 1
+        while len(str(length).encode()) + len(body) != length:
+            length = len(str(length).encode()) + len(body)
+        record = str(length).encode() + body
+        parts += [_tar_header(b"pax", len(record), 0o644, b"x"), record, bytes(-len(record) % 512)]
+        name = name[:100]
+    parts += [_tar_header(name, len(content), mode, kind), content, bytes(-len(content) % 512)]
+    return b"".join(parts)
+
+
+def pack_directory(root, cap):
+    """The folders and regular files under `root` as a tar archive `extract_files` accepts (links
+    and other kinds left out), or None when the files hold more than `cap` bytes."""
+    entries = []
+    total = 0
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        for name in sorted(os.listdir(os.path.join(root, relative) if relative else root)):
+            path_name = relative + "/" + name if relative else name
+            path = os.path.join(root, path_name)
+            encoded = os.fsencode(path_name)
+            try:
+                encoded.decode("utf-8")
+                info = os.lstat(path)
+            except (UnicodeDecodeError, OSError):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                entries.append(_tar_entry(encoded + b"/", b"", 0o755, b"5"))
+                stack.append(path_name)
+            elif stat.S_ISREG(info.st_mode):
+                total += info.st_size
+                if total > cap:
+                    return None
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                try:
+                    content = read_until_eof(fd, cap)
+                finally:
+                    os.close(fd)
+                if content is None:
+                    return None
+                entries.append(_tar_entry(encoded, content, 0o755 if info.st_mode & 0o100 else 0o644, b"0"))
+    entries.append(bytes(1024))
+    return b"".join(entries)
 
 
 def collect_file(root, name, max_bytes):
@@ -1501,6 +1572,69 @@ def exec_node_job(step, environment, completion, work_root):
 # so that the runner, not the fork server, becomes its parent (and reaps it with its rusage).
 
 
+# Modules the fork server imports once (after its first zygote) and hands to a job only when the
+# job imports them: `typing` costs a fresh interpreter about 10 ms (with re, enum, collections and
+# functools), and many benchmark programs begin with `from typing import List`. Only modules
+# whose import leaves no per-process state behind (no random seed, no clock).
+PRELOAD = ("typing",)
+
+
+class PreloadedModule:
+    """A module imported by the fork server, with every module its import added (its group),
+    kept out of sys.modules until a job imports it."""
+
+    def __init__(self, name, group):
+        self.name = name
+        self.module = group[name]
+        self.spec = self.module.__spec__
+        self.group = group
+
+    def create_module(self, _spec):
+        return self.module
+
+    def exec_module(self, module):
+        # The import system gave the module this loader's spec: the original goes back, and the
+        # modules its import brought in appear as a fresh import would add them.
+        module.__spec__ = self.spec
+        for name, member in self.group.items():
+            sys.modules.setdefault(name, member)
+
+
+class PreloadFinder:
+    """Serves a preloaded module to a job's first import of it, but only when none of its group
+    is imported yet: otherwise a fresh import, so that a job never holds two copies of a module."""
+
+    def __init__(self, preloaded):
+        self.preloaded = preloaded
+
+    def find_spec(self, name, path=None, target=None):
+        entry = self.preloaded.get(name)
+        if entry is None or any(member in sys.modules for member in entry.group):
+            return None
+        return sys.modules["_frozen_importlib"].ModuleSpec(name, entry, origin=entry.spec.origin)
+
+
+def preload_modules(names):
+    """Import `names` in this (fork server) process, then hide them behind a PreloadFinder."""
+    preloaded = {}
+    for name in names:
+        if name in sys.modules:
+            continue  # already there for every job (a site hook imported it): nothing to hide
+        before = set(sys.modules)
+        try:
+            __import__(name)
+        except Exception:
+            continue
+        group = {added: sys.modules[added] for added in list(sys.modules) if added not in before}
+        if name not in group:
+            continue
+        for added in group:
+            del sys.modules[added]
+        preloaded[name] = PreloadedModule(name, group)
+    if preloaded:
+        sys.meta_path.insert(0, PreloadFinder(preloaded))
+
+
 # The fork server's process name (its zygotes take back python3's as they start).
 FORK_SERVER_NAME = b"sandbench-forks"
 PR_SET_NAME = 15
@@ -1520,6 +1654,7 @@ def fork_server_main():
     server = _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET, 0, 3)
     server.send(b"R")
     fd_space = _socket.CMSG_SPACE(5 * 4)
+    preloaded = False
     while True:
         try:
             message, ancillary, _flags, _address = server.recvmsg(16, fd_space)
@@ -1535,6 +1670,13 @@ def fork_server_main():
         for fd in fds:
             os.close(fd)
         server.send(struct.pack(">q", pid))
+        if not preloaded:
+            # After the first job's process is on its way: a single run never waits for this.
+            preloaded = True
+            try:
+                preload_modules(PRELOAD)
+            except Exception:
+                pass  # jobs import them the usual way
 
 
 def fork_zygote(fds):
@@ -1690,6 +1832,11 @@ class ForkServer:
                 self.restart()
 
     def _zygote(self, timeout):
+        return self.collect_zygote(self.request_zygote(), timeout)
+
+    def request_zygote(self):
+        """Ask for a zygote without waiting for it; returns the runner's ends of its pipes, for
+        `collect_zygote`. The fork server forks while the runner does something else."""
         import socket
 
         ends = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, control, marker
@@ -1703,6 +1850,10 @@ class ForkServer:
             raise
         for fd in child_ends:
             os.close(fd)
+        return mine
+
+    def collect_zygote(self, mine, timeout=10.0):
+        """The zygote `request_zygote` asked for."""
         try:
             (pid,) = struct.unpack(">q", self.receive(8, timeout))
         except (ForkServerError, OSError, struct.error):
@@ -1760,6 +1911,134 @@ class Zygote:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+
+
+# --------------------------------------------------------------------------------------------
+# Time limits: CPU time, and wall time less the time the job waited for a CPU
+#
+# A step is a timeout when its CPU time reaches the CPU limit or its wall time, less the time
+# its processes were runnable but waiting for a core (the run-queue delay, schedstat's second
+# field), reaches the wall limit: what it would have taken alone on the machine. A program
+# starved by other load keeps running; a sleeping or blocked one gains nothing (sleep is no
+# run-queue delay). On an idle machine both measures equal the plain clocks, so the check at
+# the limit itself is the verdict.
+#
+# The figures are per thread (/proc/<pid>/task/<tid>/schedstat), sampled every METER_INTERVAL
+# over every thread of the job's processes. Per interval the credited delay is the largest
+# delay of any one thread, and in all never more than the wall time less the CPU time all the
+# job's threads used: a single thread gets exactly its own delay, while threads of the job
+# queueing behind one another (its own CPU use) earn nothing, so a job cannot buy time by making
+# its processes wait for each other. A thread that ended between two samples takes its last
+# interval with it (credited too little, never too much).
+#
+# The kernel adds a wait to run_delay only when the thread gets the CPU again: the wait in
+# progress is missing. So a wall verdict needs every runnable thread to have been seen on the
+# CPU within the last CONFIRM_STEP or so (else the runner looks again shortly); a sleeping
+# thread has no wait in progress.
+
+# How often a running step's threads are sampled.
+METER_INTERVAL = 0.1
+# The shortest wait between two checks near a limit.
+METER_MIN_STEP = 0.001
+# How recently a runnable thread must have run for its figures to be trusted at a wall verdict.
+CONFIRM_STEP = 0.005
+# Past this multiple of its wall limit (at most 600 s more; a step's `backstopMs` overrides it)
+# a starved step is stopped without a verdict: the machine is too busy to judge it (the host
+# reports an engine fault, as the isolate sandbox does).
+BACKSTOP_FACTOR = 50
+BACKSTOP_MAX_EXTRA = 600.0
+
+
+def read_schedstat(path):
+    """(on-CPU ns, run-queue ns, times on a CPU) of one thread, or None when it is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fields = os.read(fd, 128).split()
+        return int(fields[0]), int(fields[1]), int(fields[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def backstop_seconds(step):
+    """The step's backstop (the host's `backstopMs`, else the default) in seconds."""
+    wall_limit = int(step["timeoutMs"]) / 1000.0
+    if isinstance(step.get("backstopMs"), int) and step["backstopMs"] > 0:
+        return max(wall_limit, step["backstopMs"] / 1000.0)
+    return min(wall_limit * BACKSTOP_FACTOR, wall_limit + BACKSTOP_MAX_EXTRA)
+
+
+class JobClock:
+    """CPU time and credited run-queue delay of a step's threads since their launch (seconds)."""
+
+    def __init__(self, pid, spared, started):
+        self.spared = spared
+        self.started = started
+        self.last = started
+        # The step's process was forked before the step (waiting for its launch): count from now.
+        folder = "/proc/%d/task/%d" % (pid, pid)
+        figures = read_schedstat(folder + "/schedstat")
+        self.seen = {pid: figures} if figures else {}
+        self.known = figures is not None
+        # Every thread of the last sample (its /proc folder), and whether it ran in that interval.
+        self.threads = []
+        self.interval = 0.0
+        self.cpu = 0.0
+        self.credit = 0.0
+        # Wall time not spent on a CPU by any thread, not yet credited.
+        self.slack = 0.0
+
+    def sample(self, now):
+        cpu_ns = 0
+        delay_ns = 0
+        current = {}
+        threads = []
+        for pid in other_processes(self.spared):
+            try:
+                tids = os.listdir("/proc/%d/task" % pid)
+            except OSError:
+                continue
+            for name in tids:
+                tid = int(name)
+                folder = "/proc/%d/task/%s" % (pid, name)
+                figures = read_schedstat(folder + "/schedstat")
+                if figures is None:
+                    continue
+                base = self.seen.get(tid, (0, 0, 0))
+                if figures[0] < base[0] or figures[1] < base[1]:
+                    base = (0, 0, 0)  # a new thread under a reused id
+                cpu_ns += figures[0] - base[0]
+                delay_ns = max(delay_ns, figures[1] - base[1])
+                threads.append((folder, figures[0] != base[0] or figures[2] != base[2]))
+                current[tid] = figures
+        self.seen = current
+        self.threads = threads
+        interval = self.interval = max(0.0, now - self.last)
+        self.last = now
+        cpu = cpu_ns / 1e9
+        self.cpu += cpu
+        self.slack += interval - cpu
+        credit = min(delay_ns / 1e9, max(0.0, self.slack))
+        self.credit += credit
+        self.slack -= credit
+
+    def effective(self, now):
+        """Wall time less the credited run-queue delay."""
+        return now - self.started - self.credit
+
+    def settled(self):
+        """Whether the last sample holds every wait so far: no runnable thread can be in the
+        middle of a wait the kernel has not counted yet (each ran within a short last interval)."""
+        for folder, ran in self.threads:
+            text = read_text(folder + "/stat")
+            runnable = bool(text) and text[text.rindex(")") + 2:text.rindex(")") + 3] == "R"
+            if runnable and (not ran or self.interval > 2 * CONFIRM_STEP):
+                return False
+        return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -1844,24 +2123,34 @@ def take_marker(stdout, marker, finished_cleanly):
 
 
 class StepRun:
-    """One step from launch to facts: feeds stdin, drains and caps output, enforces the wall
-    clock, and reports how the process ended."""
+    """One step from launch to facts: feeds stdin, drains and caps output, enforces the time
+    limits (see JobClock), and reports how the process ended."""
 
-    def __init__(self, step, zygote, stdin_bytes, marker, started):
+    def __init__(self, step, zygote, stdin_bytes, marker, started, clock, on_starved):
         self.step = step
         self.zygote = zygote
         self.pid = zygote.pid
         self.marker = marker
-        self.timeout_ms = int(step["timeoutMs"])
+        self.wall_limit = int(step["timeoutMs"]) / 1000.0
+        self.cpu_limit = int(step["cpuTimeMs"]) / 1000.0
+        self.backstop = backstop_seconds(step)
+        # How fast the step's CPU time can grow: one second per second per core it may use.
+        self.cores = max(1, len(os.sched_getaffinity(0)))
         self.output = StepOutput(zygote.stdout_read, zygote.stderr_read, int(step["maxOutputBytes"]), len(marker) + 1 if marker else 0)
         self.pending_stdin = memoryview(stdin_bytes)
         self.stdin_open = True
         self.exit_status = None
         self.usage = None
         self.timed_out = False
+        # Which limit stopped the step: "cpu" or "wall" (None when none did).
+        self.time_limit = None
+        # Stopped at the backstop, starved of CPU before reaching either limit.
+        self.starved = False
         self.started = started
         self.ended_at = None
         self.process_fd = None
+        self.clock = clock
+        self.on_starved = on_starved
 
     def run(self):
         for fd in (self.zygote.stdin_write, self.zygote.stdout_read, self.zygote.stderr_read):
@@ -1905,8 +2194,41 @@ class StepRun:
         if finished[0] != 0:
             self.ended(finished[1], finished[2])
 
+    def first_check(self):
+        """When the step could first reach a limit: the wall limit, or sooner the CPU limit when
+        its threads may use several cores."""
+        return self.started + min(self.wall_limit, self.cpu_limit / self.cores)
+
+    def check_limits(self, now):
+        """Sample the clock and stop the step if it reached a limit or the backstop; otherwise
+        return when to check again."""
+        clock = self.clock
+        clock.sample(now)
+        elapsed = now - self.started
+        backstop = self.backstop
+        if clock.cpu >= self.cpu_limit:
+            self.time_limit = "cpu"
+        elif clock.effective(now) >= self.wall_limit:
+            # (Without schedstat figures nothing is credited: the plain wall clock.)
+            if clock.known and elapsed < backstop and not clock.settled():
+                return now + CONFIRM_STEP
+            self.time_limit = "wall"
+        elif elapsed >= backstop:
+            self.starved = True
+        else:
+            if elapsed >= self.wall_limit and self.on_starved is not None:
+                # Past the plain wall limit, starved: tell the host its deadline moves too.
+                self.on_starved(backstop - self.wall_limit)
+                self.on_starved = None
+            wait = min(self.wall_limit - clock.effective(now), (self.cpu_limit - clock.cpu) / self.cores, backstop - elapsed)
+            return now + min(max(METER_MIN_STEP, wait), METER_INTERVAL)
+        self.timed_out = self.time_limit is not None
+        self.stop_now()
+        return None
+
     def pump(self):
-        deadline = self.started + self.timeout_ms / 1000.0
+        check_at = self.first_check()
+        sample_at = self.started + METER_INTERVAL
         drain_deadline = None
         output = self.output
         while True:
@@ -1920,18 +2242,23 @@ class StepRun:
                 if not output.open:
                     return
             now = time.monotonic()
-            if self.exit_status is None and now >= deadline:
-                self.timed_out = True
-                self.stop_now()
-                drain_deadline = self.ended_at + 0.05
-                continue
+            if self.exit_status is None and now >= check_at:
+                check_at = self.check_limits(now)
+                if check_at is None:
+                    drain_deadline = self.ended_at + 0.05
+                    continue
+                sample_at = check_at
+            elif self.exit_status is None and now >= sample_at:
+                # Between checks too: a process that ends takes its figures with it.
+                self.clock.sample(now)
+                sample_at = now + METER_INTERVAL
             if drain_deadline is not None and now >= drain_deadline:
                 return  # the program ended but something still holds its output open
             readers = list(output.open)
             if self.process_fd is not None and self.exit_status is None:
                 readers.append(self.process_fd)
             writers = [self.zygote.stdin_write] if self.stdin_open and self.exit_status is None else []
-            limit = (drain_deadline if drain_deadline is not None else deadline) - now
+            limit = (drain_deadline if drain_deadline is not None else min(check_at, sample_at)) - now
             if self.process_fd is None and self.exit_status is None:
                 limit = min(limit, 0.005)
             try:
@@ -1967,7 +2294,7 @@ class StepRun:
         output = self.output
         stdout = bytes(output.fds[output.stdout_fd])
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        clean = exit_code == 0 and not self.timed_out
+        clean = exit_code == 0 and not self.timed_out and not self.starved
         stdout, test_completed = take_marker(stdout, self.marker, clean)
         if len(stdout) + len(output.fds[output.stderr_fd]) > output.limit:
             # Output past the cap that was not the marker after all.
@@ -1980,11 +2307,16 @@ class StepRun:
             "exitCode": exit_code,
             "signal": SIGNAL_NAMES.get(os.WTERMSIG(status), str(os.WTERMSIG(status))) if os.WIFSIGNALED(status) else None,
             "timedOut": self.timed_out,
+            "timeLimit": self.time_limit,
+            "starved": self.starved,
+            "runQueueMs": round(self.clock.credit * 1000.0, 3) if self.clock.known else None,
             "outputLimited": output.limited,
             "stdoutTruncated": output.truncated[output.stdout_fd],
             "stderrTruncated": output.truncated[output.stderr_fd],
             "wallMs": round((self.ended_at - self.started) * 1000.0, 3),
-            "cpuMs": round((usage.ru_utime + usage.ru_stime) * 1000.0, 3) if usage else None,
+            # The process's own figure (its waited-for children included), or the clock's when
+            # more of the job's processes were seen.
+            "cpuMs": round(max((usage.ru_utime + usage.ru_stime) if usage else 0.0, self.clock.cpu) * 1000.0, 3) if usage or self.clock.known else None,
             "maxRssBytes": usage.ru_maxrss * 1024 if usage else None,
             "oomKilled": None if oom_before is None or oom_after is None else oom_after > oom_before,
             "leftBehind": left_behind,
@@ -1995,7 +2327,7 @@ class StepRun:
 
 
 def step_succeeded(fact):
-    return fact["exitCode"] == 0 and not fact["timedOut"] and not fact["outputLimited"] and not fact["oomKilled"]
+    return fact["exitCode"] == 0 and not fact["timedOut"] and not fact["starved"] and not fact["outputLimited"] and not fact["oomKilled"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -2011,6 +2343,7 @@ class Runner:
         self.rlimits = {name: list(self.baseline[name]) for name, _ in RLIMITS}
         self.zygote = None
         self.dumpable = True
+        self.job_id = None
 
     def on_reaped(self, pid, _status):
         if pid == self.fork_server.pid:
@@ -2021,6 +2354,20 @@ class Runner:
             self.zygote = self.fork_server.zygote()
         except (ForkServerError, OSError):
             self.zygote = None  # the next job asks at its start instead
+
+    def request_next_zygote(self):
+        """Ask the fork server for the next job's process before the result goes out, so that it
+        forks while the host reads the result; None when the request failed."""
+        try:
+            return self.fork_server.request_zygote()
+        except (ForkServerError, OSError):
+            return None
+
+    def collect_next_zygote(self, requested):
+        try:
+            self.zygote = self.fork_server.collect_zygote(requested)
+        except (ForkServerError, OSError):
+            self.zygote = None  # the next job asks at its start instead (restarting the fork server)
 
     def hello(self):
         self.channel.write_frame(
@@ -2065,45 +2412,109 @@ class Runner:
 
     def job(self, header, blobs):
         self.jobs += 1
+        self.job_id = header.get("id")
         zygote, self.zygote = self.zygote, None
         step_facts, out_blobs, files, error = [], [], [], None
+        recycle, extra, complete = set(), {}, False
         try:
             steps = self.check_job(header, blobs)
             os.mkdir(JOB_DIR, 0o700)
             extract_files(blobs[0], JOB_DIR)
-            for index, step in enumerate(steps):
-                handed, zygote = zygote, None
-                fact, stdout, stderr = self.run_step(step, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
-                step_facts.append(fact)
-                out_blobs.extend((stdout, stderr))
-                if not step_succeeded(fact):
-                    break
-            files = self.collect(header, out_blobs)
+            if header.get("batch") is True:
+                complete = self.run_batch(header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra)
+                zygote = None
+            else:
+                for index, step in enumerate(steps):
+                    handed, zygote = zygote, None
+                    fact, stdout, stderr = self.run_step(step, blobs[1] if step.get("stdin", index == len(steps) - 1) else b"", handed)
+                    step_facts.append(fact)
+                    out_blobs.extend((stdout, stderr))
+                    if not step_succeeded(fact):
+                        break
+                complete = len(step_facts) == len(steps)
+                files = self.collect(header, out_blobs)
         except JobError as problem:
             error = str(problem)
         except Exception as problem:  # an engine fault: report it, the host recycles the container
             error = "%s: %s" % (type(problem).__name__, problem)
         if zygote is not None:
             zygote.discard()
-        recycle = self.clean_up(step_facts)
+        recycle |= self.clean_up(step_facts)
         if error is not None:
             recycle.add("job-error")
             self.channel.write_frame({"type": "error", "id": header.get("id"), "message": error, "recycle": sorted(recycle)})
             return
-        self.channel.write_frame(
-            {"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)},
-            out_blobs,
-        )
-        # Prepare the next job's process now, from the clean state just checked. Not after a
-        # failing job: the host usually replaces the container then.
-        if not recycle and len(step_facts) == len(steps) and all(step_succeeded(fact) for fact in step_facts):
+        if "snapshot" in extra:
+            extra["snapshot"], snapshot = len(out_blobs), extra["snapshot"]
+            out_blobs.append(snapshot)
+        # The next job's process, from the clean state just checked: asked for now, collected
+        # once the result is out. After a failing job only when the host said it keeps the
+        # container then (its recycle policy).
+        succeeded = complete and all(step_succeeded(fact) for fact in step_facts)
+        requested = None
+        if not recycle and (succeeded or header.get("keepAfterFailure") is True):
             if self.jobs % 64 == 0:
                 gc.collect()
-            self.prepare_zygote()
+            requested = self.request_next_zygote()
+        self.channel.write_frame(
+            dict({"type": "result", "id": header.get("id"), "steps": step_facts, "files": files, "recycle": sorted(recycle)}, **extra),
+            out_blobs,
+        )
+        if requested is not None:
+            self.collect_next_zygote(requested)
+
+    def run_batch(self, header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra):
+        """A batch: the steps before the last (compile) once, then the last step once per stdin
+        blob, each run from a fresh copy of the work directory as it stood after those steps,
+        with everything between two runs killed, emptied and checked as between two jobs. Stops
+        early when a run leaves its container unfit for the next (what the runner would recycle
+        it for, a limit, or a failure the host does not keep containers after); the host sends
+        the rest again, with `extra["snapshot"]` (the compiled work directory) when there was a
+        compile step. Returns whether every stdin was run."""
+        *before, run = steps
+        stdins = blobs[1:]
+        for step in before:
+            handed, zygote = zygote, None
+            fact, stdout, stderr = self.run_step(step, b"", handed)
+            step_facts.append(fact)
+            out_blobs.extend((stdout, stderr))
+            if not step_succeeded(fact):
+                return True  # a compile error is every run's result
+        snapshot = blobs[0]
+        if before:
+            snapshot = pack_directory(JOB_DIR, MAX_SNAPSHOT_BYTES)
+            if snapshot is None:
+                extra["stopped"] = "snapshot-too-large"
+                return False
+        keep_failed = header.get("keepAfterFailure") is True
+        for index, stdin in enumerate(stdins):
+            if index > 0:
+                reasons = self.clean_up(step_facts[-1:])
+                if reasons:
+                    recycle |= reasons
+                    break
+                os.mkdir(JOB_DIR, 0o700)
+                extract_files(snapshot, JOB_DIR)
+            handed, zygote = zygote, None
+            fact, stdout, stderr = self.run_step(run, stdin, handed)
+            step_facts.append(fact)
+            out_blobs.extend((stdout, stderr))
+            over_memory = fact["maxRssBytes"] is not None and fact["maxRssBytes"] > int(run["memoryBytes"])
+            if not step_succeeded(fact) and (fact["timedOut"] or fact["starved"] or fact["outputLimited"] or fact["oomKilled"] or not keep_failed):
+                break
+            if over_memory:
+                break
+        runs = len(step_facts) - len(before)
+        if runs == len(stdins):
+            return True
+        if before:
+            extra["snapshot"] = snapshot
+        return False
 
     def check_job(self, header, blobs):
-        if len(blobs) != 2:
-            raise JobError("a job carries exactly two blobs (files tar, stdin)")
+        batch = header.get("batch") is True
+        if len(blobs) != 2 and not (batch and len(blobs) >= 2):
+            raise JobError("a job carries exactly two blobs (files tar, stdin); a batch one stdin or more")
         steps = header.get("steps")
         if not isinstance(steps, list) or not steps:
             raise JobError("a job needs at least one step")
@@ -2111,6 +2522,8 @@ class Runner:
             if not isinstance(step, dict):
                 raise JobError("a step is an object")
             check_step(step)
+        if batch and any(step.get("completion") for step in steps):
+            raise JobError("a batch runs no test code")
         if os.path.lexists(JOB_DIR):
             raise JobError("the work directory was not cleaned")
         return steps
@@ -2125,6 +2538,11 @@ class Runner:
                 out_blobs.append(content)
             files.append(entry)
         return files
+
+    def extend_deadline(self, seconds):
+        """Tell the host that the job in progress may take `seconds` longer than its limits (a
+        starved step runs on toward its backstop)."""
+        self.channel.write_frame({"type": "extend", "id": self.job_id, "ms": int(seconds * 1000)})
 
     def spared(self):
         return {self.fork_server.pid} if self.fork_server.pid is not None else set()
@@ -2143,16 +2561,18 @@ class Runner:
             "completion": {"kind": completion["kind"], "testOffset": completion.get("testOffset")} if completion else None,
         }
         oom_before = oom_kill_count()
-        started = time.monotonic()
-        if zygote is None or not zygote.launch(message, marker):
-            if zygote is not None:
-                zygote.discard()
-            zygote = self.fork_server.zygote()
+        for attempt in (1, 2):
+            if zygote is None:
+                zygote = self.fork_server.zygote()
             started = time.monotonic()
-            if not zygote.launch(message, marker):
-                zygote.discard()
+            clock = JobClock(zygote.pid, self.spared(), started)
+            if zygote.launch(message, marker):
+                break
+            zygote.discard()
+            zygote = None
+            if attempt == 2:
                 raise JobError("the job's process vanished before it started")
-        run = StepRun(step, zygote, stdin_bytes, marker, started)
+        run = StepRun(step, zygote, stdin_bytes, marker, started, clock, self.extend_deadline)
         try:
             run.run()
         except BaseException:
@@ -2177,7 +2597,7 @@ class Runner:
         """Nothing of this job may reach the next one: kill, empty, check. Returns the reasons to
         replace the container (empty when it is as clean as new)."""
         recycle = set()
-        for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
+        for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("starved", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
             if any(fact[flag] for fact in step_facts):
                 recycle.add(reason)
         if not kill_everything_else(0, self.spared(), self.on_reaped):
