@@ -5,7 +5,8 @@ import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandben
 import { silentLogger } from '../logging/silent-logger.ts';
 import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
-import { emptyExecutionResult, type CollectedFile, type ExecutionResult, type ExecutionStatus } from '../schemas/execution-result.ts';
+import { cancelledResult as cancelledRunResult, compileErrorResult, lostResult as lostRunResult } from './execution-results.ts';
+import type { CollectedFile, CompileResult, ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
 import { DEFAULT_COMPILE_LIMITS, resolveLimits, type ExecutionLimits } from '../schemas/limits.ts';
 import { typescriptOptionsSchema, type Language } from '../schemas/task.ts';
 import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
@@ -185,7 +186,7 @@ export class DockerSandbox implements Sandbox {
     const { text: programText, testOffset } = joinProgram(request.source, request.testCode);
     const prepared = await this.workFiles(request, profile, programText);
     if ('status' in prepared) return prepared;
-    const { files, options } = prepared;
+    const { files, options, hostCompile } = prepared;
     const collect = (request.collectFiles ?? []).map((path) => path);
 
     if (request.signal?.aborted) return cancelledResult('cancelled before it started', 0);
@@ -238,8 +239,7 @@ export class DockerSandbox implements Sandbox {
         deadlineMs,
       );
       const execution = this.toExecutionResult(result, runLimits, compileLimits, steps);
-      // TypeScript's compile step happened on the host: report it like any compile step.
-      if (profile.hostTranspile && !execution.compile) execution.compile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs: transpileMs };
+      if (hostCompile && !execution.compile) execution.compile = hostCompile;
       const runFacts = result.steps.length === steps.length ? result.steps[result.steps.length - 1] : undefined;
       if (runStep.completion) execution.testCompleted = runFacts?.testCompleted === true;
       else if (testCompleted !== undefined) execution.testCompleted = testCompleted;
@@ -287,7 +287,7 @@ export class DockerSandbox implements Sandbox {
       ? [this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile), runStep]
       : [runStep];
     let files = await packFiles(prepared.files);
-    let compile: ExecutionResult['compile'];
+    let compile: ExecutionResult['compile'] = prepared.hostCompile;
     const pool = this.pool(spec);
     while (results.length < stdins.length) {
       const pending = stdins.slice(results.length);
@@ -369,14 +369,20 @@ export class DockerSandbox implements Sandbox {
     request: Pick<SandboxRunRequest, 'files' | 'typescript' | 'compileLimits' | 'source'>,
     profile: LoadedRuntimeProfile,
     programText: string,
-  ): Promise<{ files: WorkFile[]; options?: ReturnType<typeof typescriptOptionsSchema.parse> } | ExecutionResult> {
+  ): Promise<{ files: WorkFile[]; options?: ReturnType<typeof typescriptOptionsSchema.parse>; hostCompile?: CompileResult } | ExecutionResult> {
     const files: WorkFile[] = [];
     let options: ReturnType<typeof typescriptOptionsSchema.parse> | undefined;
+    let hostCompile: CompileResult | undefined;
     if (profile.hostTranspile) {
       const started = performance.now();
       options = typescriptOptionsSchema.parse(request.typescript ?? {});
       const transpiled = await transpileTypescriptOffThread(programText, options, { fileName: profile.sourceFile, limits: request.compileLimits });
-      if (!transpiled.ok) return compileErrorResult(transpiled.diagnostics, performance.now() - started);
+      if (!transpiled.ok) {
+        const compile: CompileResult = { status: transpiled.status, stdout: '', stderr: transpiled.diagnostics, exitCode: null, durationMs: performance.now() - started };
+        return compileErrorResult('docker', compile, { message: `TypeScript transpile failed: ${transpiled.message}` });
+      }
+      // TypeScript's compile step happens on the host: it is reported like any compile step.
+      hostCompile = { status: 'ok', stdout: '', stderr: '', exitCode: 0, durationMs: performance.now() - started };
       files.push({ path: profile.sourceFile, content: programText });
       files.push({ path: profile.hostTranspile.transpiledFile, content: transpiled.code });
     } else {
@@ -389,7 +395,7 @@ export class DockerSandbox implements Sandbox {
       }
       files.push({ path, content });
     }
-    return options ? { files, options } : { files };
+    return { files, ...(options ? { options } : {}), ...(hostCompile ? { hostCompile } : {}) };
   }
 
   /** An idle container of `pool`, or undefined when `signal` fired while waiting. */
@@ -817,11 +823,7 @@ function compileOutcome(
   if (judged.status === 'ok') return { compile };
   return {
     compile,
-    failed: emptyExecutionResult('docker', 'compile-error', `compilation failed: ${judged.message}`, {
-      stderr: facts.stderr.toString('utf8'),
-      stderrTruncated: facts.stderrTruncated,
-      compile,
-    }),
+    failed: compileErrorResult('docker', compile, { message: `compilation failed: ${judged.message}`, stderrTruncated: facts.stderrTruncated }),
   };
 }
 
@@ -857,17 +859,12 @@ function takeAway(container: PooledContainer): void {
   void removeContainer(container.started.container).catch(() => {});
 }
 
-function compileErrorResult(diagnostics: string, durationMs: number): ExecutionResult {
-  return emptyExecutionResult('docker', 'compile-error', 'TypeScript transpile failed', {
-    stderr: diagnostics,
-    compile: { status: 'compile-error', stdout: '', stderr: diagnostics, exitCode: null, durationMs },
-  });
-}
-
+/** A run lost with its container or runner (built like every backend's lost runs). */
 function lostResult(status: ExecutionStatus, message: string): ExecutionResult {
-  return emptyExecutionResult('docker', status, message);
+  return lostRunResult('docker', status, message);
 }
 
+/** A run the caller cancelled (built like every backend's cancels). */
 function cancelledResult(message: string, durationMs: number): ExecutionResult {
-  return { ...lostResult('timeout', message), durationMs };
+  return cancelledRunResult('docker', { message, durationMs });
 }

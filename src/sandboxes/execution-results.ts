@@ -40,10 +40,11 @@ function factFields(facts: ExecutionFacts): Partial<ExecutionResult> {
 }
 
 /**
- * The program never ran: its compile (or transpile) step failed. The status is the step's own
- * when it hit a limit (`timeout`, `memory-limit`, `output-limit`: the compiler was stopped, as a
- * program would be), else `compile-error` (the compiler refused the program, or crashed). The
- * step's stderr is the result's stderr; the run step took no time.
+ * The program never ran: its compile (or transpile) step failed. The status is `compile-error`
+ * whatever stopped the step — the compiler refused the program, crashed, or hit a limit — since
+ * the program itself did nothing; the compile step keeps its own status (`timeout`,
+ * `memory-limit`, `output-limit`, or `compile-error`), and the message says which. The step's
+ * stderr is the result's stderr; the run step took no time.
  */
 export function compileErrorResult(
   backend: string,
@@ -55,12 +56,12 @@ export function compileErrorResult(
     stderrTruncated?: boolean;
   },
 ): ExecutionResult {
-  const status: ExecutionStatus = compile.status === 'ok' || compile.status === 'runtime-error' ? 'compile-error' : compile.status;
-  return emptyExecutionResult(backend, status, capMessage(facts.message), {
+  // A compiler that exited non-zero or crashed refused the program; one stopped at a limit says so.
+  const stepStatus: ExecutionStatus = compile.status === 'ok' || compile.status === 'runtime-error' ? 'compile-error' : compile.status;
+  return emptyExecutionResult(backend, 'compile-error', capMessage(facts.message), {
     stderr: compile.stderr,
     stderrTruncated: facts.stderrTruncated ?? false,
-    // A compiler that exited non-zero or crashed refused the program: the step says so too.
-    ...factFields({ ...facts, compile: { ...compile, status } }),
+    ...factFields({ ...facts, compile: { ...compile, status: stepStatus } }),
     durationMs: 0,
   });
 }

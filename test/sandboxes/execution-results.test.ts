@@ -32,9 +32,9 @@ describe('compileErrorResult', () => {
     });
   });
 
-  it('a compiler stopped at a limit: the limit is the status, the step keeps its facts', () => {
+  it('a compiler stopped at a limit: a compile-error (the program never ran), the step keeps the limit as its status', () => {
     const result = valid(compileErrorResult('isolate', OUT_OF_TIME, { message: 'the compiler ran out of time', stderrTruncated: true }));
-    expect(result).toMatchObject({ status: 'timeout', stderr: 'cc1: killed\n', stderrTruncated: true, stdout: '', durationMs: 0 });
+    expect(result).toMatchObject({ status: 'compile-error', stderr: 'cc1: killed\n', stderrTruncated: true, stdout: '', durationMs: 0 });
     expect(result.compile).toEqual(OUT_OF_TIME);
   });
 
