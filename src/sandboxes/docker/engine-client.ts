@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { DockerPingResult } from '../../images/docker-client.ts';
 
@@ -79,31 +77,58 @@ export async function diagnoseEngine(docker: DockerEngine, timeoutMs: number): P
 /** Engine API version of the requests (Docker 20.10 and later speak it). */
 const API_VERSION = 'v1.41';
 
-/** Docker's engine API over a unix socket: just the calls of `DockerEngine`. */
+/** What `docker-modem`'s `dial` takes (dockerode's own request description). */
+interface DialOptions {
+  path: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  statusCodes: Record<number, true | string>;
+  options?: Record<string, unknown>;
+  isStream?: boolean;
+  hijack?: boolean;
+  openStdin?: boolean;
+}
+
+interface Modem {
+  socketPath: string;
+  dial(options: DialOptions, callback: (error: unknown, data: unknown) => void): void;
+}
+
+/**
+ * Docker's engine API over a unix socket: just the calls of `DockerEngine`, made with
+ * `docker-modem` (the HTTP layer dockerode is built on: requests, errors, the hijacked attach
+ * stream) without dockerode's own modules.
+ */
 export class SocketEngine implements DockerEngine {
-  /** Where it connects; `modem.socketPath` as dockerode names it, for messages. */
-  readonly modem: { socketPath: string };
+  /** The HTTP layer; `modem.socketPath` as dockerode names it, for messages. */
+  readonly modem: Modem;
 
   constructor(socketPath: string) {
-    this.modem = { socketPath };
+    const ModemClass = createRequire(import.meta.url)('docker-modem') as new (options: { socketPath: string; version: string }) => Modem;
+    this.modem = new ModemClass({ socketPath, version: API_VERSION });
   }
 
   ping(): Promise<unknown> {
-    return this.call('GET', '/_ping', { json: false });
+    return this.dial({ path: '/_ping', method: 'GET', statusCodes: { 200: true, 500: 'server error' } }).then(asText);
   }
 
   info(): Promise<unknown> {
-    return this.call('GET', '/info');
+    return this.dial({ path: '/info', method: 'GET', statusCodes: { 200: true, 500: 'server error' } });
   }
 
   listContainers(options: { all?: boolean; filters?: Record<string, string[]> } = {}): Promise<Dockerode.ContainerInfo[]> {
-    return this.call('GET', '/containers/json', { query: { all: options.all ? '1' : undefined, filters: filters(options.filters) } }) as Promise<
+    const query = { ...(options.all ? { all: true } : {}), ...(options.filters ? { filters: options.filters } : {}) };
+    return this.dial({ path: '/containers/json?', method: 'GET', options: query, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } }) as Promise<
       Dockerode.ContainerInfo[]
     >;
   }
 
   async createContainer(options: Dockerode.ContainerCreateOptions): Promise<EngineContainer> {
-    const created = (await this.call('POST', '/containers/create', { body: options })) as { Id: string };
+    const created = (await this.dial({
+      path: '/containers/create?',
+      method: 'POST',
+      options: { _query: {}, _body: options },
+      statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
+    })) as { Id: string };
     return this.getContainer(created.Id);
   }
 
@@ -111,112 +136,60 @@ export class SocketEngine implements DockerEngine {
     const path = `/containers/${encodeURIComponent(id)}`;
     return {
       id,
-      start: () => this.call('POST', `${path}/start`, { json: false }),
-      inspect: () => this.call('GET', `${path}/json`) as Promise<{ State?: unknown }>,
-      remove: (options = {}) => this.call('DELETE', path, { json: false, query: { force: options.force ? '1' : undefined, v: options.v ? '1' : undefined } }),
-      attach: () => this.hijack(`${path}/attach`, { stream: '1', stdin: '1', stdout: '1', stderr: '1' }),
+      start: () => this.dial({ path: `${path}/start?`, method: 'POST', options: {}, statusCodes: { 204: true, 304: 'container already started', 404: 'no such container', 500: 'server error' } }),
+      inspect: () => this.dial({ path: `${path}/json?`, method: 'GET', options: {}, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } }) as Promise<{ State?: unknown }>,
+      remove: (options = {}) =>
+        this.dial({
+          path: `${path}?`,
+          method: 'DELETE',
+          options: { ...(options.force ? { force: true } : {}), ...(options.v ? { v: true } : {}) },
+          statusCodes: { 204: true, 400: 'bad parameter', 404: 'no such container', 409: 'conflict', 500: 'server error' },
+        }),
+      attach: () =>
+        this.dial({
+          path: `${path}/attach?`,
+          method: 'POST',
+          isStream: true,
+          hijack: true,
+          openStdin: true,
+          options: { stream: true, stdin: true, stdout: true, stderr: true },
+          statusCodes: { 101: true, 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+        }),
     };
   }
 
   listVolumes(options: { filters?: Record<string, string[]> } = {}): Promise<unknown> {
-    return this.call('GET', '/volumes', { query: { filters: filters(options.filters) } });
+    return this.dial({ path: '/volumes?', method: 'GET', options: options.filters ? { filters: options.filters } : {}, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } });
   }
 
   createVolume(options: { Name: string; Labels?: Record<string, string> }): Promise<unknown> {
-    return this.call('POST', '/volumes/create', { body: options });
+    return this.dial({ path: '/volumes/create?', method: 'POST', options: { _query: {}, _body: options }, statusCodes: { 200: true, 201: true, 500: 'server error' } });
   }
 
   getVolume(name: string): { remove(): Promise<unknown> } {
-    return { remove: () => this.call('DELETE', `/volumes/${encodeURIComponent(name)}`, { json: false }) };
+    return {
+      remove: () => this.dial({ path: `/volumes/${encodeURIComponent(name)}`, method: 'DELETE', statusCodes: { 204: true, 404: 'no such volume', 409: 'volume in use', 500: 'server error' } }),
+    };
   }
 
-  private call(
-    method: string,
-    path: string,
-    options: { query?: Record<string, string | undefined>; body?: unknown; json?: boolean } = {},
-  ): Promise<unknown> {
-    const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
+  private dial(options: DialOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const outgoing = request(
-        {
-          socketPath: this.modem.socketPath,
-          method,
-          path: `/${API_VERSION}${path}${queryString(options.query)}`,
-          headers: body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {},
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = response.statusCode ?? 0;
-            if (status >= 300) {
-              reject(statusError(response, text));
-              return;
-            }
-            if (options.json === false || text === '') {
-              resolve(text);
-              return;
-            }
-            try {
-              resolve(JSON.parse(text));
-            } catch (error) {
-              reject(new EngineError(`the engine answered ${method} ${path} with text that is not JSON`, status, undefined, { cause: error }));
-            }
-          });
-        },
-      );
-      // No HTTP status at all: the socket refused or broke (its code, ENOENT or EACCES, is kept).
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-  }
-
-  /** POST and take the connection over (HTTP upgrade): the attach stream. */
-  private hijack(path: string, query: Record<string, string>): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      const outgoing = request({
-        socketPath: this.modem.socketPath,
-        method: 'POST',
-        path: `/${API_VERSION}${path}${queryString(query)}`,
-        headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
-      });
-      outgoing.on('upgrade', (_response, socket, head) => {
-        // Bytes that came with the upgrade's headers belong to the stream.
-        if (head.length > 0) socket.unshift(head);
-        resolve(socket);
-      });
-      outgoing.on('response', (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => reject(statusError(response, Buffer.concat(chunks).toString('utf8'))));
-      });
-      // No HTTP status at all: the socket refused or broke (its code, ENOENT or EACCES, is kept).
-      outgoing.on('error', reject);
-      outgoing.end();
+      this.modem.dial(options, (error, data) => (error ? reject(engineError(error)) : resolve(data)));
     });
   }
 }
 
-function filters(value: Record<string, string[]> | undefined): string | undefined {
-  return value === undefined ? undefined : JSON.stringify(value);
+/** `docker-modem` hands a text answer over as a Buffer when it is not JSON. */
+function asText(data: unknown): unknown {
+  return Buffer.isBuffer(data) ? data.toString('utf8') : data;
 }
 
-function queryString(query: Record<string, string | undefined> | undefined): string {
-  const entries = Object.entries(query ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined);
-  return entries.length === 0 ? '' : `?${new URLSearchParams(entries).toString()}`;
-}
-
-/** A refused status, worded as dockerode words it: `(HTTP code 404) unexpected - <engine message>`. */
-function statusError(response: IncomingMessage, text: string): EngineError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const said = (json as { message?: unknown } | undefined)?.message;
-  const status = response.statusCode ?? 0;
-  return new EngineError(`(HTTP code ${status}) unexpected - ${typeof said === 'string' ? said : text.trim()}`, status, json);
+/**
+ * A refused status as an `EngineError` (dockerode's words: `(HTTP code 404) no such container -
+ * <engine message>`); a failure without a status (the socket refused or broke) keeps its code.
+ */
+function engineError(error: unknown): unknown {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status !== 'number') return error;
+  return new EngineError((error as Error).message.trim(), status, (error as { json?: unknown }).json, { cause: error });
 }
