@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +47,8 @@ export class RunJournal {
   readonly #lockPath: string;
   #locked = false;
   #queue: Promise<void> = Promise.resolve();
+  /** The journal, open for appending while samples are written (opened by the first append). */
+  #appender: Promise<FileHandle> | undefined;
 
   constructor(folder: string) {
     this.folder = folder;
@@ -83,9 +85,10 @@ export class RunJournal {
     throw new InvalidInputError(`${this.folder}: could not take ${this.#lockPath}`, { code: 'run-exists' });
   }
 
-  /** Give the folder back (waits for pending appends). */
+  /** Give the folder back (waits for pending appends, and closes the journal). */
   async unlock(): Promise<void> {
     await this.#queue.catch(() => {});
+    await this.#closeAppender();
     if (!this.#locked) return;
     this.#locked = false;
     await unlink(this.#lockPath).catch(() => {});
@@ -209,20 +212,40 @@ export class RunJournal {
     return { samples, clean };
   }
 
-  /** Append one sample; appends are serialized, and a failed one fails every later one. */
+  /**
+   * Append one sample as one line, written through to the file before the promise resolves (so a
+   * crash loses nothing already appended). Appends are serialized, and a failed one fails every
+   * later one. The journal stays open between appends (opening it per sample cost a third of the
+   * host's time on fast runs).
+   */
   append(sample: SampleResult): Promise<void> {
-    const line = JSON.stringify(sample) + '\n';
-    this.#queue = this.#queue.then(() =>
-      appendFile(this.samplesPath, line).catch((error: unknown) => {
+    const line = Buffer.from(JSON.stringify(sample) + '\n', 'utf8');
+    this.#queue = this.#queue.then(async () => {
+      try {
+        this.#appender ??= open(this.samplesPath, 'a');
+        const handle = await this.#appender;
+        // A write to a regular file is whole unless the disk is full: loop on a short write anyway.
+        let offset = 0;
+        while (offset < line.length) offset += (await handle.write(line, offset)).bytesWritten;
+      } catch (error) {
         throw this.#fault('cannot append to', this.samplesPath, error, 'journal');
-      }),
-    );
+      }
+    });
     return this.#queue;
   }
 
   /** Rewrite the journal with exactly these samples (before resuming). */
-  rewrite(samples: SampleResult[]): Promise<void> {
-    return this.#writeAtomically(this.samplesPath, samples.map((sample) => JSON.stringify(sample) + '\n').join(''));
+  async rewrite(samples: SampleResult[]): Promise<void> {
+    // The file is replaced: an open handle would keep appending to the old one.
+    await this.#queue.catch(() => {});
+    await this.#closeAppender();
+    await this.#writeAtomically(this.samplesPath, samples.map((sample) => JSON.stringify(sample) + '\n').join(''));
+  }
+
+  async #closeAppender(): Promise<void> {
+    const appender = this.#appender;
+    this.#appender = undefined;
+    if (appender) await (await appender.catch(() => undefined))?.close().catch(() => {});
   }
 
   async writeSummary(summary: RunSummary): Promise<void> {
