@@ -13,6 +13,8 @@ export const EXIT = {
   usage: 2,
   /** Engine fault: no engine, a missing image, samples left unscored by engine faults. */
   engine: 3,
+  /** Model fault: samples left unanswered by the model provider after retries (`--resume` redoes them). */
+  model: 4,
   /** A bug in sandbench (please report it). */
   internal: 70,
   /** Interrupted (Ctrl-C / SIGINT); finished samples are kept. */
@@ -32,6 +34,8 @@ export const ERROR_EXIT_CODES: Record<SandbenchErrorCode, number> = {
   'missing-answers': EXIT.usage,
   journal: EXIT.usage,
   model: EXIT.usage,
+  'model-unavailable': EXIT.model,
+  config: EXIT.usage,
   'sandbox-unavailable': EXIT.engine,
   'sandbox-failure': EXIT.engine,
   'image-missing': EXIT.engine,

@@ -15,6 +15,8 @@ export type SandbenchErrorCode =
   | 'sandbox-failure'
   | 'image-missing'
   | 'model'
+  | 'model-unavailable'
+  | 'config'
   | 'journal'
   | 'run-exists'
   | 'resume-mismatch'

@@ -23,13 +23,28 @@ export interface ModelToolCall {
   arguments: string;
 }
 
+/** What a provider model is doing while a request waits (shown by the progress reporter). */
+export type ModelStatus =
+  /** A request failed with a retryable fault; the next attempt starts after `delayMs`. */
+  | { kind: 'retrying'; attempt: number; delayMs: number; reason: string }
+  /** The model's own request or token rate limit holds the request back for `delayMs`. */
+  | { kind: 'rate-limited'; delayMs: number };
+
 export interface GenerateRequest {
+  /** The conversation; a leading `system` message is the system prompt. */
   messages: ModelMessage[];
   tools?: ModelTool[];
   temperature?: number;
+  /** Nucleus sampling (top_p). */
+  topP?: number;
+  /** Most tokens the answer may have. */
   maxTokens?: number;
+  /** Text at which the provider stops generating. */
+  stopSequences?: string[];
   seed?: number;
   signal?: AbortSignal;
+  /** Called when the request is retried or held back by a rate limit. */
+  onStatus?: (status: ModelStatus) => void;
   /**
    * The task being answered. Offline models (`reference`, `empty`, `scripted`) answer from it;
    * provider models ignore it.
@@ -46,8 +61,12 @@ export interface GenerateResponse {
   usage: Usage;
   /** Why generation stopped: `stop`, `length`, `tool-calls`, `error`, … */
   finishReason: string;
-  /** Provider's raw response, for the journal. */
+  /** Provider's raw response, for the journal (capped by the caller). */
   raw?: unknown;
+  /** Failed attempts before this answer (provider models). */
+  retries?: number;
+  /** Model id the provider says answered, when it says (may differ from the requested one). */
+  responseModelId?: string;
 }
 
 /** Which samples an offline model holds no answer for (see `Model.coverage`). */
