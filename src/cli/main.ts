@@ -131,103 +131,178 @@ const program = new Command('sandbench')
   // Throw instead of exiting, so that bad options get the usage exit code like bad input.
   .exitOverride();
 
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** A file-system-safe folder name for a model spec (`openai:gpt-4o` → `openai-gpt-4o`). */
+function modelFolderName(spec: string): string {
+  return spec.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
+
 program
   .command('run')
   .description('ask a model for every task of a suite, score the answers in a sandbox, write a run journal')
   .argument('<suite>', 'folder of task files, a task file (YAML/JSON), or a dataset (.jsonl / .jsonl.gz)')
-  .requiredOption('-m, --model <spec>', 'model: reference | empty | scripted:<file.jsonl>')
+  .requiredOption(
+    '-m, --model <spec>',
+    'model (repeat for several): openai:<model> | anthropic:<model> | google:<model> | <configured provider>:<model> | reference | empty | scripted:<file.jsonl> | replay:<run folder>',
+    collect,
+  )
+  .option('--config <file>', 'config file (default: sandbench.config.yaml / .yml / .json in the working folder)')
   .addOption(sandboxOption())
   .option('-n, --samples <n>', 'samples per task', wholeNumber('--samples'), 1)
-  .option('-c, --concurrency <n>', 'samples in flight at once', wholeNumber('--concurrency'), 2)
-  .option('-o, --out <dir>', 'run folder (default runs/<run id>); refused if it holds a run, unless --resume')
+  .option('-c, --concurrency <n>', 'samples scored at once', wholeNumber('--concurrency'), 2)
+  .option('--model-concurrency <n>', 'model requests in flight at once (default: the model\'s setting, else 4)', wholeNumber('--model-concurrency'))
+  .option('-o, --out <dir>', 'run folder (default runs/<run id>; with several models, one folder per model inside it); refused if it holds a run, unless --resume')
   .option('--resume', 'continue the run in --out, skipping samples already in its journal')
   .addOption(formatOption())
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--limit <n>', 'only the first n tasks', wholeNumber('--limit'))
-  .option('--temperature <t>', 'sampling temperature for provider models', finiteNumber('--temperature', 0, 2))
+  .option('--system <text>', 'system prompt for provider models (replaces the harness\'s)')
+  .option('--temperature <t>', 'sampling temperature for provider models (default 0, or 0.8 with --samples > 1)', finiteNumber('--temperature', 0, 2))
+  .option('--top-p <p>', 'nucleus sampling (top_p) for provider models', finiteNumber('--top-p', Number.MIN_VALUE, 1))
+  .option('--max-tokens <n>', 'most tokens an answer may have', wholeNumber('--max-tokens'))
+  .option('--stop <text>', 'stop sequence (repeat for several)', collect)
+  .option('--seed <n>', 'sampling seed, for providers that take one', wholeNumber('--seed', 0))
+  .option('--feedback-turns <n>', 'repair turns: a failing answer\'s test output goes back to the model this many times', wholeNumber('--feedback-turns', 0), 0)
+  .option('--cache', 'cache model answers on disk (default: on, except with --samples > 1 at a temperature above 0)')
+  .option('--no-cache', 'never read or write the response cache')
   .addOption(choiceOption('--missing-answers <policy>', 'samples an offline model has no answer for: refuse the run, or score them as empty', ['error', 'empty']).default('error'))
   .addOption(dockerRecycleOption())
-  .option('--json', 'print the summary as JSON on stdout')
+  .option('--json', 'print the summary as JSON on stdout (an array with several models)')
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new InvalidInputError('--resume needs --out <run folder>');
+    const specs = [...new Set(options.model as string[])];
     const log = await logger(command);
     const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
     const { resolveModel } = await import('../models/resolve-model.ts');
-    const model = await resolveModel(options.model);
+    // Every model is resolved (keys found, files read) before anything runs.
+    const models = [];
+    for (const spec of specs) models.push(await resolveModel(spec));
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite } = await import('../harness/run-suite.ts');
-    const { formatSummary } = await import('../report/format-summary.ts');
-    const progress = await progressReporter(`${suite.name} × ${model.id}`, 'samples');
-    let folder = options.out as string | undefined;
+    const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
+    const temperature = options.temperature ?? (options.samples > 1 ? 0.8 : 0);
+    const useCache = options.cache ?? !(options.samples > 1 && temperature > 0);
+    const cache = useCache ? new (await import('../models/response-cache.ts')).ResponseCache() : undefined;
+    const generation = {
+      ...(options.system !== undefined ? { system: options.system as string } : {}),
+      ...(options.topP !== undefined ? { topP: options.topP as number } : {}),
+      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens as number } : {}),
+      ...(options.stop !== undefined ? { stopSequences: options.stop as string[] } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed as number } : {}),
+    };
+    // Several models share one folder, one run folder per model inside it, so one --out resumes them all.
+    const out: string | undefined =
+      options.out ?? (specs.length > 1 ? `runs/${new Date().toISOString().replace(/[-:]/g, '').replace(/\..+$/, '')}-${specs.length}-models` : undefined);
+    const folderFor = (spec: string): string | undefined => (out === undefined ? undefined : specs.length === 1 ? out : `${out}/${modelFolderName(spec)}`);
     const resumeCommand = (): string =>
       [
         COMMAND_NAME,
         'run',
         suitePath,
-        '--model',
-        options.model,
+        ...specs.flatMap((spec) => ['--model', spec]),
+        ...(options.config ? ['--config', options.config] : []),
         ...(options.samples !== 1 ? ['--samples', String(options.samples)] : []),
         ...(options.tasks ? ['--tasks', options.tasks] : []),
         ...(options.limit ? ['--limit', String(options.limit)] : []),
         ...(options.format ? ['--format', options.format] : []),
         ...(options.sandbox ? ['--sandbox', options.sandbox] : []),
+        ...(options.system !== undefined ? ['--system', options.system] : []),
         ...(options.temperature !== undefined ? ['--temperature', String(options.temperature)] : []),
+        ...(options.topP !== undefined ? ['--top-p', String(options.topP)] : []),
+        ...(options.maxTokens !== undefined ? ['--max-tokens', String(options.maxTokens)] : []),
+        ...((options.stop as string[] | undefined) ?? []).flatMap((stop) => ['--stop', stop]),
+        ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),
+        ...(options.feedbackTurns ? ['--feedback-turns', String(options.feedbackTurns)] : []),
         ...(options.missingAnswers !== 'error' ? ['--missing-answers', options.missingAnswers] : []),
         '--resume',
         '--out',
-        folder ?? '<run folder>',
+        out ?? lastFolder ?? '<run folder>',
       ]
         .map(shellWord)
         .join(' ');
+    let lastFolder: string | undefined;
+    const summaries = [];
+    const incomplete: { engine: boolean; lines: string[] } = { engine: false, lines: [] };
     graceful = true;
     try {
-      const result = await runSuite({
-        suite,
-        model,
-        sandboxes,
-        samples: options.samples,
-        concurrency: options.concurrency,
-        ...(options.out ? { outDir: options.out } : {}),
-        ...(options.resume ? { resume: true } : {}),
-        ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-        missingAnswers: options.missingAnswers,
-        logger: log,
-        signal: abort.signal,
-        onProgress: (update) =>
-          progress.update({ done: update.done, total: update.total, counts: { passed: update.passed, failed: update.failed, errors: update.errors } }),
-      });
-      progress.stop();
-      folder = result.folder;
-      const { summary } = result;
-      if (result.interrupted && !result.started) {
-        process.stderr.write(`\nsandbench: interrupted before the first sample; nothing was written\n`);
-        if (options.json) process.stdout.write(JSON.stringify({ interrupted: true, done: 0, total: result.progress.total }, null, 2) + '\n');
-        process.exitCode = stoppedExitCode();
-        return;
-      }
-      if (result.interrupted) {
-        const line = `interrupted at ${result.progress.done}/${result.progress.total}; resume with: ${resumeCommand()}`;
-        if (options.json) {
-          process.stdout.write(JSON.stringify({ interrupted: true, done: result.progress.done, total: result.progress.total, folder, resume: resumeCommand() }, null, 2) + '\n');
+      for (const [index, model] of models.entries()) {
+        const progress = await progressReporter(`${suite.name} × ${model.id}`, 'samples');
+        let note: string | undefined;
+        let noteUntil = 0;
+        let latest = { done: 0, total: 0, counts: {} as Record<string, number> };
+        const show = (): void => progress.update({ ...latest, ...(note && Date.now() < noteUntil ? { note } : {}) });
+        const outDir = folderFor(specs[index]!);
+        const result = await runSuite({
+          suite,
+          model,
+          sandboxes,
+          samples: options.samples,
+          concurrency: options.concurrency,
+          ...(options.modelConcurrency ? { modelConcurrency: options.modelConcurrency } : {}),
+          ...(outDir ? { outDir } : {}),
+          ...(options.resume ? { resume: true } : {}),
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          generation,
+          feedbackTurns: options.feedbackTurns,
+          ...(cache ? { cache } : {}),
+          missingAnswers: options.missingAnswers,
+          logger: log,
+          signal: abort.signal,
+          onModelStatus: (status) => {
+            note =
+              status.kind === 'retrying'
+                ? `retrying model (attempt ${status.attempt + 1} in ${(status.delayMs / 1000).toFixed(1)} s: ${status.reason})`
+                : `rate-limited: waiting ${(status.delayMs / 1000).toFixed(1)} s`;
+            noteUntil = Date.now() + Math.max(status.delayMs, 2000);
+            show();
+          },
+          onProgress: (update) => {
+            latest = { done: update.done, total: update.total, counts: { passed: update.passed, failed: update.failed, errors: update.errors } };
+            show();
+          },
+        });
+        progress.stop();
+        lastFolder = result.folder;
+        if (result.interrupted) {
+          if (!result.started) {
+            process.stderr.write(`\nsandbench: interrupted before the first sample of ${model.id}; nothing was written for it\n`);
+          } else {
+            const which = models.length > 1 ? ` of ${model.id}` : '';
+            process.stderr.write(`\nsandbench: interrupted at ${result.progress.done}/${result.progress.total}${which}; resume with: ${resumeCommand()}\n`);
+          }
+          if (options.json) {
+            const payload = { interrupted: true, model: model.id, done: result.progress.done, total: result.progress.total, folder: result.started ? result.folder : null, resume: resumeCommand() };
+            process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
+          }
+          process.exitCode = stoppedExitCode();
+          return;
         }
-        process.stderr.write(`\nsandbench: ${line}\n`);
-        process.exitCode = stoppedExitCode();
-        return;
+        const { summary } = result;
+        summaries.push(summary);
+        if (!options.json && models.length === 1) process.stdout.write(formatSummary(summary, result.folder));
+        if (!summary.complete) {
+          const first = result.samples.find((sample) => sample.outcome === 'sandbox-error' || sample.outcome === 'model-error');
+          if (summary.samples.sandboxErrors > 0 || summary.samples.modelErrors === 0) incomplete.engine = true;
+          incomplete.lines.push(
+            `${models.length > 1 ? `${model.id}: ` : ''}${summary.samples.unscored} of ${summary.samples.planned} samples were not scored` +
+              ` (engine errors ${summary.samples.sandboxErrors}, model errors ${summary.samples.modelErrors}${first?.error ? `; first: ${first.error.split('\n')[0]}` : ''})`,
+          );
+        }
       }
-      process.stdout.write(options.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary, folder));
-      if (!summary.complete) {
-        const first = result.samples.find((sample) => sample.outcome === 'sandbox-error' || sample.outcome === 'model-error');
-        process.stderr.write(
-          `sandbench: the run is incomplete: ${summary.samples.unscored} of ${summary.samples.planned} samples were not scored` +
-            ` (engine errors ${summary.samples.sandboxErrors}, model errors ${summary.samples.modelErrors}${first?.error ? `; first: ${first.error.split('\n')[0]}` : ''}).` +
-            ` Fix the cause, then resume with: ${resumeCommand()}\n`,
-        );
-        process.exitCode = EXIT.engine;
+      if (options.json) process.stdout.write(JSON.stringify(models.length === 1 ? summaries[0] : summaries, null, 2) + '\n');
+      else if (models.length > 1) process.stdout.write(formatLeaderboard(summaries));
+      if (incomplete.lines.length > 0) {
+        process.stderr.write(`sandbench: the run is incomplete: ${incomplete.lines.join('; ')}. Fix the cause, then resume with: ${resumeCommand()}\n`);
+        // Engine faults first: they are ours to fix; model faults alone are the provider's.
+        process.exitCode = incomplete.engine ? EXIT.engine : EXIT.model;
       }
     } finally {
-      progress.stop();
       await cleanupAll();
     }
   });

@@ -6,6 +6,8 @@ export interface ProgressState {
   total: number;
   /** Shown in order, e.g. `{ passed: 3, failed: 1, errors: 0 }`. */
   counts: Record<string, number>;
+  /** What is holding the work back now, e.g. `retrying model (attempt 2 in 1.0 s: 429)`. */
+  note?: string;
 }
 
 export interface ProgressReporter {
@@ -38,9 +40,13 @@ export function createProgressReporter(label: string, unit: string, stream: Node
     if (latest && Date.now() - lastLine >= HEARTBEAT_MS) write(latest);
   }, 1000);
   heartbeat.unref();
+  let lastNote: string | undefined;
   return {
     update(state) {
       latest = state;
+      // A note (a retry, a rate limit) is news: its own line, once.
+      if (state.note && state.note !== lastNote) stream.write(`${label}: ${state.done}/${state.total} ${unit}: ${state.note}\n`);
+      lastNote = state.note;
       const tenth = state.total === 0 ? 10 : Math.floor((state.done / state.total) * 10);
       if (tenth === lastTenth && state.done !== state.total) return;
       lastTenth = tenth;
@@ -93,8 +99,15 @@ function terminalReporter(label: string, unit: string, stream: NodeJS.WriteStrea
       cliProgress.Presets.shades_classic,
     );
   };
+  let lastNote: string | undefined;
   return {
     update(state) {
+      if (started && state.note && state.note !== lastNote) {
+        // Above the bar, which redraws itself on the next line at the next update.
+        stream.write(`\r\x1b[K${label}: ${state.note}\n`);
+        bar!.render();
+      }
+      lastNote = state.note;
       if (!started) {
         bar = make(state);
         bar.start(state.total, state.done, state.counts);

@@ -37,9 +37,26 @@ export const runManifestSchema = z.object({
   sandbox: z.string(),
   /** Sampling temperature sent to the model. */
   temperature: z.number(),
+  /**
+   * The other settings the answers depend on: system prompt, top_p, max tokens, stop sequences,
+   * seed, repair turns (absent in runs made before they existed: read as none set).
+   */
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  /** What the model is (provider, endpoint, per-model defaults); never a key. */
+  modelInfo: z.record(z.string(), z.unknown()).optional(),
+  /** SHA-256 of each file the suite was loaded from. */
+  taskFiles: z.array(z.object({ path: z.string(), sha256: z.string() })).optional(),
+  /** Default and maximum limits in force. */
+  limits: z.record(z.string(), z.unknown()).optional(),
+  /** What each backend records about itself (Docker: image ids), by backend name. */
+  backends: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /** Where the run ran: Node version, platform, host name, CPUs. */
+  environment: z.record(z.string(), z.unknown()).optional(),
   sandbenchVersion: z.string(),
   /** When the run first started. */
   startedAt: z.string(),
+  /** When its last part ended (absent while running, or after a crash). */
+  finishedAt: z.string().optional(),
   parts: z.array(runPartSchema),
 });
 export type RunManifest = z.infer<typeof runManifestSchema>;
@@ -54,7 +71,7 @@ export function suiteFingerprint(suite: Suite): { suiteHash: string; limitsHash:
     suiteHash: sha256(suite.tasks.map(({ limits: _limits, ...task }) => task)),
     limitsHash: sha256({
       tasks: suite.tasks.map((task) => [task.id, task.limits ?? null]),
-      defaults: { run: DEFAULT_RUN_LIMITS, compile: DEFAULT_COMPILE_LIMITS, maximum: MAXIMUM_LIMITS },
+      defaults: limitsInForce(),
     }),
   };
 }
@@ -63,7 +80,13 @@ export function suiteFingerprint(suite: Suite): { suiteHash: string; limitsHash:
 export type RunIdentity = Pick<
   RunManifest,
   'suiteHash' | 'limitsHash' | 'taskFilter' | 'model' | 'modelFingerprint' | 'samples' | 'sandbox' | 'temperature'
->;
+> & { parameters: Record<string, unknown> };
+
+/** Settings as one line, for messages: `seed=1, maxTokens=512`, or `none`. */
+function describeParameters(parameters: Record<string, unknown>): string {
+  const entries = Object.entries(parameters);
+  return entries.length > 0 ? entries.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ') : 'none';
+}
 
 function describeFilter(filter: RunManifest['taskFilter']): string {
   const parts = [];
@@ -89,5 +112,22 @@ export function identityDifferences(manifest: RunManifest, requested: RunIdentit
   if (manifest.temperature !== requested.temperature) {
     differences.push(`temperature: the run used ${manifest.temperature}, now ${requested.temperature}`);
   }
+  const recorded = manifest.parameters ?? {};
+  if (JSON.stringify(recorded) !== JSON.stringify(requested.parameters)) {
+    differences.push(`model parameters: the run used ${describeParameters(recorded)}, now ${describeParameters(requested.parameters)}`);
+  }
   return differences;
+}
+
+/** SHA-256 of each file a suite was loaded from: the dataset file, or every task file of a folder. */
+export async function taskFileHashes(source: string): Promise<Array<{ path: string; sha256: string }>> {
+  const { stat, readFile } = await import('node:fs/promises');
+  const { findTaskFiles } = await import('../datasets/task-files.ts');
+  const files = (await stat(source)).isDirectory() ? await findTaskFiles(source) : [source];
+  return Promise.all(files.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
+}
+
+/** The limits in force for every run (tasks' own limits are in `limitsHash`). */
+export function limitsInForce(): Record<string, unknown> {
+  return { run: DEFAULT_RUN_LIMITS, compile: DEFAULT_COMPILE_LIMITS, maximum: MAXIMUM_LIMITS };
 }

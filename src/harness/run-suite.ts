@@ -1,18 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { arch, availableParallelism, hostname, platform } from 'node:os';
 import { join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { Suite } from '../datasets/load-suite.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { extractCode } from '../models/extract-code.ts';
-import type { Model, ModelCoverage } from '../models/model.ts';
+import type { GenerateRequest, GenerateResponse, Model, ModelCoverage, ModelMessage, ModelStatus } from '../models/model.ts';
+import type { ResponseCache } from '../models/response-cache.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
-import type { RunSummary, SampleResult } from '../schemas/sample-result.ts';
+import type { RunSummary, SampleResult, SampleTurn, Transcript } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { buildMessages } from './build-messages.ts';
+import { feedbackMessage } from './feedback-message.ts';
 import { RunJournal } from './run-journal.ts';
-import { identityDifferences, suiteFingerprint, type RunIdentity, type RunManifest, type RunPart } from './run-manifest.ts';
+import {
+  identityDifferences,
+  limitsInForce,
+  suiteFingerprint,
+  taskFileHashes,
+  type RunIdentity,
+  type RunManifest,
+  type RunPart,
+} from './run-manifest.ts';
 import { scoreCompletion } from './score-completion.ts';
 import { summarizeRun } from './summarize-run.ts';
 
@@ -28,14 +40,40 @@ export interface RunProgress {
   sample?: SampleResult;
 }
 
+/** Sampling settings sent to provider models besides the temperature. */
+export interface GenerationParameters {
+  /** Replaces the system prompt the harness writes. */
+  system?: string;
+  topP?: number;
+  maxTokens?: number;
+  stopSequences?: string[];
+  seed?: number;
+}
+
 export interface RunSuiteOptions {
   suite: Suite;
   model: Model;
   sandboxes: SandboxSet;
   /** Samples per task (default 1). */
   samples?: number;
-  /** Samples in flight at once (default 2). */
+  /** Samples being scored at once (default 2). */
   concurrency?: number;
+  /**
+   * Model requests in flight at once (default: the model's own setting, else 4). Model calls
+   * and scoring overlap: while samples are scored, the next ones are being asked for.
+   */
+  modelConcurrency?: number;
+  /** System prompt, top_p, max tokens, stop sequences, seed (provider models). */
+  generation?: GenerationParameters;
+  /**
+   * Repair turns: a failing answer's first failing test (reason and output, capped) goes back to
+   * the model, whose new answer is scored, up to this many times (default 0).
+   */
+  feedbackTurns?: number;
+  /** Answers cached on disk (provider models only); see `ResponseCache`. */
+  cache?: ResponseCache;
+  /** Called when a model request is retried or held back by a rate limit. */
+  onModelStatus?: (status: ModelStatus, sample: { taskId: string; sampleIndex: number }) => void;
   /** Run folder; default `runs/<runId>`. A folder that already holds a run is refused unless resuming. */
   outDir?: string;
   /**
@@ -92,55 +130,162 @@ function faultSample(task: Task, sampleIndex: number, options: RunSuiteOptions, 
   };
 }
 
-/** Produce and score one sample. Model and engine faults, and bugs, become data, never a lost run. */
-async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, logger: Logger): Promise<SampleResult> {
-  const samples = options.samples ?? 1;
-  const modelStarted = performance.now();
-  let generated;
+/** Characters of a provider's raw response kept in a sample's transcript. */
+export const RAW_RESPONSE_CHARS = 16_384;
+
+/** The raw response as capped JSON text. */
+function capRaw(raw: unknown): Pick<Transcript, 'raw' | 'truncated'> {
+  if (raw === undefined) return {};
+  let text: string;
   try {
-    generated = await options.model.generate({
-      messages: buildMessages(task),
+    text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  } catch {
+    return {};
+  }
+  if (text === undefined) return {};
+  return text.length > RAW_RESPONSE_CHARS ? { raw: text.slice(0, RAW_RESPONSE_CHARS), truncated: true } : { raw: text };
+}
+
+/** The concurrency limits of one run: model calls and scoring each have their own. */
+interface Lanes {
+  model: LimitFunction;
+  score: LimitFunction;
+}
+
+/** Ask the model (through the cache, when there is one). */
+async function ask(
+  options: RunSuiteOptions,
+  request: GenerateRequest,
+  sampleIndex: number,
+  turn: number,
+): Promise<{ response: GenerateResponse; cached: boolean }> {
+  const cache = options.model.offline ? undefined : options.cache;
+  const key = cache?.key(options.model, request, sampleIndex, turn);
+  if (cache && key) {
+    const hit = await cache.get(key);
+    if (hit) return { response: { ...hit, retries: 0 }, cached: true };
+  }
+  const response = await options.model.generate(request);
+  if (cache && key) await cache.put(key, response);
+  return { response, cached: false };
+}
+
+/**
+ * Produce and score one sample, with its repair turns. Model faults become `model-error`,
+ * engine faults and bugs `sandbox-error`: data, never a lost run.
+ */
+async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, lanes: Lanes, logger: Logger): Promise<SampleResult> {
+  const samples = options.samples ?? 1;
+  const generation = options.generation ?? {};
+  const conversation: ModelMessage[] = buildMessages(task);
+  if (generation.system !== undefined) {
+    const system = conversation.find((message) => message.role === 'system');
+    if (system) system.content = generation.system;
+    else conversation.unshift({ role: 'system', content: generation.system });
+  }
+  const turns: SampleTurn[] = [];
+  const usage = { inputTokens: 0, outputTokens: 0 };
+  let retries = 0;
+  let cachedAll = true;
+  let last: { response: GenerateResponse; completion: string } | undefined;
+  const maxTurns = options.feedbackTurns ?? 0;
+  const fault = (outcome: 'sandbox-error' | 'model-error', error: string, modelLatencyMs: number, response = '', completion = ''): SampleResult => ({
+    ...faultSample(task, sampleIndex, options, outcome, error, modelLatencyMs),
+    response,
+    completion,
+    ...(turns.length > 0 ? { turns } : {}),
+  });
+
+  for (let turn = 0; turn <= maxTurns; turn += 1) {
+    const request: GenerateRequest = {
+      messages: conversation.map((message) => ({ ...message })),
       temperature: effectiveTemperature(options, samples),
+      ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
+      ...(generation.maxTokens !== undefined ? { maxTokens: generation.maxTokens } : {}),
+      ...(generation.stopSequences !== undefined ? { stopSequences: generation.stopSequences } : {}),
+      ...(generation.seed !== undefined ? { seed: generation.seed } : {}),
       task,
       sampleIndex,
+      turn,
       ...(options.signal ? { signal: options.signal } : {}),
-    });
-  } catch (error) {
-    // A model that cannot answer is neither the sandbox's fault nor a wrong answer: record it apart.
-    logger.warn({ task: task.id, sampleIndex, err: error }, 'model error');
-    return faultSample(task, sampleIndex, options, 'model-error', `model error: ${errorMessage(error)}`, performance.now() - modelStarted);
-  }
-  const modelLatencyMs = performance.now() - modelStarted;
-  const completion = extractCode(generated.text, task.language);
-  try {
-    const sandbox = await options.sandboxes.forTask(task);
-    const score = await scoreCompletion(task, completion, sandbox, {
-      logger,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return {
-      taskId: task.id,
-      sampleIndex,
-      model: options.model.id,
-      response: generated.text,
+      ...(options.onModelStatus ? { onStatus: (status: ModelStatus) => options.onModelStatus!(status, { taskId: task.id, sampleIndex }) } : {}),
+    };
+    const modelStarted = performance.now();
+    let answer: { response: GenerateResponse; cached: boolean };
+    try {
+      answer = await lanes.model(() => ask(options, request, sampleIndex, turn));
+    } catch (error) {
+      // A model that cannot answer is neither the sandbox's fault nor a wrong answer: record it apart.
+      logger.warn({ task: task.id, sampleIndex, turn, err: error }, 'model error');
+      return fault('model-error', `model error: ${errorMessage(error)}`, performance.now() - modelStarted);
+    }
+    const modelLatencyMs = performance.now() - modelStarted;
+    const { response } = answer;
+    cachedAll &&= answer.cached;
+    retries += response.retries ?? 0;
+    usage.inputTokens += response.usage.inputTokens;
+    usage.outputTokens += response.usage.outputTokens;
+    const completion = extractCode(response.text, task.language);
+    last = { response, completion };
+    let score;
+    try {
+      const sandbox = await options.sandboxes.forTask(task);
+      score = await lanes.score(() =>
+        scoreCompletion(task, completion, sandbox, { logger, ...(options.signal ? { signal: options.signal } : {}) }),
+      );
+    } catch (error) {
+      // Nothing raised while scoring one sample may abort the run: the sample stays unscored, the
+      // run incomplete, and --resume retries it.
+      const known = SandbenchError.isInstance(error);
+      logger.error({ task: task.id, sampleIndex, err: error }, known ? 'engine fault while scoring' : 'internal error while scoring');
+      const message = known ? errorMessage(error) : `internal error while scoring (please report): ${errorMessage(error)}`;
+      return fault('sandbox-error', message, modelLatencyMs, response.text, completion);
+    }
+    turns.push({
+      turn,
+      response: response.text,
       completion,
       outcome: score.outcome,
       verdicts: score.verdicts,
-      usage: generated.usage,
+      usage: response.usage,
       modelLatencyMs,
       executionMs: score.executionMs,
-      sandbox: sandbox.name,
-      finishedAt: new Date().toISOString(),
+      finishReason: response.finishReason,
       ...(score.error ? { error: score.error } : {}),
-    };
-  } catch (error) {
-    // Nothing raised while scoring one sample may abort the run: the sample stays unscored, the
-    // run incomplete, and --resume retries it.
-    const known = SandbenchError.isInstance(error);
-    logger.error({ task: task.id, sampleIndex, err: error }, known ? 'engine fault while scoring' : 'internal error while scoring');
-    const message = known ? errorMessage(error) : `internal error while scoring (please report): ${errorMessage(error)}`;
-    return { ...faultSample(task, sampleIndex, options, 'sandbox-error', message, modelLatencyMs), response: generated.text, completion };
+    });
+    conversation.push({ role: 'assistant', content: response.text });
+    if (score.outcome !== 'failed' || turn === maxTurns) break;
+    conversation.push({ role: 'user', content: feedbackMessage(task, score.verdicts) });
   }
+
+  const final = turns[turns.length - 1]!;
+  const response = last!.response;
+  const transcript: Transcript = {
+    messages: conversation,
+    finishReason: response.finishReason,
+    ...(retries > 0 ? { retries } : {}),
+    ...(cachedAll && !options.model.offline && options.cache ? { cached: true } : {}),
+    ...(response.responseModelId !== undefined ? { responseModelId: response.responseModelId } : {}),
+    ...capRaw(response.raw),
+  };
+  return {
+    taskId: task.id,
+    sampleIndex,
+    model: options.model.id,
+    response: final.response,
+    completion: final.completion,
+    outcome: final.outcome,
+    verdicts: final.verdicts,
+    usage,
+    modelLatencyMs: turns.reduce((sum, entry) => sum + entry.modelLatencyMs, 0),
+    executionMs: turns.reduce((sum, entry) => sum + entry.executionMs, 0),
+    sandbox: options.sandboxes.backendFor(task),
+    finishedAt: new Date().toISOString(),
+    ...(final.error ? { error: final.error } : {}),
+    // Offline models answer from data the run already names: their exchange adds nothing.
+    ...(options.model.offline ? {} : { transcript }),
+    ...(maxTurns > 0 ? { turns } : {}),
+  };
 }
 
 /** Refuse a run whose offline model lacks answers, unless they are to be scored as empty. */
@@ -203,6 +348,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   }
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
   const { tasks } = options.suite;
+  checkGeneration(options);
   checkCoverage(options, samplesPerTask);
 
   const identity: RunIdentity = {
@@ -213,6 +359,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     samples: samplesPerTask,
     sandbox: options.sandboxes.forcedName,
     temperature: effectiveTemperature(options, samplesPerTask),
+    parameters: runParameters(options),
   };
   const runId = newRunId();
   const folder = options.outDir ?? join('runs', runId);
@@ -235,6 +382,37 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   } finally {
     await journal.unlock();
   }
+}
+
+/** The settings besides the temperature that a run's answers depend on, as recorded in its manifest. */
+function runParameters(options: RunSuiteOptions): Record<string, unknown> {
+  const generation = options.generation ?? {};
+  const parameters: Record<string, unknown> = {};
+  if (generation.system !== undefined) parameters.system = generation.system;
+  if (generation.topP !== undefined) parameters.topP = generation.topP;
+  if (generation.maxTokens !== undefined) parameters.maxTokens = generation.maxTokens;
+  if (generation.stopSequences !== undefined) parameters.stopSequences = generation.stopSequences;
+  if (generation.seed !== undefined) parameters.seed = generation.seed;
+  if (options.feedbackTurns) parameters.feedbackTurns = options.feedbackTurns;
+  return parameters;
+}
+
+function checkGeneration(options: RunSuiteOptions): void {
+  const generation = options.generation ?? {};
+  const bad = (field: string, value: unknown, want: string): never => {
+    throw new InvalidInputError(`${field} must be ${want} (got ${JSON.stringify(value)})`, { details: { field } });
+  };
+  if (options.temperature !== undefined && !(Number.isFinite(options.temperature) && options.temperature >= 0 && options.temperature <= 2)) bad('temperature', options.temperature, 'a number from 0 to 2');
+  if (generation.topP !== undefined && !(Number.isFinite(generation.topP) && generation.topP > 0 && generation.topP <= 1)) bad('topP', generation.topP, 'a number above 0, at most 1');
+  if (generation.maxTokens !== undefined && !(Number.isInteger(generation.maxTokens) && generation.maxTokens >= 1)) bad('maxTokens', generation.maxTokens, 'a whole number ≥ 1');
+  if (generation.seed !== undefined && !Number.isSafeInteger(generation.seed)) bad('seed', generation.seed, 'a whole number');
+  if (generation.stopSequences !== undefined && !(Array.isArray(generation.stopSequences) && generation.stopSequences.every((stop) => typeof stop === 'string' && stop !== ''))) {
+    bad('stopSequences', generation.stopSequences, 'a list of non-empty strings');
+  }
+  const turns = options.feedbackTurns ?? 0;
+  if (!Number.isInteger(turns) || turns < 0) bad('feedbackTurns', turns, 'a whole number ≥ 0');
+  const modelConcurrency = options.modelConcurrency;
+  if (modelConcurrency !== undefined && !(Number.isInteger(modelConcurrency) && modelConcurrency >= 1)) bad('modelConcurrency', modelConcurrency, 'a whole number ≥ 1');
 }
 
 /** The temperature a run sends (the default depends on the samples asked for). */
@@ -289,6 +467,7 @@ async function runLocked(
     await journal.writeManifest(manifest);
   } else {
     await checkNew(journal);
+    const modelInfo = options.model.describe?.();
     manifest = {
       runId,
       suite: options.suite.name,
@@ -296,6 +475,11 @@ async function runLocked(
       ...identity,
       tasks: tasks.length,
       sandbenchVersion: SANDBENCH_VERSION,
+      ...(modelInfo ? { modelInfo } : {}),
+      taskFiles: await taskFileHashes(options.suite.source).catch(() => []),
+      limits: limitsInForce(),
+      backends: await options.sandboxes.describe(tasks),
+      environment: { node: process.version, platform: platform(), arch: arch(), host: hostname(), cpus: availableParallelism() },
       startedAt: part.startedAt,
       parts: [part],
     };
@@ -331,12 +515,17 @@ async function runLocked(
   };
   options.onProgress?.({ ...progress });
 
+  // Each sample takes a model slot, then a scoring slot: the model is asked for the next samples
+  // while earlier ones are scored. Workers bound what is in flight (and so the memory held).
+  const modelConcurrency = options.modelConcurrency ?? options.model.concurrency ?? (options.model.offline ? concurrency : 4);
+  const lanes: Lanes = { model: pLimit(modelConcurrency), score: pLimit(concurrency) };
+  const workers = modelConcurrency + concurrency;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < queue.length && !options.signal?.aborted) {
       const job = queue[next++]!;
       const taskLogger = logger.child({ task: job.task.id, sample: job.sampleIndex });
-      const sample = await runSample(job.task, job.sampleIndex, options, taskLogger);
+      const sample = await runSample(job.task, job.sampleIndex, options, lanes, taskLogger);
       // A sample cut short by cancellation says nothing about the answer: leave it out of the
       // journal, so that --resume runs it again.
       if (options.signal?.aborted) return;
@@ -349,12 +538,13 @@ async function runLocked(
       options.onProgress?.({ ...progress, sample });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(queue.length, 1)) }, worker));
+  await Promise.all(Array.from({ length: Math.min(workers, Math.max(queue.length, 1)) }, worker));
 
   const interrupted = Boolean(options.signal?.aborted) && progress.done < progress.total;
   part.durationMs = performance.now() - started;
   part.finishedAt = new Date().toISOString();
   if (interrupted) part.interrupted = true;
+  manifest.finishedAt = part.finishedAt;
   await journal.writeManifest(manifest);
 
   // Keep the suite's order in the returned list (the journal keeps finishing order).

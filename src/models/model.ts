@@ -52,6 +52,8 @@ export interface GenerateRequest {
   task?: Task;
   /** Which sample of the task this is (0-based). */
   sampleIndex?: number;
+  /** Which turn of the sample this is: 0 for the first answer, 1 for the first repair (`--feedback-turns`), … */
+  turn?: number;
 }
 
 export interface GenerateResponse {
@@ -86,6 +88,15 @@ export interface Model {
    */
   readonly fingerprint?: string;
   generate(request: GenerateRequest): Promise<GenerateResponse>;
+  /**
+   * What the model is, for a run's manifest and the response cache: provider type, endpoint,
+   * per-model defaults. Never a key.
+   */
+  describe?(): Record<string, unknown>;
+  /** Requests this model should have in flight at once (a per-model setting); the run's default otherwise. */
+  readonly concurrency?: number;
+  /** Offline models (reference, empty, scripted, replay) answer from data: caching them is pointless. */
+  readonly offline?: boolean;
   /**
    * Offline models that answer from fixed data (`reference`, `scripted`): the samples they cannot
    * answer, checked before a run starts so that a missing answer is an error rather than a

@@ -9,6 +9,7 @@ import type { GenerateRequest, GenerateResponse, Model } from './model.ts';
  */
 export const referenceModel: Model = {
   id: 'reference',
+  offline: true,
   async generate(request: GenerateRequest): Promise<GenerateResponse> {
     request.signal?.throwIfAborted();
     if (request.task === undefined) {

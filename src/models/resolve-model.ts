@@ -5,7 +5,7 @@ import { referenceModel } from './reference-model.ts';
 import { ScriptedModel } from './scripted-model.ts';
 
 /** Model providers this build knows, as written in a spec. */
-export const MODEL_PROVIDERS = ['reference', 'empty', 'scripted:<file>'] as const;
+export const MODEL_PROVIDERS = ['reference', 'empty', 'scripted:<file>', 'replay:<run folder>'] as const;
 
 function isModel(value: unknown): value is Model {
   return (
@@ -46,6 +46,11 @@ export async function resolveModel(spec: string | Model): Promise<Model> {
     case 'scripted':
       if (name === '') throw unknownModel(spec, "'scripted' needs a file: scripted:<file.jsonl>");
       return ScriptedModel.load(name);
+    case 'replay': {
+      if (name === '') throw unknownModel(spec, "'replay' needs a run folder: replay:<folder>");
+      const { ReplayModel } = await import('./replay-model.ts');
+      return ReplayModel.load(name);
+    }
     default:
       throw unknownModel(spec, provider === '' ? 'empty spec' : `no provider '${provider}'`);
   }

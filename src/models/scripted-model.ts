@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import type { Task } from '../schemas/task.ts';
+import { answerCoverage } from './answer-coverage.ts';
 import type { GenerateRequest, GenerateResponse, Model, ModelCoverage } from './model.ts';
 
 /**
@@ -35,6 +36,7 @@ interface ScriptedAnswer {
  */
 export class ScriptedModel implements Model {
   readonly id: string;
+  readonly offline = true;
   /** SHA-256 of the script's text. */
   readonly fingerprint: string;
   /** The script file, as given. */
@@ -109,15 +111,7 @@ export class ScriptedModel implements Model {
   }
 
   coverage(tasks: readonly Task[], samples: number, allTaskIds: readonly string[]): ModelCoverage {
-    const missing: ModelCoverage['missing'] = [];
-    for (const task of tasks) {
-      const answers = this.#answers.get(task.id);
-      let have = 0;
-      for (let index = 0; index < samples; index += 1) if (answers?.has(index)) have += 1;
-      if (have < samples) missing.push({ taskId: task.id, answers: have });
-    }
-    const known = new Set(allTaskIds);
-    return { missing, unknownTaskIds: this.taskIds.filter((id) => !known.has(id)) };
+    return answerCoverage(this.#answers, tasks, samples, allTaskIds);
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResponse> {

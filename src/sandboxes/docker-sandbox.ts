@@ -173,6 +173,23 @@ export class DockerSandbox implements Sandbox {
     ]);
   }
 
+  /** The image each language runs in, with the image id the engine holds for it now. */
+  async describe(languages: readonly Language[]): Promise<Record<string, unknown>> {
+    await this.ensureReady();
+    const images: Record<string, string> = {};
+    for (const language of languages) {
+      const profile = this.profile(language);
+      const { spec } = this.plan(profile, {});
+      if (images[spec.image] !== undefined) continue;
+      images[spec.image] = await this.docker
+        .getImage(spec.image)
+        .inspect()
+        .then((image) => image.Id)
+        .catch((error: unknown) => `unknown (${errorMessage(error)})`);
+    }
+    return { images };
+  }
+
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
     if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
     const profile = this.profile(request.language);

@@ -128,6 +128,11 @@ export class SandboxSet {
    * present), so an engine fault stops the run before its first sample, with the fixing command.
    */
   async prepare(tasks: readonly Task[]): Promise<void> {
+    for (const [sandbox, set] of await this.languagesByBackend(tasks)) await sandbox.warmUp?.([...set]);
+  }
+
+  /** The backend of each task (refusing what none can serve), with the languages it will run. */
+  private async languagesByBackend(tasks: readonly Task[]): Promise<Map<Sandbox, Set<Language>>> {
     const languages = new Map<Sandbox, Set<Language>>();
     for (const task of tasks) {
       const sandbox = await this.forTask(task);
@@ -135,7 +140,14 @@ export class SandboxSet {
       if (!set) languages.set(sandbox, (set = new Set()));
       set.add(task.language);
     }
-    for (const [sandbox, set] of languages) await sandbox.warmUp?.([...set]);
+    return languages;
+  }
+
+  /** What each backend serving `tasks` records about itself (see `Sandbox.describe`), by backend name. */
+  async describe(tasks: readonly Task[]): Promise<Record<string, Record<string, unknown>>> {
+    const described: Record<string, Record<string, unknown>> = {};
+    for (const [sandbox, set] of await this.languagesByBackend(tasks)) described[sandbox.name] = (await sandbox.describe?.([...set])) ?? {};
+    return described;
   }
 
   /** Dispose every backend this set created (a user-supplied one stays the caller's). */

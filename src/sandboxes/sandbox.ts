@@ -72,6 +72,11 @@ export interface Sandbox {
    * command. The harness calls it before a run's first sample.
    */
   warmUp?(languages: readonly Language[]): Promise<void>;
+  /**
+   * Optional: what a run's manifest should record about this backend for these languages, so
+   * the run can be reproduced (e.g. the Docker image ids).
+   */
+  describe?(languages: readonly Language[]): Promise<Record<string, unknown>>;
   dispose(): Promise<void>;
 }
 

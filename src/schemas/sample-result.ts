@@ -43,9 +43,50 @@ export const usageSchema = z.object({
 });
 export type Usage = z.infer<typeof usageSchema>;
 
+/** A message of a sample's conversation with the model, as sent (and, last, as answered). */
+export const transcriptMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string(),
+});
+
+/** What the model exchange of a sample looked like: enough to audit and reproduce it. */
+export const transcriptSchema = z.object({
+  /** The conversation of the last turn as sent, followed by the model's answer. */
+  messages: z.array(transcriptMessageSchema),
+  /** The provider's finish reason (`stop`, `length`, …) of the last answer. */
+  finishReason: z.string().optional(),
+  /** Failed attempts (retried faults) over every turn. */
+  retries: z.number().int().nonnegative().optional(),
+  /** The answers came from the response cache, not the provider. */
+  cached: z.boolean().optional(),
+  /** The model id the provider reported, when it differs from or refines the requested one. */
+  responseModelId: z.string().optional(),
+  /** The provider's raw response of the last answer, as JSON text, capped (see `truncated`). */
+  raw: z.string().optional(),
+  /** `raw` was cut to the cap. */
+  truncated: z.boolean().optional(),
+});
+export type Transcript = z.infer<typeof transcriptSchema>;
+
 /** How one sample ended. */
 export const sampleOutcomeSchema = z.enum(['passed', 'failed', 'sandbox-error', 'model-error']);
 export type SampleOutcome = z.infer<typeof sampleOutcomeSchema>;
+
+/** One turn of a repaired sample (`--feedback-turns`): an answer and its score. */
+export const sampleTurnSchema = z.object({
+  /** 0 for the first answer, 1 for the first repair, … */
+  turn: z.number().int().nonnegative(),
+  response: z.string(),
+  completion: z.string(),
+  outcome: sampleOutcomeSchema,
+  verdicts: z.array(testVerdictSchema),
+  usage: usageSchema.optional(),
+  modelLatencyMs: z.number().nonnegative(),
+  executionMs: z.number().nonnegative(),
+  finishReason: z.string().optional(),
+  error: z.string().optional(),
+});
+export type SampleTurn = z.infer<typeof sampleTurnSchema>;
 
 /** One sample of one task: a line of `samples.jsonl`. */
 export const sampleResultSchema = z.object({
@@ -74,6 +115,13 @@ export const sampleResultSchema = z.object({
   finishedAt: z.string(),
   /** The fault's message when `outcome` is `sandbox-error` or `model-error`. */
   error: z.string().optional(),
+  /** The exchange with the model (provider and replayed models). */
+  transcript: transcriptSchema.optional(),
+  /**
+   * Every turn, in order, when the run repairs failing answers (`--feedback-turns`); the sample's
+   * own fields are those of the last turn.
+   */
+  turns: z.array(sampleTurnSchema).optional(),
 });
 export type SampleResult = z.infer<typeof sampleResultSchema>;
 

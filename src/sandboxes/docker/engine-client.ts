@@ -20,6 +20,7 @@ export interface DockerEngine {
   listVolumes(options?: { filters?: Record<string, string[]> }): Promise<unknown>;
   createVolume(options: { Name: string; Labels?: Record<string, string> }): Promise<unknown>;
   getVolume(name: string): { remove(): Promise<unknown> };
+  getImage(name: string): { inspect(): Promise<{ Id: string }> };
 }
 
 /** One container, as the sandbox drives it. */
@@ -169,6 +170,13 @@ export class SocketEngine implements DockerEngine {
   getVolume(name: string): { remove(): Promise<unknown> } {
     return {
       remove: () => this.dial({ path: `/volumes/${encodeURIComponent(name)}`, method: 'DELETE', statusCodes: { 204: true, 404: 'no such volume', 409: 'volume in use', 500: 'server error' } }),
+    };
+  }
+
+  getImage(name: string): { inspect(): Promise<{ Id: string }> } {
+    return {
+      inspect: () =>
+        this.dial({ path: `/images/${encodeURIComponent(name)}/json?`, method: 'GET', options: {}, statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } }) as Promise<{ Id: string }>,
     };
   }
 
