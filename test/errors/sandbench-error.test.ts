@@ -31,9 +31,10 @@ describe('error recognition across copies of the package', () => {
 
   it('maps every error code to a documented exit code', () => {
     for (const [code, exit] of Object.entries(ERROR_EXIT_CODES)) {
-      expect([EXIT.usage, EXIT.engine, EXIT.internal], code).toContain(exit);
+      expect([EXIT.usage, EXIT.engine, EXIT.model, EXIT.internal], code).toContain(exit);
     }
     expect(exitCodeFor(new SandboxError('no image', { code: 'image-missing' }))).toBe(3);
     expect(exitCodeFor(new InvalidInputError('exists', { code: 'run-exists' }))).toBe(2);
+    expect(exitCodeFor(new SandbenchError('model-unavailable', 'provider down'))).toBe(4);
   });
 });
