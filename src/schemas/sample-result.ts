@@ -93,9 +93,10 @@ export const passAt1IntervalSchema = z.object({
   /** Upper bound, a rate in [0, 1]; never below pass@1. */
   high: z.number().min(0).max(1),
   /**
-   * `wilson`: the Wilson score interval over tasks (one scored sample per task, so pass@1 is a
-   * binomial proportion of tasks). `bootstrap`: a percentile bootstrap over tasks (per-task pass
-   * rates resampled with replacement, fixed seed, so the same samples give the same interval).
+   * `wilson`: the Wilson score interval, where pass@1 is a binomial proportion: over tasks when
+   * each has one scored sample, or over the samples of a run's only task. `bootstrap`: a
+   * percentile bootstrap over tasks (per-task pass rates resampled with replacement, fixed seed,
+   * so the same samples give the same interval).
    */
   method: z.enum(['wilson', 'bootstrap']),
   /** Confidence level: 0.95. */

@@ -35,7 +35,7 @@ describe('passAt1Interval', () => {
     expect(passAt1Interval([{ samples: 1, passed: 1 }])).toMatchObject({ low: expect.closeTo(1 / (1 + z * z), 12), high: 1, method: 'wilson' });
     expect(passAt1Interval([{ samples: 1, passed: 0 }, { samples: 1, passed: 0 }])).toMatchObject({ low: 0, method: 'wilson' });
     expect(passAt1Interval([{ samples: 3, passed: 3 }, { samples: 3, passed: 3 }])).toMatchObject({ low: 1, high: 1, method: 'bootstrap' });
-    expect(passAt1Interval([{ samples: 4, passed: 0 }])).toMatchObject({ low: 0, high: 0, method: 'bootstrap' });
+    expect(passAt1Interval([{ samples: 4, passed: 0 }, { samples: 4, passed: 0 }])).toMatchObject({ low: 0, high: 0, method: 'bootstrap' });
     // A task whose samples were all lost does not make the others "several samples per task".
     expect(passAt1Interval([{ samples: 0, passed: 0 }, { samples: 1, passed: 1 }, { samples: 1, passed: 0 }])).toMatchObject({ method: 'wilson' });
     expect(passAt1Interval([{ samples: 0, passed: 0 }])).toBeUndefined();
@@ -53,5 +53,13 @@ describe('passAt1Interval', () => {
       expect(interval.low).toBeLessThanOrEqual(point);
       expect(interval.high).toBeGreaterThanOrEqual(point);
     }
+  });
+});
+
+describe('passAt1Interval with a single task', () => {
+  it('uses the Wilson interval over the samples of the one task, where a bootstrap over tasks would collapse', () => {
+    // 7 of 10 samples of one task pass: the textbook Wilson interval [0.3968, 0.8922].
+    const interval = passAt1Interval([{ samples: 10, passed: 7 }, { samples: 0, passed: 0 }]);
+    expect(interval).toEqual({ low: expect.closeTo(0.3968, 4), high: expect.closeTo(0.8922, 4), method: 'wilson', level: 0.95 });
   });
 });
