@@ -1,6 +1,9 @@
-import type { RunSummary, SampleResult } from '../schemas/sample-result.ts';
+import type { RunSummary, SampleResult, TaskSummary } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
+import { passAt1ByTurn } from '../scoring/pass-at-1-by-turn.ts';
+import { passAt1Interval } from '../scoring/pass-at-1-interval.ts';
 import { passAtKSummary } from '../scoring/pass-at-k.ts';
+import { passHatKSummary } from '../scoring/pass-hat-k.ts';
 
 export interface SummaryContext {
   runId: string;
@@ -15,13 +18,22 @@ export interface SummaryContext {
 }
 
 /**
- * Summarize a run's samples. Samples lost to engine or model faults are counted apart and kept
- * out of pass rates: pass@k uses, per task, only the samples that were scored. Test verdicts
- * count the tests of scored samples only.
+ * A sample as the summary reads it: a sample result that may carry its multi-turn repair turns
+ * (only each turn's `outcome` is read; `passed` is a pass).
  */
-export function summarizeRun(samples: readonly SampleResult[], context: SummaryContext): RunSummary {
-  const perTask = new Map<string, { samples: number; passed: number }>();
-  for (const task of context.tasks) perTask.set(task.id, { samples: 0, passed: 0 });
+export type SummarizedSample = SampleResult & {
+  /** The sample's turns in order, the first answer first; absent or empty for a single answer. */
+  turns?: ReadonlyArray<{ outcome: string }>;
+};
+
+/**
+ * Summarize a run's samples. Samples lost to engine or model faults are counted apart and kept
+ * out of pass rates: pass@k, pass^k, the pass@1 interval and pass@1 per turn use, per task, only
+ * the samples that were scored. Test verdicts count the tests of scored samples only.
+ */
+export function summarizeRun(samples: readonly SummarizedSample[], context: SummaryContext): RunSummary {
+  const perTask = new Map<string, { samples: number; passed: number; turnOutcomes: string[][] }>();
+  for (const task of context.tasks) perTask.set(task.id, { samples: 0, passed: 0, turnOutcomes: [] });
   const testVerdicts: Record<string, number> = {};
   let passed = 0;
   let failed = 0;
@@ -29,6 +41,7 @@ export function summarizeRun(samples: readonly SampleResult[], context: SummaryC
   let modelErrors = 0;
   let inputTokens = 0;
   let outputTokens = 0;
+  let hasTurns = false;
   for (const sample of samples) {
     const counts = perTask.get(sample.taskId);
     if (!counts) continue;
@@ -48,10 +61,19 @@ export function summarizeRun(samples: readonly SampleResult[], context: SummaryC
       passed += 1;
     } else failed += 1;
     for (const verdict of sample.verdicts) testVerdicts[verdict.verdict] = (testVerdicts[verdict.verdict] ?? 0) + 1;
+    // A sample without turns had one: its final answer.
+    const turns = sample.turns ?? [];
+    if (turns.length > 0) hasTurns = true;
+    counts.turnOutcomes.push(turns.length > 0 ? turns.map((turn) => turn.outcome) : [sample.outcome]);
   }
   const planned = context.tasks.length * context.samplesPerTask;
   const scored = passed + failed;
   const withScores = [...perTask.values()].filter((counts) => counts.samples > 0);
+  const interval = passAt1Interval(withScores);
+  const taskSummaries: TaskSummary[] = [...perTask].map(([taskId, counts]) => {
+    const unscored = context.samplesPerTask - counts.samples;
+    return { taskId, samples: counts.samples, passed: counts.passed, ...(unscored > 0 ? { unscored } : {}) };
+  });
   return {
     runId: context.runId,
     suite: context.suite,
@@ -63,6 +85,10 @@ export function summarizeRun(samples: readonly SampleResult[], context: SummaryC
     samples: { planned, scored, passed, failed, sandboxErrors, modelErrors, unscored: planned - scored },
     tasksSolved: withScores.filter((counts) => counts.passed === counts.samples).length,
     passAt: passAtKSummary(withScores),
+    passHat: passHatKSummary(withScores),
+    ...(interval ? { passAt1Interval: interval } : {}),
+    ...(hasTurns ? { passAt1ByTurn: passAt1ByTurn(withScores.map((counts) => counts.turnOutcomes)) } : {}),
+    perTask: taskSummaries,
     testVerdicts,
     usage: { inputTokens, outputTokens },
     durationMs: Math.round(context.durationMs),

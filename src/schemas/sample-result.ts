@@ -128,6 +128,44 @@ export type SampleResult = z.infer<typeof sampleResultSchema>;
 /** pass@k values keyed by `pass@1`, `pass@10`, `pass@100` (only where k ≤ samples per task). */
 export const passAtSchema = z.record(z.string(), z.number());
 
+/**
+ * pass^k values keyed `pass^1`, `pass^10`, `pass^100` (only where k ≤ samples per task): the mean
+ * over tasks of the probability that k samples drawn without replacement ALL pass.
+ */
+export const passHatSchema = z.record(z.string(), z.number());
+
+/** A 95% confidence interval for pass@1, and how it was made. */
+export const passAt1IntervalSchema = z.object({
+  /** Lower bound, a rate in [0, 1]; never above pass@1. */
+  low: z.number().min(0).max(1),
+  /** Upper bound, a rate in [0, 1]; never below pass@1. */
+  high: z.number().min(0).max(1),
+  /**
+   * `wilson`: the Wilson score interval, where pass@1 is a binomial proportion: over tasks when
+   * each has one scored sample, or over the samples of a run's only task. `bootstrap`: a
+   * percentile bootstrap over tasks (per-task pass rates resampled with replacement, fixed seed,
+   * so the same samples give the same interval).
+   */
+  method: z.enum(['wilson', 'bootstrap']),
+  /** Confidence level: 0.95. */
+  level: z.number().gt(0).lt(1),
+  /** Resamples drawn (bootstrap only). */
+  resamples: z.number().int().positive().optional(),
+});
+export type PassAt1IntervalSummary = z.infer<typeof passAt1IntervalSchema>;
+
+/** Scored samples and passes of one task. */
+export const taskSummarySchema = z.object({
+  taskId: z.string(),
+  /** Samples of the task that were scored (`passed + failed`). */
+  samples: z.number().int().nonnegative(),
+  /** Scored samples that passed every test. */
+  passed: z.number().int().nonnegative(),
+  /** Planned samples of the task not scored (engine or model faults, or never run); absent when 0. */
+  unscored: z.number().int().positive().optional(),
+});
+export type TaskSummary = z.infer<typeof taskSummarySchema>;
+
 /** Counts of per-sample outcomes in a run. */
 export const sampleCountsSchema = z.object({
   /** Samples the run asked for: tasks × samples per task. */
@@ -169,6 +207,17 @@ export const runSummarySchema = z.object({
   tasksSolved: z.number().int().nonnegative(),
   /** Mean pass@k over tasks with scored samples, for k ≤ the samples scored per task. */
   passAt: passAtSchema,
+  /** Mean pass^k over tasks with scored samples, for the same k as `passAt`. */
+  passHat: passHatSchema,
+  /** 95% confidence interval of `passAt['pass@1']`; absent when no sample was scored. */
+  passAt1Interval: passAt1IntervalSchema.optional(),
+  /**
+   * pass@1 after each turn of multi-turn repair (index 0: the first answers), a sample counting as
+   * passed at turn t when any of its turns up to t passed; absent when no sample has turns.
+   */
+  passAt1ByTurn: z.array(z.number().min(0).max(1)).optional(),
+  /** Scored and passed samples of every task, in suite order. */
+  perTask: z.array(taskSummarySchema),
   /** Per-test verdict counts over every test of every scored sample (one verdict per test). */
   testVerdicts: z.record(z.string(), z.number().int().nonnegative()),
   usage: usageSchema,

@@ -124,6 +124,16 @@ describe('summarizeRun', () => {
     });
     expect(summary.passAt['pass@1']).toBeCloseTo(0.75, 10);
     expect(summary.passAt['pass@10']).toBeUndefined();
+    // The same counts per task, in suite order; b's sample lost to the engine is unscored.
+    expect(summary.perTask).toEqual([
+      { taskId: 'a', samples: 2, passed: 1 },
+      { taskId: 'b', samples: 1, passed: 1, unscored: 1 },
+    ]);
+    // pass^1 is pass@1; b has one scored sample, so no pass^2.
+    expect(summary.passHat).toEqual({ 'pass^1': 0.75 });
+    // Uneven scored counts per task: the interval is bootstrapped over the rates 0.5 and 1.
+    expect(summary.passAt1Interval).toEqual({ low: 0.5, high: 1, method: 'bootstrap', level: 0.95, resamples: 2000 });
+    expect(summary.passAt1ByTurn).toBeUndefined();
     // Test verdicts count the scored samples' tests only.
     expect(summary.testVerdicts).toEqual({ passed: 2, failed: 1 });
     expect(summary.usage).toEqual({ inputTokens: 40, outputTokens: 20 });
