@@ -21,7 +21,7 @@ export interface SummaryContext {
  * A sample as the summary reads it: a sample result that may carry its multi-turn repair turns
  * (only each turn's `outcome` is read; `passed` is a pass).
  */
-export type SummarizedSample = SampleResult & {
+export type SummarizedSample = Omit<SampleResult, 'turns'> & {
   /** The sample's turns in order, the first answer first; absent or empty for a single answer. */
   turns?: ReadonlyArray<{ outcome: string }>;
 };
