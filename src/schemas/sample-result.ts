@@ -207,8 +207,8 @@ export const runSummarySchema = z.object({
   tasksSolved: z.number().int().nonnegative(),
   /** Mean pass@k over tasks with scored samples, for k ≤ the samples scored per task. */
   passAt: passAtSchema,
-  /** Mean pass^k over tasks with scored samples, for the same k as `passAt`. */
-  passHat: passHatSchema,
+  /** Mean pass^k over tasks with scored samples, for the same k as `passAt` (read as `{}` from runs made before it existed). */
+  passHat: passHatSchema.default({}),
   /** 95% confidence interval of `passAt['pass@1']`; absent when no sample was scored. */
   passAt1Interval: passAt1IntervalSchema.optional(),
   /**
@@ -216,8 +216,8 @@ export const runSummarySchema = z.object({
    * passed at turn t when any of its turns up to t passed; absent when no sample has turns.
    */
   passAt1ByTurn: z.array(z.number().min(0).max(1)).optional(),
-  /** Scored and passed samples of every task, in suite order. */
-  perTask: z.array(taskSummarySchema),
+  /** Scored and passed samples of every task, in suite order (read as `[]` from runs made before it existed). */
+  perTask: z.array(taskSummarySchema).default([]),
   /** Per-test verdict counts over every test of every scored sample (one verdict per test). */
   testVerdicts: z.record(z.string(), z.number().int().nonnegative()),
   usage: usageSchema,
