@@ -26,6 +26,7 @@ const sampleLineSchema = z.looseObject({
 export interface SampleLine {
   /** 1-based line number in the (decompressed) samples file. */
   line: number;
+  /** The line's `task_id`. */
   taskId: string;
   /**
    * `completion`: appended to the task's code prefix (HumanEval: the prompt), as upstream's
@@ -65,9 +66,11 @@ export async function readSamplesFile(file: string): Promise<SampleLine[]> {
 
 /** One sample to score: a line matched to its task. */
 export interface PlannedSample {
+  /** The task the line names. */
   task: Task;
   /** The line's rank among its task's lines (0-based). */
   sampleIndex: number;
+  /** The line. */
   sample: SampleLine;
 }
 
@@ -141,7 +144,9 @@ export interface ScoreSamplesSummary {
     planned: number;
     /** Lines with a verdict: `passed + failed`. */
     scored: number;
+    /** Lines that passed every test of their task. */
     passed: number;
+    /** Lines that failed a test (an empty completion included). */
     failed: number;
     /** Lines lost to engine faults: not scored, kept out of pass@k; the scoring is incomplete. */
     sandboxErrors: number;
@@ -163,21 +168,28 @@ export interface ScoreSamplesSummary {
   perTask: Record<string, { samples: number; passed: number }>;
   /** Wall time of the scoring, in milliseconds. */
   durationMs: number;
+  /** ISO time the scoring started (after the engines were checked). */
   startedAt: string;
+  /** ISO time it ended. */
   finishedAt: string;
 }
 
 /** Progress, reported after every finished sample. */
 export interface ScoreSamplesProgress {
+  /** Samples finished. */
   done: number;
+  /** Samples to score (lines naming a task). */
   total: number;
+  /** Finished samples that passed. */
   passed: number;
+  /** Finished samples that failed. */
   failed: number;
   /** Samples lost to engine faults. */
   errors: number;
 }
 
 export interface ScoreSamplesOptions {
+  /** The tasks the samples answer. */
   suite: Suite;
   /** The samples file's lines matched to the suite (`matchSamples`). */
   plan: SamplePlan;
@@ -185,10 +197,13 @@ export interface ScoreSamplesOptions {
   samplesFile: string;
   /** Lines in the samples file. */
   lineCount: number;
+  /** Backends to run in (the caller owns and disposes them). */
   sandboxes: SandboxSet;
   /** Samples in flight at once (default 2). */
   concurrency?: number;
+  /** Where engine faults are logged; silent by default. */
   logger?: Logger;
+  /** Called before the first sample and after each one. */
   onProgress?: (progress: ScoreSamplesProgress) => void;
   /** Stops the scoring: samples cut short are left out of the results. */
   signal?: AbortSignal;
