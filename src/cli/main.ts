@@ -21,6 +21,7 @@ import {
   tsTargetOption,
   wholeNumber,
 } from './options.ts';
+import { registerScoreCommand } from './score-command.ts';
 
 // Start-up time matters (`--version`, one `exec`): this module loads only commander and small
 // modules; everything a command needs (zod, yaml, pino, the sandboxes) is imported by the command.
@@ -372,6 +373,8 @@ program
       await cleanupAll();
     }
   });
+
+registerScoreCommand(program, { logger, sandboxSet, progressReporter, warn, signal: abort.signal, startGraceful: () => (graceful = true), stoppedExitCode, cleanupAll });
 
 /**
  * The program's stdin for `exec`: `--stdin <file>`, `--stdin -` (this process's stdin), or,
