@@ -12,18 +12,33 @@ export { IsolateSandbox } from './sandboxes/isolate-sandbox.ts';
 export { buildImages } from './images/build-images.ts';
 export { doctor, formatDoctorReport } from './images/doctor.ts';
 export { DockerSandbox, RECYCLE_POLICIES, type DockerSandboxOptions, type RecyclePolicy } from './sandboxes/docker-sandbox.ts';
-export type { Model, ModelCoverage, ModelMessage, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
+export type { Model, ModelCoverage, ModelMessage, ModelStatus, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
+export { ResponseCache, defaultCacheFolder } from './models/response-cache.ts';
+export { ReplayModel } from './models/replay-model.ts';
 export { resolveModel } from './models/resolve-model.ts';
 export { extractCode } from './models/extract-code.ts';
 export { compareOutput } from './scoring/compare-output.ts';
 export { judgeTest, judgeSandboxError } from './scoring/judge-test.ts';
 export { passAtK, passAtKSummary } from './scoring/pass-at-k.ts';
+export { passHatK, passHatKSummary } from './scoring/pass-hat-k.ts';
+export { passAt1Interval } from './scoring/pass-at-1-interval.ts';
+export { wilsonInterval } from './scoring/wilson-interval.ts';
 export { loadDataset } from './datasets/load-dataset.ts';
 export { loadSuite, type Suite, type LoadSuiteOptions } from './datasets/load-suite.ts';
 export { loadTaskFile, loadTaskFolder } from './datasets/task-files.ts';
 export { assembleProgram } from './harness/assemble-program.ts';
 export { scoreCompletion, type CompletionScore } from './harness/score-completion.ts';
-export { runSuite, type RunSuiteOptions, type RunSuiteResult, type RunProgress } from './harness/run-suite.ts';
+export { runSuite, type GenerationParameters, type RunSuiteOptions, type RunSuiteResult, type RunProgress } from './harness/run-suite.ts';
+export {
+  scoreSamples,
+  readSamplesFile,
+  matchSamples,
+  resultRecords,
+  type SampleLine,
+  type ScoreSamplesOptions,
+  type ScoreSamplesResult,
+  type ScoreSamplesSummary,
+} from './harness/score-samples.ts';
 export { validateSuite, type SuiteValidation, type TaskValidation, type ValidationProblem } from './harness/validate-suite.ts';
 export { RunJournal } from './harness/run-journal.ts';
 export { summarizeRun } from './harness/summarize-run.ts';
