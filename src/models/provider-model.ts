@@ -8,7 +8,7 @@ import { SandbenchError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import type { ModelSettings, ProviderType } from './model-config.ts';
 import type { GenerateRequest, GenerateResponse, Model, ModelToolCall } from './model.ts';
-import { sharedRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { sharedRateLimiter, type RateLimiter, type RateLimitPermit } from './rate-limiter.ts';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicyOptions } from './retry-policy.ts';
 
 /** Where each built-in provider's requests go when the config file does not say otherwise. */
@@ -151,6 +151,8 @@ export class ProviderModel implements Model {
   private readonly limiter: RateLimiter | undefined;
   private readonly redact: (text: string) => string;
   private readonly logger: Logger;
+  /** Warnings already logged, so that a run of many samples logs each once. */
+  private readonly warned = new Set<string>();
 
   constructor(options: ProviderModelOptions) {
     silenceSdkWarnings();
@@ -194,26 +196,31 @@ export class ProviderModel implements Model {
     const seed = request.seed ?? settings.seed;
     const maxAttempts = settings.maxRetries !== undefined ? settings.maxRetries + 1 : (this.options.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
 
-    const permit = await this.limiter?.acquire({
-      ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.onStatus ? { onStatus: request.onStatus } : {}),
-    });
+    let permit: RateLimitPermit | undefined;
     try {
       const { value: result, retries } = await withRetries(
-        (signal) =>
-          generateText({
-            model: this.model,
-            ...prompt,
-            ...(tools ? { tools } : {}),
-            ...(temperature === undefined ? {} : { temperature }),
-            ...(topP === undefined ? {} : { topP }),
-            ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-            ...(stopSequences === undefined ? {} : { stopSequences }),
-            ...(seed === undefined ? {} : { seed }),
-            abortSignal: signal,
-            maxRetries: 0,
-            include: { responseBody: true },
-          }),
+        async (signal) => {
+          try {
+            const answer = await generateText({
+              model: this.model,
+              ...prompt,
+              ...(tools ? { tools } : {}),
+              ...(temperature === undefined ? {} : { temperature }),
+              ...(topP === undefined ? {} : { topP }),
+              ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+              ...(stopSequences === undefined ? {} : { stopSequences }),
+              ...(seed === undefined ? {} : { seed }),
+              abortSignal: signal,
+              maxRetries: 0,
+              include: { responseBody: true },
+            });
+            permit?.record((answer.usage.inputTokens ?? 0) + (answer.usage.outputTokens ?? 0));
+            return answer;
+          } finally {
+            // Released per attempt: a backoff wait holds no concurrency slot.
+            permit?.release();
+          }
+        },
         {
           ...this.options.retry,
           maxAttempts,
@@ -225,12 +232,16 @@ export class ProviderModel implements Model {
           },
           modelId: this.id,
           redact: this.redact,
+          // Every attempt, retries included, goes through the limits; the wait is not part of its timeout.
+          beforeAttempt: async () => {
+            permit = await this.limiter?.acquire({
+              ...(request.signal ? { signal: request.signal } : {}),
+              ...(request.onStatus ? { onStatus: request.onStatus } : {}),
+            });
+          },
         },
       );
-      const inputTokens = result.usage.inputTokens ?? 0;
-      const outputTokens = result.usage.outputTokens ?? 0;
-      permit?.record(inputTokens + outputTokens);
-      if (result.warnings && result.warnings.length > 0) this.logger.debug({ model: this.id, warnings: result.warnings }, 'provider warnings');
+      this.reportWarnings(result.warnings);
       const toolCalls: ModelToolCall[] = result.toolCalls.map((call) => ({
         id: call.toolCallId,
         name: call.toolName,
@@ -240,7 +251,7 @@ export class ProviderModel implements Model {
       return {
         text: this.redact(result.text),
         toolCalls: redactDeep(toolCalls, this.redact) as ModelToolCall[],
-        usage: { inputTokens, outputTokens },
+        usage: { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 },
         finishReason: result.finishReason,
         ...(step.response.body === undefined ? {} : { raw: redactDeep(step.response.body, this.redact) }),
         retries,
@@ -250,8 +261,20 @@ export class ProviderModel implements Model {
       // Anything else the SDK throws (an invalid prompt, a bug) must not carry the key either.
       if (SandbenchError.isInstance(error) || (request.signal?.aborted && error === request.signal.reason)) throw error;
       throw new SandbenchError('model', `model ${this.id} failed: ${this.redact(error instanceof Error ? error.message : String(error))}`);
-    } finally {
-      permit?.release();
+    }
+  }
+
+  /**
+   * The SDK drops or changes parameters it deems unsupported (Anthropic ignores top_p beside a
+   * temperature; reasoning models drop temperature): that changes the experiment, so each
+   * distinct warning is logged once per model at warn level.
+   */
+  private reportWarnings(warnings: ReadonlyArray<unknown> | undefined): void {
+    for (const warning of warnings ?? []) {
+      const text = this.redact(JSON.stringify(warning));
+      if (this.warned.has(text)) continue;
+      this.warned.add(text);
+      this.logger.warn({ model: this.id, warning: JSON.parse(text) as unknown }, 'provider changed the request');
     }
   }
 }

@@ -16,6 +16,12 @@ export interface RetryPolicyOptions {
   random?: () => number;
 }
 
+/**
+ * Defaults: six attempts with a doubling ceiling from 1 s wait at most 1+2+4+8+16 = 31 s in
+ * backoff (less with jitter), enough to ride out a provider's short outage without holding a
+ * run for minutes; a `Retry-After` may ask for up to 60 s per wait. Two minutes per attempt
+ * leaves room for long completions from slow local servers.
+ */
 export const DEFAULT_RETRY_POLICY: Required<Omit<RetryPolicyOptions, 'random'>> = {
   maxAttempts: 6,
   baseDelayMs: 1_000,
@@ -123,6 +129,8 @@ export interface WithRetriesOptions extends RetryPolicyOptions {
   modelId: string;
   /** Removes secrets from any text that goes into the final error. */
   redact?: (text: string) => string;
+  /** Runs before each attempt, before its timeout starts (a rate limiter's wait goes here). */
+  beforeAttempt?: () => Promise<void>;
 }
 
 /** The backoff before retry number `retry` (1-based): full jitter under a doubling ceiling, or the server's `Retry-After`. */
@@ -154,6 +162,7 @@ export async function withRetries<T>(
   let made = 0;
   for (let number = 1; number <= maxAttempts; number += 1) {
     options.signal?.throwIfAborted();
+    await options.beforeAttempt?.();
     made = number;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandbenchError } from '../../src/errors/sandbench-error.ts';
 import type { ModelConfig } from '../../src/models/model-config.ts';
@@ -200,6 +201,33 @@ describe('per-model defaults from the config', () => {
         { role: 'user', content: 'b' },
       ],
     });
+  });
+});
+
+describe('provider warnings', () => {
+  it('a parameter the SDK drops is logged at warn, once per model, never on stderr', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const processWarnings: string[] = [];
+    const onWarning = (warning: Error): void => void processWarnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const model = await resolveModel('anthropic:claude-3-5-haiku-latest', { config: config(), env, logger });
+      for (let round = 0; round < 2; round += 1) {
+        await model.generate({ messages: [{ role: 'user', content: 'x' }], temperature: 0.5, topP: 0.9, maxTokens: 10 });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // The SDK's own warning logger (process.emitWarning, printed on stderr) stays off.
+    expect(processWarnings.filter((message) => message.includes('AI SDK'))).toEqual([]);
+    // Anthropic takes one of temperature and top_p: the SDK keeps temperature and says so.
+    expect(server.requests.at(-1)?.body).toMatchObject({ temperature: 0.5 });
+    expect((server.requests.at(-1)?.body as Record<string, unknown>).top_p).toBeUndefined();
+    const warnings = lines.filter((line) => line.msg === 'provider changed the request');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, model: 'anthropic:claude-3-5-haiku-latest', warning: { type: 'unsupported', feature: 'topP' } });
   });
 });
 

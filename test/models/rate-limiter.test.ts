@@ -159,6 +159,35 @@ describe('a provider model under a rate limit', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('a retry is a request too: it waits for the limiter like the first attempt', async () => {
+    server = await startFakeProviderServer({ answer: () => 'ok', faults: { 1: { kind: 'server-error' } } });
+    const clock = new ManualClock();
+    const model = new ProviderModel({
+      id: 'openai:gpt-4o',
+      providerName: 'openai',
+      type: 'openai',
+      modelName: 'gpt-4o',
+      baseURL: server.baseURLs.openai,
+      apiKey: 'sk-test-limiter-1234',
+      rateLimiter: new RateLimiter({ requestsPerMinute: 1, clock }),
+      retry: { baseDelayMs: 1 },
+    });
+    const statuses: ModelStatus[] = [];
+    const answer = model.generate({ messages: [{ role: 'user', content: 'x' }], onStatus: (status) => statuses.push(status) });
+    let settled = false;
+    answer.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // Until the retry is held back (or, wrongly, answered without waiting).
+    while (!settled && !statuses.some((status) => status.kind === 'rate-limited')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(server.requests).toHaveLength(1);
+    expect(statuses.map((status) => status.kind)).toEqual(['retrying', 'rate-limited']);
+    await clock.advance(60_000);
+    expect((await answer).retries).toBe(1);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('requestsPerMinute from the config makes the limiter every sample of the model shares', async () => {
     server = await startFakeProviderServer({ answer: () => 'ok' });
     const config = { providers: { openai: { baseURL: server.baseURLs.openai } }, models: { 'openai:limited-model': { requestsPerMinute: 1 } } };
