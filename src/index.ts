@@ -12,8 +12,25 @@ export { IsolateSandbox } from './sandboxes/isolate-sandbox.ts';
 export { buildImages } from './images/build-images.ts';
 export { doctor, formatDoctorReport } from './images/doctor.ts';
 export { DockerSandbox, RECYCLE_POLICIES, type DockerSandboxOptions, type RecyclePolicy } from './sandboxes/docker-sandbox.ts';
-export type { Model, ModelCoverage, ModelMessage, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
-export { resolveModel } from './models/resolve-model.ts';
+export type { Model, ModelCoverage, ModelMessage, ModelStatus, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
+export { resolveModel, type ResolveModelOptions } from './models/resolve-model.ts';
+export {
+  loadModelConfig,
+  parseModelConfig,
+  modelConfigSchema,
+  providerConfigSchema,
+  modelSettingsSchema,
+  PROVIDER_TYPES,
+  type ModelConfig,
+  type ProviderConfig,
+  type ModelSettings,
+  type ProviderType,
+  type LoadedModelConfig,
+  type LoadModelConfigOptions,
+} from './models/model-config.ts';
+export { ProviderModel, type ProviderModelOptions, type ProviderModelDescription } from './models/provider-model.ts';
+export { RateLimiter, type RateLimits, type RateLimiterOptions, type RateLimitPermit, type LimiterClock } from './models/rate-limiter.ts';
+export { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './models/retry-policy.ts';
 export { extractCode } from './models/extract-code.ts';
 export { compareOutput } from './scoring/compare-output.ts';
 export { judgeTest, judgeSandboxError } from './scoring/judge-test.ts';

@@ -3,7 +3,6 @@ import { InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts'
 import { emptyModel } from './empty-model.ts';
 import type { Model } from './model.ts';
 import { BUILT_IN_PROVIDERS, loadModelConfig, type LoadedModelConfig, type ModelConfig, type ProviderType } from './model-config.ts';
-import { DEFAULT_BASE_URLS, ProviderModel } from './provider-model.ts';
 import { referenceModel } from './reference-model.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 import { ScriptedModel } from './scripted-model.ts';
@@ -76,18 +75,20 @@ function apiKeyFor(
   });
 }
 
-function providerModel(
+async function providerModel(
   spec: string,
   providerName: string,
   modelName: string,
   { config, file }: { config: ModelConfig; file?: string },
   options: ResolveModelOptions,
-): Model | undefined {
+): Promise<Model | undefined> {
   const entry = config.providers[providerName];
   const builtIn = (BUILT_IN_PROVIDERS as readonly string[]).includes(providerName);
   if (entry === undefined && !builtIn) return undefined;
   if (modelName === '') throw unknownModel(spec, `'${providerName}' needs a model name: ${providerName}:<model>`, Object.keys(config.providers));
   const type = (entry?.type ?? providerName) as ProviderType;
+  // Loaded only for provider specs: the AI SDK and its providers take ~150 ms to import.
+  const { DEFAULT_BASE_URLS, ProviderModel } = await import('./provider-model.ts');
   // Only the config file sets a base URL: OPENAI_BASE_URL and the like are never read.
   const baseURL = entry?.baseURL ?? (type === 'openai-compatible' ? undefined : DEFAULT_BASE_URLS[type]);
   if (baseURL === undefined) {
@@ -139,7 +140,7 @@ export async function resolveModel(spec: string | Model, options: ResolveModelOp
     default: {
       if (provider === '') throw unknownModel(spec, 'empty spec');
       const loaded = await modelConfigFor(options);
-      const model = providerModel(trimmed, provider, name, loaded, options);
+      const model = await providerModel(trimmed, provider, name, loaded, options);
       if (model !== undefined) return model;
       throw unknownModel(spec, `no provider '${provider}'`, Object.keys(loaded.config.providers));
     }
