@@ -38,7 +38,12 @@ export interface FailureAssessment {
   status?: number;
   /** The server's own wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
   retryAfterMs?: number;
+  /** The request itself was refused before it left (a bug of the caller, not the provider's fault). */
+  invalidRequest?: boolean;
 }
+
+/** SDK errors raised before anything is sent: the request is at fault, not the provider. */
+const INVALID_REQUEST_ERRORS = new Set(['AI_InvalidPromptError', 'AI_InvalidArgumentError', 'AI_UnsupportedFunctionalityError', 'AI_InvalidMessageRoleError']);
 
 /** Statuses worth another try: timeouts, conflicts, rate limits, every server fault (529 included). */
 function retryableStatus(status: number): boolean {
@@ -96,6 +101,7 @@ export function assessFailure(error: unknown): FailureAssessment {
   if (code !== undefined) return { retryable: true, reason: `network error (${code})` };
   const name = (error as { name?: unknown } | null)?.name;
   const message = error instanceof Error ? shortMessage(error.message) : String(error);
+  if (typeof name === 'string' && INVALID_REQUEST_ERRORS.has(name)) return { retryable: false, invalidRequest: true, reason: `${name}: ${message}` };
   // An answer that arrived but could not be read (bad JSON, wrong shape, no choices) is final:
   // the request got an answer and is never sent again.
   return { retryable: false, reason: `${typeof name === 'string' ? name : 'error'}: ${message}` };
@@ -178,6 +184,9 @@ export async function withRetries<T>(
     }
   }
   const reason = redact(last?.reason ?? 'no attempt made');
+  if (last?.invalidRequest) {
+    throw new SandbenchError('model', `model ${options.modelId}: the request is invalid: ${reason}`, { details: { model: options.modelId, reason } });
+  }
   const attempts = `${made} attempt${made === 1 ? '' : 's'}${last?.retryable === false ? ', not retryable' : ''}`;
   throw new SandbenchError('model-unavailable', `model ${options.modelId} did not answer: ${reason}; ${attempts}`, {
     details: {

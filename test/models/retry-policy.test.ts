@@ -154,6 +154,16 @@ describe('withRetries', () => {
   });
 });
 
+describe('a request the SDK refuses before sending', () => {
+  it("is the caller's fault (code model), not the provider's, and nothing is sent", async () => {
+    const { server, model } = await setUp('openai', {});
+    const error = await model.generate({ messages: [] }).catch((caught: unknown) => caught);
+    expect(SandbenchError.is(error, 'model')).toBe(true);
+    expect((error as Error).message).toContain('InvalidPromptError');
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('retryAfterMs', () => {
   it('reads retry-after-ms, retry-after seconds and an HTTP date', () => {
     const now = Date.parse('2026-11-29T12:00:00Z');
