@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { emptyModel } from './empty-model.ts';
 import type { Model } from './model.ts';
-import { BUILT_IN_PROVIDERS, loadModelConfig, type LoadedModelConfig, type ModelConfig, type ProviderType } from './model-config.ts';
+import { BUILT_IN_PROVIDERS, loadModelConfig, parseModelConfig, type LoadedModelConfig, type ModelConfig, type ProviderType } from './model-config.ts';
 import { referenceModel } from './reference-model.ts';
 import type { RetryPolicyOptions } from './retry-policy.ts';
 import { ScriptedModel } from './scripted-model.ts';
@@ -50,7 +50,8 @@ function isLoaded(config: LoadedModelConfig | ModelConfig): config is LoadedMode
 }
 
 async function modelConfigFor(options: ResolveModelOptions): Promise<{ config: ModelConfig; file?: string }> {
-  if (options.config !== undefined) return isLoaded(options.config) ? options.config : { config: options.config };
+  // A parsed object from a library caller is validated like a file (it may come from plain JavaScript).
+  if (options.config !== undefined) return isLoaded(options.config) ? options.config : { config: parseModelConfig(options.config, 'the config object') };
   const loaded = await loadModelConfig(options.configPath === undefined ? {} : { path: options.configPath });
   return loaded ?? { config: { providers: {}, models: {} } };
 }

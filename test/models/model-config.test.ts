@@ -136,6 +136,12 @@ describe('loadModelConfig', () => {
 });
 
 describe('resolveModel with a config', () => {
+  it('validates a config object given in code like a file', async () => {
+    const bad = { providers: { local: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:1/v1', apiKey: 'inline-secret-123' } }, models: {} };
+    const error = await configError(resolveModel('local:m', { config: bad as never, env: {} }));
+    expect(error.message).toBe('the config object: providers.local.apiKey: unknown key');
+  });
+
   it('reads the config from configPath, and lists configured providers for an unknown one', async () => {
     const folder = await folderWith({ 'custom.yaml': issueYaml(server.baseURLs.openai) });
     const model = await resolveModel('local:qwen2.5-coder', { configPath: join(folder, 'custom.yaml'), env: { LOCAL_API_KEY: 'local-key-abcdef' } });
