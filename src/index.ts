@@ -15,7 +15,24 @@ export { DockerSandbox, RECYCLE_POLICIES, type DockerSandboxOptions, type Recycl
 export type { Model, ModelCoverage, ModelMessage, ModelStatus, ModelTool, ModelToolCall, GenerateRequest, GenerateResponse } from './models/model.ts';
 export { ResponseCache, defaultCacheFolder } from './models/response-cache.ts';
 export { ReplayModel } from './models/replay-model.ts';
-export { resolveModel } from './models/resolve-model.ts';
+export { resolveModel, type ResolveModelOptions } from './models/resolve-model.ts';
+export {
+  loadModelConfig,
+  parseModelConfig,
+  modelConfigSchema,
+  providerConfigSchema,
+  modelSettingsSchema,
+  PROVIDER_TYPES,
+  type ModelConfig,
+  type ProviderConfig,
+  type ModelSettings,
+  type ProviderType,
+  type LoadedModelConfig,
+  type LoadModelConfigOptions,
+} from './models/model-config.ts';
+export { ProviderModel, type ProviderModelOptions, type ProviderModelDescription } from './models/provider-model.ts';
+export { RateLimiter, type RateLimits, type RateLimiterOptions, type RateLimitPermit, type LimiterClock } from './models/rate-limiter.ts';
+export { DEFAULT_RETRY_POLICY, type RetryPolicyOptions } from './models/retry-policy.ts';
 export { extractCode } from './models/extract-code.ts';
 export { compareOutput } from './scoring/compare-output.ts';
 export { judgeTest, judgeSandboxError } from './scoring/judge-test.ts';
