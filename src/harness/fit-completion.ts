@@ -125,7 +125,7 @@ function dedentPython(code: string): string {
   const { insideString } = pythonLogicalLines(code);
   const indent = commonIndent(lines, insideString);
   if (indent === '') return code;
-  return lines.map((line, index) => (insideString.has(index) || !line.startsWith(indent) ? line : line.slice(indent.length))).join('\n');
+  return lines.map((line, index) => (insideString.has(index) || line.trim() === '' || !line.startsWith(indent) ? line : line.slice(indent.length))).join('\n');
 }
 
 function fitPython(task: Task, code: string): string {

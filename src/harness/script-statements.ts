@@ -37,7 +37,9 @@ export interface ScriptStatement {
 
 /** A parsed script: its top-level statements and whether the parser met a syntax error. */
 export interface ParsedScript {
+  /** Its top-level statements, in order. */
   statements: ScriptStatement[];
+  /** The parser's syntax errors, plus top-level `return`, `break` and `continue` statements (a body's fragment). */
   syntaxErrors: number;
 }
 
@@ -73,7 +75,10 @@ export function parseScript(source: string, language: 'javascript' | 'typescript
     lexical: isLexical(ts, statement),
     exampleUsage: isExampleUsage(ts, statement, file, entryPoint),
   }));
-  return { statements, syntaxErrors: diagnostics.length };
+  // A top-level `return`, `break` or `continue` is a function body's statement (a fragment); the
+  // parser leaves it to the checker, which never runs here, so it is counted here.
+  const misplaced = file.statements.filter((statement) => ts.isReturnStatement(statement) || ts.isBreakOrContinueStatement(statement)).length;
+  return { statements, syntaxErrors: diagnostics.length + misplaced };
 }
 
 function bindingNames(ts: TypescriptModule, name: import('typescript').BindingName, into: string[]): void {
