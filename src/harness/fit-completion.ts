@@ -195,15 +195,21 @@ function fitScript(task: Task, code: string, language: 'javascript' | 'typescrip
 
 /** Declarations made again later at top level, where one of them is lexical (a syntax error to keep both). */
 function earlierRedeclarations(parsed: ParsedScript): ParsedScript['statements'] {
-  const drop: ParsedScript['statements'] = [];
+  // Per name: the index of its last declaration, and whether any declaration of it is lexical.
+  const last = new Map<string, number>();
+  const lexical = new Set<string>();
   parsed.statements.forEach((statement, index) => {
-    if (statement.names.length === 0) return;
-    const later = parsed.statements.slice(index + 1).filter((other) => other.names.some((name) => statement.names.includes(name)));
-    if (later.length === 0 || !(statement.lexical || later.some((other) => other.lexical))) return;
-    const redeclared = new Set(later.flatMap((other) => other.names));
-    if (statement.names.every((name) => redeclared.has(name))) drop.push(statement);
+    for (const name of statement.names) {
+      last.set(name, index);
+      if (statement.lexical) lexical.add(name);
+    }
   });
-  return drop;
+  return parsed.statements.filter(
+    (statement, index) =>
+      statement.names.length > 0 &&
+      statement.names.every((name) => (last.get(name) as number) > index) &&
+      statement.names.some((name) => lexical.has(name)),
+  );
 }
 
 /** A body that does not close the prefix's function: add the missing `}` when that makes the program parse. */

@@ -175,3 +175,26 @@ describe('fitCompletion: JavaScript and TypeScript', () => {
     expect(completionFromResponse(scriptTask(), response, 'chat')).toBe('const double = (value) => {\n  return value * 2;\n};');
   });
 });
+
+describe('fitCompletion: bad input is data, never a crash', () => {
+  it('hostile or broken answers come back as text for every language', () => {
+    const answers = [
+      '('.repeat(100_000),
+      '"""'.repeat(1_001) + '\n' + 'x = (\n'.repeat(5_000),
+      'const double = 1;\n'.repeat(20_000),
+      '`${'.repeat(10_000),
+      'def area(r):\n' + '    if r:\n'.repeat(3_000),
+      '\u0000\uFFFF\uD800 ``` ~~~\n```python\n',
+      'x'.repeat(300_000),
+    ];
+    for (const task of [pythonTask(), scriptTask(), scriptTask({ language: 'typescript' }), pythonTask({ language: 'bash', codePrefix: '' })]) {
+      for (const answer of answers) {
+        for (const style of ['chat', 'continuation'] as const) {
+          const fitted = completionFromResponse(task, answer, style);
+          expect(typeof fitted).toBe('string');
+          expect(typeof programSource(task, fitted)).toBe('string');
+        }
+      }
+    }
+  });
+});
