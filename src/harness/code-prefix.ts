@@ -1,5 +1,5 @@
 import type { Task } from '../schemas/task.ts';
-import { pythonDefinedName, pythonLogicalLines, pythonTopLevelStatements, splitLines } from './python-statements.ts';
+import { pythonDefinedName, pythonTopLevelStatements, splitLines } from './python-statements.ts';
 import { parseScript } from './script-statements.ts';
 
 /** What an answer needs to know about the code prefix it continues or replaces. */
@@ -76,7 +76,3 @@ function scriptShape(prefix: string, language: 'javascript' | 'typescript', fall
   return fallback;
 }
 
-/** Python lines that begin inside a string of `source` (their text is string content). */
-export function pythonStringLines(source: string): Set<number> {
-  return pythonLogicalLines(source).insideString;
-}

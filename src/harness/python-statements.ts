@@ -156,11 +156,6 @@ export function pythonDefinedName(statement: PythonTopLevelStatement): string | 
   return assignment?.[1];
 }
 
-/** Whether a top-level statement is a `def` (or `async def`) of `name`. */
-export function definesFunction(statement: PythonTopLevelStatement, name: string): boolean {
-  return new RegExp(`^(?:async\\s+)?def\\s+${escapeRegExp(name)}\\b`).test(statement.header.code);
-}
-
 /** `text` as a literal inside a regular expression. */
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
