@@ -1,8 +1,11 @@
 import type { Task, TestCase } from '../schemas/task.ts';
+import { codePrefixShape } from './code-prefix.ts';
+import { escapeRegExp, pythonDefinedName, pythonTopLevelStatements } from './python-statements.ts';
+import { parseScript, removeStatements } from './script-statements.ts';
 
 /** What runs for one test of one sample. */
 export interface AssembledProgram {
-  /** The program: `codePrefix + completion`. */
+  /** The program: `codePrefix + completion`, or for an answer that declares the entry point itself, the prefix's head + the answer (see `programSource`). */
   source: string;
   /**
    * Program tests: the test code, which runs after `source` in the same program (the sandbox
@@ -14,12 +17,56 @@ export interface AssembledProgram {
 }
 
 /**
- * The program for one test: `codePrefix + completion`, with the test's stdin for I/O tests or
- * the test's code for program tests. Dataset importers write `test.code` so that the joined
- * text reproduces their upstream harness exactly.
+ * The program for one test: `programSource(task, completion)`, with the test's stdin for I/O
+ * tests or the test's code for program tests. Dataset importers write `test.code` so that the
+ * joined text reproduces their upstream harness exactly.
  */
 export function assembleProgram(task: Task, completion: string, test: TestCase): AssembledProgram {
-  const source = task.codePrefix + completion;
+  const source = programSource(task, completion);
   if (test.kind === 'io') return { source, stdin: test.stdin };
   return { source, testCode: test.code, stdin: '' };
+}
+
+/**
+ * The program a completion makes with the task's code prefix:
+ * - a continuation (anything else) → `codePrefix + completion`, byte for byte as upstream;
+ * - an answer that stands on its own and declares the prefix's open function at top level
+ *   (the whole function or program repeated) → the prefix's head (what comes before its open
+ *   declaration: imports, helpers) + the answer. Prefixed to the answer, the open declaration
+ *   would be a syntax error (a function left without a body in JavaScript, a redeclared
+ *   `const`) or, in Python, dead code. In JavaScript and TypeScript the head loses the
+ *   declarations the answer makes again (a second `const` of a name is a syntax error).
+ * "Stands on its own": in Python its first line of code is flush left (a continuation is
+ * indented: it is the function's body); in JavaScript and TypeScript it parses alone without
+ * a syntax error (a continuation ends the prefix's open braces, so it never does).
+ */
+export function programSource(task: Task, completion: string): string {
+  if (task.codePrefix === '') return completion;
+  const head = standaloneHead(task, completion);
+  return head === undefined ? task.codePrefix + completion : head + completion;
+}
+
+/** The head to put before `completion` when it replaces the prefix's open declaration; `undefined` when it continues it. */
+function standaloneHead(task: Task, completion: string): string | undefined {
+  const shape = codePrefixShape(task);
+  const entryPoint = shape.entryPoint;
+  if (entryPoint === undefined || shape.head === undefined) return undefined;
+  // Cheap textual check first: most completions (continuations) never declare the name.
+  const name = escapeRegExp(entryPoint);
+  if (task.language === 'python') {
+    if (!new RegExp(`\\b(?:def|class)\\s+${name}\\b|^${name}\\s*(?::[^=\\n]*)?=`, 'm').test(completion)) return undefined;
+    const { statements, leading } = pythonTopLevelStatements(completion);
+    if (leading.length > 0 || !statements.some((statement) => pythonDefinedName(statement) === entryPoint)) return undefined;
+    return shape.head;
+  }
+  if (task.language !== 'javascript' && task.language !== 'typescript') return undefined;
+  if (!new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var|class)\\s+)${name}\\b`).test(completion)) return undefined;
+  const answer = parseScript(completion, task.language, entryPoint);
+  if (answer === undefined || answer.syntaxErrors > 0) return undefined;
+  const answerNames = new Set(answer.statements.flatMap((statement) => statement.names));
+  if (!answerNames.has(entryPoint)) return undefined;
+  const head = parseScript(shape.head, task.language);
+  if (head === undefined) return shape.head;
+  const redeclared = head.statements.filter((statement) => statement.names.some((declared) => answerNames.has(declared)));
+  return removeStatements(shape.head, redeclared);
 }

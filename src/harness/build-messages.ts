@@ -1,26 +1,26 @@
 import type { ModelMessage } from '../models/model.ts';
 import type { Task } from '../schemas/task.ts';
+import { DEFAULT_PROMPT_STYLE, defaultTemplate, renderTemplate, templateValues, type PromptStyle, type PromptTemplate } from './prompt-templates.ts';
 
-const LANGUAGE_NAMES: Record<Task['language'], string> = {
-  javascript: 'JavaScript',
-  typescript: 'TypeScript',
-  python: 'Python',
-  bash: 'Bash',
-  c: 'C',
-  cpp: 'C++',
-};
+/** How `buildMessages` puts a task. */
+export interface BuildMessagesOptions {
+  /** `chat` (default) or `continuation`; see `PromptStyle`. */
+  style?: PromptStyle;
+  /** Templates that win over the task's `promptTemplate` and the style's defaults, field by field. */
+  template?: PromptTemplate;
+}
 
-/** The messages a provider model receives for a code task. */
-export function buildMessages(task: Task): ModelMessage[] {
-  const language = LANGUAGE_NAMES[task.language];
-  const continues = task.codePrefix !== '';
-  const system = continues
-    ? `You complete ${language} code. Reply with only the code that continues the given prefix, in one fenced code block.`
-    : `You write ${language} programs. Reply with the complete solution in one fenced code block.`;
-  let user = task.prompt;
-  if (task.starterCode) user += `\n\nStart from this code:\n\`\`\`${task.language}\n${task.starterCode}\n\`\`\``;
-  return [
-    { role: 'system', content: system },
-    { role: 'user', content: user },
-  ];
+/**
+ * The messages a provider model receives for a code task: a system and a user message, each
+ * from the first template that sets it among `options.template`, the task's `promptTemplate`
+ * (a suite sets it in `defaults`) and the style's default, with the task's values in its
+ * placeholders. An empty rendered system message is left out.
+ */
+export function buildMessages(task: Task, options: BuildMessagesOptions = {}): ModelMessage[] {
+  const style = options.style ?? DEFAULT_PROMPT_STYLE;
+  const defaults = defaultTemplate(style, task);
+  const values = templateValues(task);
+  const system = renderTemplate(options.template?.system ?? task.promptTemplate?.system ?? defaults.system, values);
+  const user = renderTemplate(options.template?.user ?? task.promptTemplate?.user ?? defaults.user, values);
+  return [...(system.trim() === '' ? [] : [{ role: 'system' as const, content: system }]), { role: 'user', content: user }];
 }

@@ -87,18 +87,24 @@ export function findFencedBlocks(text: string): FencedBlock[] {
  * same language; that is the price of not losing helpers defined in separate blocks.
  */
 export function extractCode(text: string, language: Language): string {
-  const blocks = findFencedBlocks(text);
-  if (blocks.length === 0) return text;
-  const nonEmpty = blocks.filter((block) => block.code.trim() !== '');
-  if (nonEmpty.length === 0) return '';
-  const tags = LANGUAGE_TAGS[language];
-  const tagged = nonEmpty.filter((block) => tags.includes(block.tag));
-  if (tagged.length > 0) return joinBlocks(tagged);
-  const untagged = nonEmpty.filter((block) => block.tag === '');
-  if (untagged.length > 0) return joinBlocks(untagged);
-  return (nonEmpty[0] as FencedBlock).code;
+  const blocks = selectCodeBlocks(text, language);
+  return blocks === undefined ? text : blocks.join('\n\n');
 }
 
-function joinBlocks(blocks: readonly FencedBlock[]): string {
-  return blocks.map((block) => block.code).join('\n\n');
+/**
+ * The blocks `extractCode` takes from a model's answer, apart (rules 2–4 there), for callers
+ * that weigh each block on its own; `undefined` when the text has no fenced block (rule 1) and
+ * `[]` when every block is empty.
+ */
+export function selectCodeBlocks(text: string, language: Language): string[] | undefined {
+  const blocks = findFencedBlocks(text);
+  if (blocks.length === 0) return undefined;
+  const nonEmpty = blocks.filter((block) => block.code.trim() !== '');
+  if (nonEmpty.length === 0) return [];
+  const tags = LANGUAGE_TAGS[language];
+  const tagged = nonEmpty.filter((block) => tags.includes(block.tag));
+  if (tagged.length > 0) return tagged.map((block) => block.code);
+  const untagged = nonEmpty.filter((block) => block.tag === '');
+  if (untagged.length > 0) return untagged.map((block) => block.code);
+  return [(nonEmpty[0] as FencedBlock).code];
 }

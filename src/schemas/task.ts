@@ -95,6 +95,21 @@ export const typescriptOptionsSchema = z
   .strict();
 export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
 
+/**
+ * Message templates that replace the prompt style's defaults for a task (or, in a suite's
+ * `defaults`, for every task). Placeholders: `{prompt}`, `{language}`, `{language_tag}`,
+ * `{code_prefix}`, `{entry_point}`, `{starter_code}`; any other `{word}` stays as written.
+ */
+export const promptTemplateSchema = z
+  .object({
+    /** The system message. */
+    system: z.string().optional(),
+    /** The user message. */
+    user: z.string().optional(),
+  })
+  .strict();
+export type PromptTemplate = z.infer<typeof promptTemplateSchema>;
+
 /** Which sandbox backend a task prefers. */
 export const sandboxNameSchema = z.enum(SANDBOX_NAMES);
 export type SandboxName = z.infer<typeof sandboxNameSchema>;
@@ -132,6 +147,8 @@ export const taskObjectSchema = z
       .optional(),
     /** TypeScript transpile options (TypeScript tasks only). */
     typescript: typescriptOptionsSchema.optional(),
+    /** Templates of the messages sent to provider models (see `promptTemplateSchema`). */
+    promptTemplate: promptTemplateSchema.optional(),
     /** Preferred backend; the CLI's `--sandbox` overrides it. */
     sandbox: sandboxNameSchema.optional(),
     tags: z.array(z.string()).default([]),
