@@ -162,6 +162,7 @@ program
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
   .option('--limit <n>', 'only the first n tasks', wholeNumber('--limit'))
   .option('--system <text>', 'system prompt for provider models (replaces the harness\'s)')
+  .addOption(choiceOption('--prompt-style <style>', 'chat: ask for one fenced block and fit the answer to the task; continuation: the code prefix is the prompt, the answer continues it', ['chat', 'continuation']))
   .option('--temperature <t>', 'sampling temperature for provider models (default 0, or 0.8 with --samples > 1)', finiteNumber('--temperature', 0, 2))
   .option('--top-p <p>', 'nucleus sampling (top_p) for provider models', finiteNumber('--top-p', Number.MIN_VALUE, 1))
   .option('--max-tokens <n>', 'most tokens an answer may have', wholeNumber('--max-tokens'))
@@ -182,14 +183,18 @@ program
     for (const warning of suite.warnings) warn(warning);
     const { resolveModel } = await import('../models/resolve-model.ts');
     // Every model is resolved (keys found, files read) before anything runs.
-    const models = [];
-    for (const spec of specs) models.push(await resolveModel(spec));
+    const models: Array<Awaited<ReturnType<typeof resolveModel>>> = [];
+    for (const spec of specs) models.push(await resolveModel(spec, { ...(options.config ? { configPath: options.config } : {}), logger: log }));
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite } = await import('../harness/run-suite.ts');
     const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
-    const temperature = options.temperature ?? (options.samples > 1 ? 0.8 : 0);
-    const useCache = options.cache ?? !(options.samples > 1 && temperature > 0);
-    const cache = useCache ? new (await import('../models/response-cache.ts')).ResponseCache() : undefined;
+    const { ResponseCache } = await import('../models/response-cache.ts');
+    // The cache is on unless asked otherwise, except when sampling several answers at a temperature above 0.
+    const cacheFor = (model: (typeof models)[number]): InstanceType<typeof ResponseCache> | undefined => {
+      const configured = (model.describe?.()?.parameters as { temperature?: unknown } | undefined)?.temperature;
+      const temperature = options.temperature ?? (typeof configured === 'number' ? configured : options.samples > 1 ? 0.8 : 0);
+      return (options.cache ?? !(options.samples > 1 && temperature > 0)) ? new ResponseCache() : undefined;
+    };
     const generation = {
       ...(options.system !== undefined ? { system: options.system as string } : {}),
       ...(options.topP !== undefined ? { topP: options.topP as number } : {}),
@@ -214,6 +219,7 @@ program
         ...(options.format ? ['--format', options.format] : []),
         ...(options.sandbox ? ['--sandbox', options.sandbox] : []),
         ...(options.system !== undefined ? ['--system', options.system] : []),
+        ...(options.promptStyle ? ['--prompt-style', options.promptStyle] : []),
         ...(options.temperature !== undefined ? ['--temperature', String(options.temperature)] : []),
         ...(options.topP !== undefined ? ['--top-p', String(options.topP)] : []),
         ...(options.maxTokens !== undefined ? ['--max-tokens', String(options.maxTokens)] : []),
@@ -251,7 +257,8 @@ program
           ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
           generation,
           feedbackTurns: options.feedbackTurns,
-          ...(cache ? { cache } : {}),
+          ...(options.promptStyle ? { promptStyle: options.promptStyle } : {}),
+          cache: cacheFor(model),
           missingAnswers: options.missingAnswers,
           logger: log,
           signal: abort.signal,

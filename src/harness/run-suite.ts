@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { Suite } from '../datasets/load-suite.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
-import { extractCode } from '../models/extract-code.ts';
 import type { GenerateRequest, GenerateResponse, Model, ModelCoverage, ModelMessage, ModelStatus } from '../models/model.ts';
 import type { ResponseCache } from '../models/response-cache.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
@@ -14,6 +13,8 @@ import type { RunSummary, SampleResult, SampleTurn, Transcript } from '../schema
 import type { Task } from '../schemas/task.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { buildMessages } from './build-messages.ts';
+import { completionFromResponse } from './fit-completion.ts';
+import { DEFAULT_PROMPT_STYLE, type PromptStyle, type PromptTemplate } from './prompt-templates.ts';
 import { feedbackMessage } from './feedback-message.ts';
 import { RunJournal } from './run-journal.ts';
 import {
@@ -65,6 +66,14 @@ export interface RunSuiteOptions {
   modelConcurrency?: number;
   /** System prompt, top_p, max tokens, stop sequences, seed (provider models). */
   generation?: GenerationParameters;
+  /**
+   * How tasks are put to the model and answers read: `chat` (default: ask for one fenced block,
+   * fit a repeated function or a whole program to the task) or `continuation` (the code prefix
+   * is the prompt; the answer continues it).
+   */
+  promptStyle?: PromptStyle;
+  /** Prompt templates that win over the tasks' own `promptTemplate` and the style's defaults. */
+  promptTemplate?: PromptTemplate;
   /**
    * Repair turns: a failing answer's first failing test (reason and output, capped) goes back to
    * the model, whose new answer is scored, up to this many times (default 0).
@@ -177,11 +186,15 @@ async function ask(
 async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, lanes: Lanes, logger: Logger): Promise<SampleResult> {
   const samples = options.samples ?? 1;
   const generation = options.generation ?? {};
-  const conversation: ModelMessage[] = buildMessages(task);
-  if (generation.system !== undefined) {
+  const style = options.promptStyle ?? DEFAULT_PROMPT_STYLE;
+  const conversation: ModelMessage[] = buildMessages(task, { style, ...(options.promptTemplate ? { template: options.promptTemplate } : {}) });
+  // The system prompt asked for, else the model's configured one, replaces the template's.
+  const configured = (options.model.describe?.()?.parameters as { system?: unknown } | undefined)?.system;
+  const systemPrompt = generation.system ?? (typeof configured === 'string' ? configured : undefined);
+  if (systemPrompt !== undefined) {
     const system = conversation.find((message) => message.role === 'system');
-    if (system) system.content = generation.system;
-    else conversation.unshift({ role: 'system', content: generation.system });
+    if (system) system.content = systemPrompt;
+    else conversation.unshift({ role: 'system', content: systemPrompt });
   }
   const turns: SampleTurn[] = [];
   const usage = { inputTokens: 0, outputTokens: 0 };
@@ -225,7 +238,7 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
     retries += response.retries ?? 0;
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;
-    const completion = extractCode(response.text, task.language);
+    const completion = completionFromResponse(task, response.text, style);
     last = { response, completion };
     let score;
     try {
@@ -394,6 +407,8 @@ function runParameters(options: RunSuiteOptions): Record<string, unknown> {
   if (generation.stopSequences !== undefined) parameters.stopSequences = generation.stopSequences;
   if (generation.seed !== undefined) parameters.seed = generation.seed;
   if (options.feedbackTurns) parameters.feedbackTurns = options.feedbackTurns;
+  if (options.promptStyle !== undefined && options.promptStyle !== DEFAULT_PROMPT_STYLE) parameters.promptStyle = options.promptStyle;
+  if (options.promptTemplate !== undefined) parameters.promptTemplate = options.promptTemplate;
   return parameters;
 }
 
@@ -415,9 +430,13 @@ function checkGeneration(options: RunSuiteOptions): void {
   if (modelConcurrency !== undefined && !(Number.isInteger(modelConcurrency) && modelConcurrency >= 1)) bad('modelConcurrency', modelConcurrency, 'a whole number ≥ 1');
 }
 
-/** The temperature a run sends (the default depends on the samples asked for). */
+/**
+ * The temperature a run sends: the one asked for, else the model's own default (a config
+ * file's per-model `temperature`), else 0, or 0.8 when sampling several answers per task.
+ */
 function effectiveTemperature(options: RunSuiteOptions, samplesPerTask: number): number {
-  return options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0);
+  const configured = (options.model.describe?.()?.parameters as { temperature?: unknown } | undefined)?.temperature;
+  return options.temperature ?? (typeof configured === 'number' ? configured : samplesPerTask > 1 ? 0.8 : 0);
 }
 
 async function checkNew(journal: RunJournal): Promise<void> {

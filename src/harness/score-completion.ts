@@ -5,7 +5,7 @@ import type { ExecutionResult } from '../schemas/execution-result.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { judgeSandboxError, judgeTest } from '../scoring/judge-test.ts';
-import { assembleProgram } from './assemble-program.ts';
+import { assembleProgram, programSource } from './assemble-program.ts';
 
 export interface ScoreCompletionOptions {
   signal?: AbortSignal;
@@ -65,7 +65,7 @@ export async function scoreCompletion(
 
   const ioTests = [...task.tests.entries()].filter(([, test]) => test.kind === 'io').map(([index]) => index);
   if (ioTests.length > 0) {
-    const source = task.codePrefix + completion;
+    const source = programSource(task, completion);
     const stdins = ioTests.map((index) => assembleProgram(task, completion, task.tests[index]!).stdin);
     try {
       const executions = sandbox.runBatch

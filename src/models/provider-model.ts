@@ -146,6 +146,8 @@ function sdkTools(request: GenerateRequest): ToolSet | undefined {
  */
 export class ProviderModel implements Model {
   readonly id: string;
+  /** Requests in flight at once, from the config (`concurrency`); the run's default otherwise. */
+  readonly concurrency?: number;
   private readonly options: ProviderModelOptions;
   private readonly model: LanguageModel;
   private readonly limiter: RateLimiter | undefined;
@@ -162,6 +164,7 @@ export class ProviderModel implements Model {
     this.redact = secretRedactor([options.apiKey]);
     this.logger = options.logger ?? silentLogger;
     const settings = options.settings ?? {};
+    if (settings.concurrency !== undefined) this.concurrency = settings.concurrency;
     const limits = {
       ...(settings.requestsPerMinute === undefined ? {} : { requestsPerMinute: settings.requestsPerMinute }),
       ...(settings.tokensPerMinute === undefined ? {} : { tokensPerMinute: settings.tokensPerMinute }),

@@ -53,8 +53,8 @@ export type FakeFault =
   | { kind: 'drop' };
 
 export interface FakeProviderServerOptions {
-  /** The answer to a request (default: echo of the last message's text). */
-  answer?: (request: FakeRequest) => string | FakeAnswer;
+  /** The answer to a request (default: echo of the last message's text); a promise delays it. */
+  answer?: (request: FakeRequest) => string | FakeAnswer | Promise<string | FakeAnswer>;
   /** Faults by request number (1-based). */
   faults?: Record<number, FakeFault>;
   /** Faults chosen by a function of the request; consulted after `faults`. */
@@ -283,7 +283,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
             return;
         }
       }
-      const scripted = answer(request);
+      const scripted = await answer(request);
       sendJson(response, 200, answerBody(format, request, typeof scripted === 'string' ? { text: scripted } : scripted));
     })().catch((error: unknown) => {
       // A bug in a test's script: answer 500 with the reason rather than leave the client waiting.
