@@ -23,7 +23,7 @@ const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').sp
  * isolates that are thrown away a few milliseconds later (about 8% of a worker's CPU per
  * HumanEval program, measured); long-running guests still tier up to Maglev and Turbofan.
  */
-const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug'];
+export const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug'];
 
 export interface IsolatePoolOptions {
   /** Worker processes (each runs one program at a time). */

@@ -203,12 +203,22 @@ const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { con
  */
 const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm', 1);";
 
-/** The warm-up as the snapshot maker runs it: bound to stub host functions, wrapped like a program. */
+/**
+ * The warm-up as the snapshot maker runs it: bound to stub host functions, once as a program
+ * without test code (the CommonJS wrapper) and once as test code after a program (`TEST_SETUP`
+ * and the test's call), the harness's common path. Each entry deletes itself when used, so the
+ * first is put back for the second; this context is thrown away.
+ */
 function snapshotWarmUp(program: string): string {
-  return `{ const { tick } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+  return `{ const { tick, testSetup } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+const entry = Object.getOwnPropertyDescriptor(globalThis, '__sandbenchRun');
+const callTest = testSetup();
+Object.defineProperty(globalThis, '__sandbenchRun', entry);
 ${WRAP_HEAD}
 ${program}
 ${WRAP_TAIL.trim()}
+callTest(${TEST_HEAD}
+${program}${TEST_TAIL});
 for (let i = 0; i < 5 && tick(true) >= 0; i++);
 }`;
 }
