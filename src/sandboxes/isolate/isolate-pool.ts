@@ -22,8 +22,13 @@ const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').sp
  * Worker flags. `--no-sparkplug`: V8's baseline compiler mostly compiles code of short-lived
  * isolates that are thrown away a few milliseconds later (about 8% of a worker's CPU per
  * HumanEval program, measured); long-running guests still tier up to Maglev and Turbofan.
+ * `--no-rehash-snapshot`: every new isolate and context otherwise rehashes every hash table of
+ * its snapshot for a fresh hash seed, ~5% of a worker's CPU per HumanEval program (sampled with
+ * perf: the rehash and the descriptor sorting it does). The isolates then share the snapshot's
+ * seed, which only lets a guest that builds colliding keys slow down its own run, inside its
+ * own CPU limit; the worker's own isolate hashes only what the host sends.
  */
-export const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug'];
+export const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug', '--no-rehash-snapshot'];
 
 export interface IsolatePoolOptions {
   /** Worker processes (each runs one program at a time). */
