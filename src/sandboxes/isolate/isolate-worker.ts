@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
-import { guestPrelude } from './guest-prelude.ts';
+import { preludeSource } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK, ONE_SHOT_ARGUMENT } from './protocol.ts';
 import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
@@ -166,7 +166,8 @@ interface Prepared {
 
 /** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
-const PRELUDE_SCRIPT = `(${guestPrelude.toString()})`;
+// A one-shot worker compiles the prelude once: making the compact text would cost it more.
+const PRELUDE_SCRIPT = `(${preludeSource(ONE_SHOT ? 'as-written' : 'compact')})`;
 const BIND_NAME = '__sandbenchBind';
 
 /**
