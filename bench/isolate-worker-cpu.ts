@@ -9,7 +9,8 @@
  *
  * Environment: BENCH_RUNS (runs timed, default 1640: the references 10 times over),
  * BENCH_ROUNDS (default 3, the median is printed), BENCH_JOINED=1 (the joined program as one
- * script, no test step), BENCH_PROFILE_DIR (write a V8 CPU profile of the worker there: the
+ * script, no test step), BENCH_WORKER (another worker script, e.g. an older version's, to compare),
+ * BENCH_WORKER_FLAGS (the base flags instead of the pool's, space-separated), BENCH_PROFILE_DIR (write a V8 CPU profile of the worker there: the
  * worker exits normally at the end, so the profile is written), SANDBENCH_ISOLATE_WORKER_FLAGS
  * (extra worker flags, as for the pool).
  */
@@ -29,6 +30,7 @@ const rounds = envNumber('BENCH_ROUNDS', 3);
 const joined = process.env.BENCH_JOINED === '1';
 const profileDir = process.env.BENCH_PROFILE_DIR;
 const extraFlags = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+const baseFlags = process.env.BENCH_WORKER_FLAGS === undefined ? WORKER_FLAGS : process.env.BENCH_WORKER_FLAGS.split(/\s+/).filter((flag) => flag !== '');
 const CLOCK_TICKS = 100;
 
 /** CPU milliseconds (user + system) and minor page faults of a process, from /proc. */
@@ -62,7 +64,7 @@ interface Round {
 
 async function round(all: Job[], profile: boolean): Promise<Round> {
   const child = fork(WORKER, [], {
-    execArgv: [...WORKER_FLAGS, ...extraFlags, ...(profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    execArgv: [...baseFlags, ...extraFlags, ...(profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'json',
   });
@@ -107,7 +109,7 @@ const all = jobs();
 const results: Round[] = [];
 for (let index = 0; index < rounds; index++) results.push(await round(all, index === rounds - 1));
 const perRun = results.map((result) => result.cpuMs / runs);
-console.log(`isolate worker, ${joined ? 'joined program' : 'program + test step'}, ${runs} runs x ${rounds} rounds, flags ${[...WORKER_FLAGS, ...extraFlags].join(' ')}`);
+console.log(`isolate worker, ${joined ? 'joined program' : 'program + test step'}, ${runs} runs x ${rounds} rounds, worker ${WORKER}, flags ${[...baseFlags, ...extraFlags].join(' ')}`);
 for (const [index, result] of results.entries()) {
   console.log(`  round ${index + 1}: worker CPU ${result.cpuMs.toFixed(0)} ms (${(result.cpuMs / runs).toFixed(3)} ms/run), ${(result.minorFaults / runs).toFixed(0)} page faults/run, wall ${result.wallMs.toFixed(0)} ms, start-up ${result.startMs.toFixed(0)} ms (CPU ${result.startCpuMs.toFixed(0)} ms), passed ${result.passed}/${runs}`);
 }
