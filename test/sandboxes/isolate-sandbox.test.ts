@@ -389,6 +389,18 @@ describe('IsolateSandbox: contract edges', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('a run cancelled while it waits in the queue is cancelled, and leaves no listener', async () => {
+    // Both workers busy, so the third run waits for one.
+    const busy = [1, 2].map(() => run('for (;;) {}', { limits: { timeoutMs: 2_000 } }));
+    const controller = new AbortController();
+    const queued = run('console.log("never")', { signal: controller.signal });
+    controller.abort();
+    const result = await queued;
+    expect(result).toMatchObject({ status: 'timeout', message: 'cancelled', stdout: '' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    for (const blocked of await Promise.all(busy)) expect(blocked.status).toBe('timeout');
+  });
+
   it('a CPU-time limit below the wall clock is reported as such', async () => {
     const result = await run('for (;;) {}', { limits: { timeoutMs: 5_000, cpuTimeMs: 300 } });
     expect(result).toMatchObject({ status: 'timeout', message: 'CPU time limit of 300 ms reached' });
