@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -376,6 +377,28 @@ describe('IsolateSandbox: contract edges', () => {
     // The cancel stopped it, not its 20 s limit.
     expect(result).toMatchObject({ status: 'timeout', message: 'cancelled' });
     await expectHealthy();
+  });
+
+  it('runs that share one AbortSignal (a whole run\'s) leave no listener on it once they finish', async () => {
+    const controller = new AbortController();
+    // More runs than workers, so some wait in the queue before a worker takes them.
+    const results = await Promise.all(Array.from({ length: 12 }, (_, index) => run(`console.log(${index})`, { signal: controller.signal })));
+    expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 12 }, (_, index) => `${index}\n`));
+    // A listener left behind per run keeps that run's program alive, and every later add or
+    // remove on the signal scans them all.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a run cancelled while it waits in the queue is cancelled, and leaves no listener', async () => {
+    // Both workers busy, so the third run waits for one.
+    const busy = [1, 2].map(() => run('for (;;) {}', { limits: { timeoutMs: 2_000 } }));
+    const controller = new AbortController();
+    const queued = run('console.log("never")', { signal: controller.signal });
+    controller.abort();
+    const result = await queued;
+    expect(result).toMatchObject({ status: 'timeout', message: 'cancelled', stdout: '' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    for (const blocked of await Promise.all(busy)) expect(blocked.status).toBe('timeout');
   });
 
   it('a CPU-time limit below the wall clock is reported as such', async () => {

@@ -29,6 +29,19 @@ export function compactScript(source: string): string {
     const code = char.charCodeAt(0);
     return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code >= 128;
   };
+  // Runs of characters are matched by sticky regular expressions rather than a character at a
+  // time: this runs once per worker start-up, in a process whose own code is not baseline-compiled.
+  const WORD = /[A-Za-z0-9_$\u0080-\uffff]+/y;
+  const BLANKS = /[ \t\r\n]+/y;
+  const OPERATOR_CHARACTERS = '()[];,.:?!=+-*%<>&|^~@#';
+  const PUNCTUATION = /[()[\];,.:?!=+\-*%<>&|^~@#]+/y;
+  const TEMPLATE_TEXT = /[^\\`$]+/y;
+  const QUOTED: Record<string, RegExp> = { "'": /'(?:[^'\\]|\\[\s\S])*'?/y, '"': /"(?:[^"\\]|\\[\s\S])*"?/y };
+  /** The text a sticky pattern matches at `index` ('' when none). */
+  const match = (pattern: RegExp): string => {
+    pattern.lastIndex = index;
+    return pattern.exec(source)?.[0] ?? '';
+  };
   /** Keywords after which a `/` starts a regular expression, not a division. */
   const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
 
@@ -58,10 +71,9 @@ export function compactScript(source: string): string {
 
   /** Copy a quoted string starting at `index` (its quote included). */
   function copyString(quote: string): void {
-    let end = index + 1;
-    while (end < source.length && source[end] !== quote) end += source[end] === '\\' ? 2 : 1;
-    write(source.slice(index, end + 1));
-    index = end + 1;
+    const text = match(QUOTED[quote] as RegExp);
+    write(text);
+    index += text.length;
   }
 
   function copyRegex(): void {
@@ -104,9 +116,13 @@ export function compactScript(source: string): string {
         scan(true);
         write('}');
         index++;
-      } else {
+      } else if (char === '$') {
         write(char);
         index++;
+      } else {
+        const text = match(TEMPLATE_TEXT);
+        write(text);
+        index += text.length;
       }
     }
   }
@@ -117,14 +133,14 @@ export function compactScript(source: string): string {
     while (index < source.length) {
       const char = source[index] as string;
       const next = source[index + 1];
-      if (char === ' ' || char === '\t' || char === '\r') {
-        if (gap === 'none') gap = 'space';
-        index++;
-      } else if (char === '\n') {
-        gap = 'line';
-        index++;
+      if (char === ' ' || char === '\t' || char === '\r' || char === '\n') {
+        const blanks = match(BLANKS);
+        if (blanks.includes('\n')) gap = 'line';
+        else if (gap === 'none') gap = 'space';
+        index += blanks.length;
       } else if (char === '/' && next === '/') {
-        while (index < source.length && source[index] !== '\n') index++;
+        const end = source.indexOf('\n', index);
+        index = end < 0 ? source.length : end;
       } else if (char === '/' && next === '*') {
         const end = source.indexOf('*/', index + 2);
         const comment = source.slice(index, end + 2);
@@ -147,11 +163,15 @@ export function compactScript(source: string): string {
           copyRegex();
           lastWord = '';
         } else if (isWordChar(char)) {
-          let end = index;
-          while (isWordChar(source[end])) end++;
-          lastWord = source.slice(index, end);
+          lastWord = match(WORD);
           write(lastWord);
-          index = end;
+          index += lastWord.length;
+        } else if (OPERATOR_CHARACTERS.includes(char)) {
+          // A run of operators and brackets, copied as it stands (no gap inside it to decide).
+          const text = match(PUNCTUATION);
+          write(text);
+          lastWord = '';
+          index += text.length;
         } else {
           if (char === '{') depth++;
           else if (char === '}') depth--;

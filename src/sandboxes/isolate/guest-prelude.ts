@@ -2,7 +2,7 @@
  * The guest prelude: everything a guest program sees beyond bare ECMAScript. It runs INSIDE the
  * isolate, before the program. It is written as modules (`prelude/*.ts`, one concern each, each a
  * self-contained function) and joined here into ONE script: the worker compiles
- * `(${guestPrelude.toString()})` and calls it with `(write, control, readStdin, filename, hooks)`.
+ * `(${preludeSource(form)})` and calls it with `(write, control, readStdin, filename, hooks)`.
  *
  * It installs: `console` (Node-like formatting), timers (`setTimeout`, `setInterval`,
  * `setImmediate`, `queueMicrotask`) on a guest-side queue that the worker drains, a small
@@ -82,29 +82,40 @@ export const GUEST_MODULES: GuestModules = {
   guestUtil,
 };
 
+/** How the prelude's source is written out: compacted, or as the modules' own text. */
+export type PreludeForm = 'compact' | 'as-written';
+
+const sources: Partial<Record<PreludeForm, string>> = {};
+
 /**
  * The prelude as one function's source text: each module's own source (it references nothing
  * outside itself), handed to the runtime installer in one object. Strict mode covers it all.
- * Compacted, and ASCII only (one byte per character in V8): it is part of every isolate's snapshot.
+ * ASCII only (one byte per character in V8). `compact` (comments and needless blanks removed)
+ * is for a worker's snapshot, which every isolate deserializes; it costs ~30 ms of a worker's
+ * start-up to make, so a worker that runs one program takes the text `as-written`. Made on first
+ * use, once per form.
  */
-export const PRELUDE_SOURCE = oneByte(
-  compactScript(
-    [
-      'function guestPrelude(write, control, readStdin, filename, hooks) {',
-      "  'use strict';",
-      '  const modules = {',
-      ...Object.entries(GUEST_MODULES).map(([name, module]) => `    ${name}: ${module.toString()},`),
-      '  };',
-      `  return (${installGuestRuntime.toString()})(modules, write, control, readStdin, filename, hooks);`,
-      '}',
-    ].join('\n'),
-  ),
-);
+export function preludeSource(form: PreludeForm): string {
+  const known = sources[form];
+  if (known !== undefined) return known;
+  const text = [
+    'function guestPrelude(write, control, readStdin, filename, hooks) {',
+    "  'use strict';",
+    '  const modules = {',
+    ...Object.entries(GUEST_MODULES).map(([name, module]) => `    ${name}: ${module.toString()},`),
+    '  };',
+    `  return (${installGuestRuntime.toString()})(modules, write, control, readStdin, filename, hooks);`,
+    '}',
+  ].join('\n');
+  const source = oneByte(form === 'compact' ? compactScript(text) : text);
+  sources[form] = source;
+  return source;
+}
 
 /**
  * The same program as ASCII in a one-byte string. Any other character (a transpiler may turn the
  * modules' `\u2502` escapes back into characters) is written as a `\uXXXX` escape, which means
- * the same in a string, template or regular expression; comments are already gone. And V8 keeps
+ * the same in a string, template or regular expression (and is plain text in a comment). And V8 keeps
  * a string two bytes per character once any part it was built from was, which isolated-vm copies
  * into the isolate as is: a one-byte copy halves what the snapshot carries (measured).
  */
@@ -112,10 +123,3 @@ function oneByte(text: string): string {
   const ascii = text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return Buffer.from(ascii, 'latin1').toString('latin1');
 }
-
-/**
- * The prelude as a function whose `toString()` is `PRELUDE_SOURCE`, so the worker's
- * `(${guestPrelude.toString()})` is the one joined script. Made from our own source text only.
- */
-// eslint-disable-next-line no-new-func
-export const guestPrelude = new Function(`return (${PRELUDE_SOURCE});`)() as GuestPrelude;

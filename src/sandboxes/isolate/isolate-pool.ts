@@ -22,8 +22,13 @@ const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').sp
  * Worker flags. `--no-sparkplug`: V8's baseline compiler mostly compiles code of short-lived
  * isolates that are thrown away a few milliseconds later (about 8% of a worker's CPU per
  * HumanEval program, measured); long-running guests still tier up to Maglev and Turbofan.
+ * `--no-rehash-snapshot`: every new isolate and context otherwise rehashes every hash table of
+ * its snapshot for a fresh hash seed, ~5% of a worker's CPU per HumanEval program (sampled with
+ * perf: the rehash and the descriptor sorting it does). The isolates then share the snapshot's
+ * seed, which only lets a guest that builds colliding keys slow down its own run, inside its
+ * own CPU limit; the worker's own isolate hashes only what the host sends.
  */
-const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug'];
+export const WORKER_FLAGS = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', '--no-sparkplug', '--no-rehash-snapshot'];
 
 export interface IsolatePoolOptions {
   /** Worker processes (each runs one program at a time). */
@@ -59,6 +64,8 @@ export type PoolOutcome =
 interface Job {
   message: Omit<RunMessage, 'type' | 'id'>;
   signal: AbortSignal | undefined;
+  /** Cancels the job while it waits in the queue; removed from the signal when it leaves the queue. */
+  onQueuedAbort: (() => void) | undefined;
   resolve: (outcome: PoolOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -105,16 +112,17 @@ export class IsolatePool {
   run(message: Omit<RunMessage, 'type' | 'id'>, signal?: AbortSignal): Promise<PoolOutcome> {
     if (this.#disposed) return Promise.reject(new SandboxError('the isolate sandbox was disposed', { code: 'sandbox-unavailable' }));
     return new Promise<PoolOutcome>((resolve, reject) => {
-      const job: Job = { message, signal, resolve, reject };
+      const job: Job = { message, signal, onQueuedAbort: undefined, resolve, reject };
       if (signal) {
-        const onQueuedAbort = () => {
+        job.onQueuedAbort = () => {
           const index = this.#queue.indexOf(job);
           if (index >= 0) {
             this.#queue.splice(index, 1);
             resolve({ type: 'cancelled', durationMs: 0 });
           }
         };
-        signal.addEventListener('abort', onQueuedAbort, { once: true });
+        // A run's many jobs share its signal: each leaves no listener behind (see #dequeued).
+        signal.addEventListener('abort', job.onQueuedAbort, { once: true });
       }
       this.#queue.push(job);
       this.#pump();
@@ -126,6 +134,7 @@ export class IsolatePool {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const job of this.#queue.splice(0)) {
+      this.#dequeued(job);
       job.reject(new SandboxError('the isolate sandbox was disposed', { code: 'sandbox-unavailable' }));
     }
     const exits: Array<Promise<void>> = [];
@@ -151,6 +160,7 @@ export class IsolatePool {
       const idle = [...this.#workers].find((worker) => worker.ready && !worker.active && !worker.retiring);
       if (idle) {
         const job = this.#queue.shift() as Job;
+        this.#dequeued(job);
         if (job.signal?.aborted) {
           job.resolve({ type: 'cancelled', durationMs: 0 });
           continue;
@@ -166,6 +176,12 @@ export class IsolatePool {
       }
       break;
     }
+  }
+
+  /** A job left the queue: its queued-cancel listener goes (a run's signal outlives its jobs). */
+  #dequeued(job: Job): void {
+    if (job.onQueuedAbort) job.signal?.removeEventListener('abort', job.onQueuedAbort);
+    job.onQueuedAbort = undefined;
   }
 
   #spawn(): void {
@@ -309,7 +325,10 @@ export class IsolatePool {
           code: 'sandbox-unavailable',
           details: { code, signal },
         });
-        for (const job of this.#queue.splice(0)) job.reject(error);
+        for (const job of this.#queue.splice(0)) {
+          this.#dequeued(job);
+          job.reject(error);
+        }
       }
     }
     if (active) {

@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
-import { guestPrelude } from './guest-prelude.ts';
+import { preludeSource } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK, ONE_SHOT_ARGUMENT } from './protocol.ts';
 import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
@@ -166,7 +166,8 @@ interface Prepared {
 
 /** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
-const PRELUDE_SCRIPT = `(${guestPrelude.toString()})`;
+// A one-shot worker compiles the prelude once: making the compact text would cost it more.
+const PRELUDE_SCRIPT = `(${preludeSource(ONE_SHOT ? 'as-written' : 'compact')})`;
 const BIND_NAME = '__sandbenchBind';
 
 /**
@@ -203,12 +204,22 @@ const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { con
  */
 const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm', 1);";
 
-/** The warm-up as the snapshot maker runs it: bound to stub host functions, wrapped like a program. */
+/**
+ * The warm-up as the snapshot maker runs it: bound to stub host functions, once as a program
+ * without test code (the CommonJS wrapper) and once as test code after a program (`TEST_SETUP`
+ * and the test's call), the harness's common path. Each entry deletes itself when used, so the
+ * first is put back for the second; this context is thrown away.
+ */
 function snapshotWarmUp(program: string): string {
-  return `{ const { tick } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+  return `{ const { tick, testSetup } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+const entry = Object.getOwnPropertyDescriptor(globalThis, '__sandbenchRun');
+const callTest = testSetup();
+Object.defineProperty(globalThis, '__sandbenchRun', entry);
 ${WRAP_HEAD}
 ${program}
 ${WRAP_TAIL.trim()}
+callTest(${TEST_HEAD}
+${program}${TEST_TAIL});
 for (let i = 0; i < 5 && tick(true) >= 0; i++);
 }`;
 }

@@ -7,7 +7,7 @@ import { createContext, runInContext, Script } from 'node:vm';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { compactScript } from '../../../../src/sandboxes/isolate/compact-script.ts';
-import { GUEST_MODULES, PRELUDE_SOURCE, guestPrelude } from '../../../../src/sandboxes/isolate/guest-prelude.ts';
+import { GUEST_MODULES, preludeSource, type GuestPrelude } from '../../../../src/sandboxes/isolate/guest-prelude.ts';
 import { installGuestRuntime } from '../../../../src/sandboxes/isolate/prelude/install-guest-runtime.ts';
 
 /** The tokens of a script, as TypeScript's parser reads them (comments and whitespace aside). */
@@ -28,12 +28,19 @@ function tokens(source: string): string[] {
 }
 
 describe('the guest prelude, joined into one script', () => {
-  it('is one strict function expression, ASCII only, that guestPrelude.toString() gives back', () => {
-    expect(guestPrelude.toString()).toBe(PRELUDE_SOURCE);
-    expect(PRELUDE_SOURCE.startsWith('function guestPrelude(write,control,readStdin,filename,hooks){\n\'use strict\';')).toBe(true);
-    expect(/^[\x00-\x7f]*$/.test(PRELUDE_SOURCE)).toBe(true);
-    // The worker compiles exactly this.
-    expect(() => new Script(`(${guestPrelude.toString()})`)).not.toThrow();
+  it('is one strict function expression, ASCII only, compacted or as written', () => {
+    const compact = preludeSource('compact');
+    const asWritten = preludeSource('as-written');
+    expect(compact.startsWith('function guestPrelude(write,control,readStdin,filename,hooks){\n\'use strict\';')).toBe(true);
+    expect(asWritten.startsWith("function guestPrelude(write, control, readStdin, filename, hooks) {\n  'use strict';")).toBe(true);
+    expect(compact.length).toBeLessThan(asWritten.length * 0.8);
+    for (const source of [compact, asWritten]) {
+      expect(/^[\x00-\x7f]*$/.test(source)).toBe(true);
+      // The worker compiles exactly this.
+      expect(() => new Script(`(${source})`)).not.toThrow();
+    }
+    // Made once per form.
+    expect(preludeSource('compact')).toBe(compact);
   });
 
   it('holds every module, compacted without changing a single token', () => {
@@ -43,7 +50,7 @@ describe('the guest prelude, joined into one script', () => {
       expect(compacted.length).toBeLessThan(source.length);
       expect(tokens(compacted)).toEqual(tokens(source));
       // In the prelude, characters past ASCII are written as escapes.
-      expect(PRELUDE_SOURCE).toContain(compacted.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
+      expect(preludeSource('compact')).toContain(compacted.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
     }
   });
 
@@ -67,9 +74,9 @@ describe('the guest prelude, joined into one script', () => {
     expect(compacted).toContain('x=>x\n(1)');
   });
 
-  it('runs on its own in a bare realm: console, assert and timers work through the host functions', () => {
+  it.each(['compact', 'as-written'] as const)('runs on its own in a bare realm (%s): console, assert and timers work through the host functions', (form) => {
     const realm = createContext({});
-    const install = runInContext(`(${PRELUDE_SOURCE})`, realm) as typeof guestPrelude;
+    const install = runInContext(`(${preludeSource(form)})`, realm) as GuestPrelude;
     const written: string[] = [];
     const tick = install((stream, text) => (written.push(`${stream}:${text}`), 0), () => {}, () => 'line one\nline two\n', 'main.js', {});
     runInContext(
