@@ -147,7 +147,7 @@ describe('resolveModel with a config', () => {
     const model = await resolveModel('local:qwen2.5-coder', { configPath: join(folder, 'custom.yaml'), env: { LOCAL_API_KEY: 'local-key-abcdef' } });
     expect(model.id).toBe('local:qwen2.5-coder');
     await expect(resolveModel('remote:x', { configPath: join(folder, 'custom.yaml'), env: {} })).rejects.toThrow(
-      "unknown model 'remote:x': no provider 'remote'; known providers: reference, empty, scripted:<file>, openai:<model>, anthropic:<model>, google:<model>, local:<model>",
+      "unknown model 'remote:x': no provider 'remote'; known providers: reference, empty, scripted:<file>, replay:<run folder>, openai:<model>, anthropic:<model>, google:<model>, local:<model>",
     );
     await expect(resolveModel('local:', { configPath: join(folder, 'custom.yaml'), env: {} })).rejects.toThrow(/needs a model name/);
   });

@@ -134,7 +134,7 @@ describe('resolveModel', () => {
 
   it('lists the known providers for an unknown spec', async () => {
     await expect(resolveModel('gpt-9:turbo')).rejects.toThrow(
-      "unknown model 'gpt-9:turbo': no provider 'gpt-9'; known providers: reference, empty, scripted:<file>, openai:<model>, anthropic:<model>, google:<model>",
+      "unknown model 'gpt-9:turbo': no provider 'gpt-9'; known providers: reference, empty, scripted:<file>, replay:<run folder>, openai:<model>, anthropic:<model>, google:<model>",
     );
     await expect(resolveModel('scripted:')).rejects.toBeInstanceOf(InvalidInputError);
     await expect(resolveModel('reference:x')).rejects.toBeInstanceOf(InvalidInputError);
