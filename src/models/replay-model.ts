@@ -29,11 +29,19 @@ export class ReplayModel implements Model {
   readonly fingerprint: string;
   /** The model the recorded run asked. */
   readonly recordedModel: string;
+  /** The recorded run's prompt style: its answers are read the same way again. */
+  readonly promptStyle: 'chat' | 'continuation';
   readonly #answers: Map<string, Map<number, RecordedTurns>>;
 
-  private constructor(folder: string, recordedModel: string, answers: Map<string, Map<number, RecordedTurns>>, fingerprint: string) {
+  private constructor(
+    folder: string,
+    recorded: { model: string; promptStyle: 'chat' | 'continuation' },
+    answers: Map<string, Map<number, RecordedTurns>>,
+    fingerprint: string,
+  ) {
     this.id = `replay:${folder}`;
-    this.recordedModel = recordedModel;
+    this.recordedModel = recorded.model;
+    this.promptStyle = recorded.promptStyle;
     this.#answers = answers;
     this.fingerprint = fingerprint;
   }
@@ -60,7 +68,12 @@ export class ReplayModel implements Model {
       for (const [index, turns] of [...answers.get(taskId)!.entries()].sort((a, b) => a[0] - b[0])) hash.update(JSON.stringify([taskId, index, turns]));
     }
     if (answers.size === 0) throw new InvalidInputError(`replay model: ${folder} holds no recorded answers`, { details: { folder } });
-    return new ReplayModel(folder, manifest.model, answers, hash.digest('hex'));
+    // The style the recorded run read its answers with: as recorded, else its model's own.
+    const recordedStyle = manifest.promptStyle ?? manifest.parameters?.promptStyle;
+    // Runs made before the style was recorded: references and samples files continued the prompt.
+    const offlineModel = /^(reference|empty)$|^scripted:/.test(manifest.model);
+    const promptStyle = recordedStyle === 'chat' || recordedStyle === 'continuation' ? recordedStyle : offlineModel ? 'continuation' : 'chat';
+    return new ReplayModel(folder, { model: manifest.model, promptStyle }, answers, hash.digest('hex'));
   }
 
   describe(): Record<string, unknown> {

