@@ -3,6 +3,13 @@ import { codePrefixShape } from './code-prefix.ts';
 import { escapeRegExp, pythonDefinedName, pythonTopLevelStatements } from './python-statements.ts';
 import { parseScript, removeStatements } from './script-statements.ts';
 
+/**
+ * How a completion joins the task's code prefix: `exact` as upstream harnesses do
+ * (`codePrefix + completion`, for continuations and samples files), or `fitted`, which also
+ * takes an answer that repeats the prefix's open function (see `programSource`).
+ */
+export type ProgramAssembly = 'exact' | 'fitted';
+
 /** What runs for one test of one sample. */
 export interface AssembledProgram {
   /** The program: `codePrefix + completion`, or for an answer that declares the entry point itself, the prefix's head + the answer (see `programSource`). */
@@ -21,8 +28,8 @@ export interface AssembledProgram {
  * tests or the test's code for program tests. Dataset importers write `test.code` so that the
  * joined text reproduces their upstream harness exactly.
  */
-export function assembleProgram(task: Task, completion: string, test: TestCase): AssembledProgram {
-  const source = programSource(task, completion);
+export function assembleProgram(task: Task, completion: string, test: TestCase, assembly: ProgramAssembly = 'fitted'): AssembledProgram {
+  const source = programSource(task, completion, assembly);
   if (test.kind === 'io') return { source, stdin: test.stdin };
   return { source, testCode: test.code, stdin: '' };
 }
@@ -40,8 +47,10 @@ export function assembleProgram(task: Task, completion: string, test: TestCase):
  * indented: it is the function's body); in JavaScript and TypeScript it parses alone without
  * a syntax error (a continuation ends the prefix's open braces, so it never does).
  */
-export function programSource(task: Task, completion: string): string {
+export function programSource(task: Task, completion: string, assembly: ProgramAssembly = 'fitted'): string {
   if (task.codePrefix === '') return completion;
+  // Upstream harnesses join prefix and completion as they are (and so do continuation answers).
+  if (assembly === 'exact') return task.codePrefix + completion;
   const head = standaloneHead(task, completion);
   return head === undefined ? task.codePrefix + completion : head + completion;
 }

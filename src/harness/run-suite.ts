@@ -245,7 +245,12 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
     try {
       const sandbox = await options.sandboxes.forTask(task);
       score = await lanes.score(() =>
-        scoreCompletion(task, completion, sandbox, { logger, ...(options.signal ? { signal: options.signal } : {}) }),
+        scoreCompletion(task, completion, sandbox, {
+          // A continuation joins the prefix as upstream does; a chat answer is fitted to it.
+          assembly: style === 'continuation' ? 'exact' : 'fitted',
+          logger,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
       );
     } catch (error) {
       // Nothing raised while scoring one sample may abort the run: the sample stays unscored, the

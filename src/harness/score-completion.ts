@@ -5,9 +5,14 @@ import type { ExecutionResult } from '../schemas/execution-result.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { judgeSandboxError, judgeTest } from '../scoring/judge-test.ts';
-import { assembleProgram, programSource } from './assemble-program.ts';
+import { assembleProgram, programSource, type ProgramAssembly } from './assemble-program.ts';
 
 export interface ScoreCompletionOptions {
+  /**
+   * `fitted` (default): an answer that repeats the prefix's open function replaces it; `exact`:
+   * `codePrefix + completion` as upstream harnesses join them (continuations, samples files).
+   */
+  assembly?: ProgramAssembly;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -65,8 +70,8 @@ export async function scoreCompletion(
 
   const ioTests = [...task.tests.entries()].filter(([, test]) => test.kind === 'io').map(([index]) => index);
   if (ioTests.length > 0) {
-    const source = programSource(task, completion);
-    const stdins = ioTests.map((index) => assembleProgram(task, completion, task.tests[index]!).stdin);
+    const source = programSource(task, completion, options.assembly);
+    const stdins = ioTests.map((index) => (task.tests[index] as { stdin: string }).stdin);
     try {
       const executions = sandbox.runBatch
         ? await sandbox.runBatch({ ...base, source, stdins })
@@ -87,7 +92,7 @@ export async function scoreCompletion(
   }
   for (const [testIndex, test] of task.tests.entries()) {
     if (test.kind !== 'program') continue;
-    const program = assembleProgram(task, completion, test);
+    const program = assembleProgram(task, completion, test, options.assembly);
     try {
       judge(testIndex, await sandbox.run({ ...base, source: program.source, ...(program.testCode !== undefined ? { testCode: program.testCode } : {}) }));
     } catch (caught) {

@@ -231,7 +231,8 @@ async function scoreOne(planned: PlannedSample, task: Task, options: ScoreSample
   const base = { sample: planned.sample, sampleIndex: planned.sampleIndex };
   try {
     const sandbox = await options.sandboxes.forTask(task);
-    const score = await scoreCompletion(task, planned.sample.code, sandbox, { logger, ...(options.signal ? { signal: options.signal } : {}) });
+    // Samples files are scored as their upstream harness joins them: prefix + completion, exactly.
+    const score = await scoreCompletion(task, planned.sample.code, sandbox, { assembly: 'exact', logger, ...(options.signal ? { signal: options.signal } : {}) });
     return { ...base, outcome: score.outcome, verdicts: score.verdicts, executionMs: score.executionMs, sandbox: sandbox.name, ...(score.error ? { error: score.error } : {}) };
   } catch (error) {
     const known = SandbenchError.isInstance(error);

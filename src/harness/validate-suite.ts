@@ -54,7 +54,8 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
   const sandbox = await options.sandboxes.forTask(task);
   const repeats = options.repeats ?? 3;
 
-  const scoreOptions = options.signal ? { signal: options.signal } : {};
+  // References continue the prefix: joined exactly as upstream harnesses join them.
+  const scoreOptions = { assembly: 'exact' as const, ...(options.signal ? { signal: options.signal } : {}) };
   const empty = await scoreCompletion(task, '', sandbox, scoreOptions);
   if (empty.outcome === 'sandbox-error') {
     problems.push({ check: 'sandbox-error', severity: 'error', message: `engine fault running the empty answer: ${empty.error}` });
