@@ -47,6 +47,8 @@ export class RunJournal {
   readonly #lockPath: string;
   #locked = false;
   #queue: Promise<void> = Promise.resolve();
+  /** Lines waiting for the next write (it starts when the write before it ends). */
+  #batch: Buffer[] | undefined;
   /** The journal, open for appending while samples are written (opened by the first append). */
   #appender: Promise<FileHandle> | undefined;
 
@@ -220,17 +222,26 @@ export class RunJournal {
    */
   append(sample: SampleResult): Promise<void> {
     const line = Buffer.from(JSON.stringify(sample) + '\n', 'utf8');
-    this.#queue = this.#queue.then(async () => {
-      try {
-        this.#appender ??= open(this.samplesPath, 'a');
-        const handle = await this.#appender;
-        // A write to a regular file is whole unless the disk is full: loop on a short write anyway.
-        let offset = 0;
-        while (offset < line.length) offset += (await handle.write(line, offset)).bytesWritten;
-      } catch (error) {
-        throw this.#fault('cannot append to', this.samplesPath, error, 'journal');
-      }
-    });
+    // Lines that arrive while a write is in flight go out together in the next write: one
+    // system call for several samples when they finish close together.
+    if (this.#batch === undefined) {
+      const batch: Buffer[] = [];
+      this.#batch = batch;
+      this.#queue = this.#queue.then(async () => {
+        this.#batch = undefined;
+        const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+        try {
+          this.#appender ??= open(this.samplesPath, 'a');
+          const handle = await this.#appender;
+          // A write to a regular file is whole unless the disk is full: loop on a short write anyway.
+          let offset = 0;
+          while (offset < data.length) offset += (await handle.write(data, offset)).bytesWritten;
+        } catch (error) {
+          throw this.#fault('cannot append to', this.samplesPath, error, 'journal');
+        }
+      });
+    }
+    this.#batch.push(line);
     return this.#queue;
   }
 

@@ -51,6 +51,21 @@ describe('run journal', () => {
     expect((await journal.readManifest())?.runId).toBe('r');
   });
 
+  it('appends written close together go out in order, each line once, and each append resolves only once its line is in the file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sandbench-journal-'));
+    const journal = new RunJournal(folder);
+    const appended = Array.from({ length: 200 }, (_, index) =>
+      journal.append(sample(`t${index % 7}`, index, index % 3 === 0 ? 'failed' : 'passed')).then(async () => {
+        // Written through: the file already holds this line when its append resolves.
+        const text = await readFile(journal.samplesPath, 'utf8');
+        return text.includes(`"sampleIndex":${index},`);
+      }),
+    );
+    expect(await Promise.all(appended)).toEqual(Array.from({ length: 200 }, () => true));
+    const lines = (await readFile(journal.samplesPath, 'utf8')).trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).sampleIndex)).toEqual(Array.from({ length: 200 }, (_, index) => index));
+  });
+
   it('keeps the first record of a sample written twice, and asks for a rewrite', async () => {
     const journal = new RunJournal(await mkdtemp(join(tmpdir(), 'sandbench-journal-')));
     await appendFile(journal.samplesPath, [sample('a', 0, 'passed'), sample('a', 0, 'failed'), sample('b', 0, 'failed')].map((s) => JSON.stringify(s) + '\n').join(''));
