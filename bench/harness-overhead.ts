@@ -16,7 +16,8 @@
  *   ./sandbench --node bench/harness-overhead.ts
  *
  * Environment: BENCH_QUICK=1 (1,000 samples); BENCH_TASKS (default 100); BENCH_SAMPLES (default
- * 100); BENCH_ROUNDS (default 2; rounds alternate the order); BENCH_CONCURRENCY (default 2).
+ * 100); BENCH_ROUNDS (default 2; rounds alternate the order); BENCH_CONCURRENCY (default 2);
+ * BENCH_VARIANTS (comma list, default all: run one alone for its own peak RSS).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -124,6 +125,9 @@ if (withHttp) {
   variants.push({ name: 'http', body: (perTask) => run(httpModel, perTask) });
 }
 
+// BENCH_VARIANTS picks some (e.g. `in-process`), so the peak RSS below is that variant's alone.
+const chosen = process.env.BENCH_VARIANTS ? process.env.BENCH_VARIANTS.split(',').map((name) => name.trim()) : undefined;
+if (chosen) variants.splice(0, variants.length, ...variants.filter((variant) => chosen.includes(variant.name)));
 const results = new Map<string, Measure[]>(variants.map((variant) => [variant.name, []]));
 try {
   // Warm every path (workers, JIT, connections) on a few samples per task before timing.
@@ -142,7 +146,7 @@ try {
   if (!process.env.BENCH_KEEP) rmSync(folder, { recursive: true, force: true });
 }
 
-const directWall = median(results.get('direct')!.map((entry) => entry.wallMs));
+const directWall = results.has('direct') ? median(results.get('direct')!.map((entry) => entry.wallMs)) : Number.NaN;
 const rows = variants.map(({ name }) => {
   const entries = results.get(name)!;
   const wall = median(entries.map((entry) => entry.wallMs));
@@ -159,5 +163,6 @@ const rows = variants.map(({ name }) => {
 process.stdout.write(`harness overhead: ${total} samples (${taskCount} tasks x ${samples}), isolate, concurrency ${concurrency}, ${rounds} round(s), ${machineLoad()}\n`);
 printTable(['variant', 'wall (median)', 'vs direct', 'overhead/sample', 'host CPU/sample', 'passed'], rows);
 process.stdout.write(`peak RSS of the host process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
+if (process.env.BENCH_MEMORY_DEBUG) { (globalThis as { gc?: () => void }).gc?.(); const m = process.memoryUsage(); process.stdout.write(`end: rss ${(m.rss / 2 ** 20).toFixed(0)} MB, heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB, array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MB\n`); }
 // The HTTP client keeps idle connections (and their timers) open for a while: do not wait for them.
 process.exit(0);
