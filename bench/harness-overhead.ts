@@ -17,7 +17,9 @@
  *
  * Environment: BENCH_QUICK=1 (1,000 samples); BENCH_TASKS (default 100); BENCH_SAMPLES (default
  * 100); BENCH_ROUNDS (default 2; rounds alternate the order); BENCH_CONCURRENCY (default 2);
- * BENCH_VARIANTS (comma list, default all: run one alone for its own peak RSS).
+ * BENCH_VARIANTS (comma list of variants, default all); BENCH_MEMORY_DEBUG=1 (with
+ * `--expose-gc`: each run's heap after a GC). Each variant runs in its own process per round, so
+ * its peak RSS is its own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,56 @@ const rounds = envNumber('BENCH_ROUNDS', quick ? 1 : 2);
 const concurrency = envNumber('BENCH_CONCURRENCY', 2);
 const withHttp = process.env.BENCH_HTTP !== '0';
 const total = taskCount * samples;
+
+/** One variant's figures from one round, as a child process reports them. */
+interface ChildReport {
+  name: string;
+  wallMs: number;
+  cpuMs: number;
+  passed: number;
+  peakRssMb: number;
+}
+
+// Each variant runs in a process of its own, once per round (order alternating), so that its
+// peak RSS is its own: a run of 10,000 samples is what the RSS target is about.
+if (!process.env.BENCH_CHILD) {
+  const names = process.env.BENCH_VARIANTS ? process.env.BENCH_VARIANTS.split(',').map((name) => name.trim()) : ['direct', 'in-process', ...(withHttp ? ['http'] : [])];
+  const reports = new Map<string, ChildReport[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const child = spawn(process.execPath, [...process.execArgv, import.meta.filename], {
+        env: { ...process.env, BENCH_CHILD: '1', BENCH_VARIANTS: name },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const lines: string[] = [];
+      createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const report = lines.map((line) => (line.startsWith('{') ? (JSON.parse(line) as ChildReport) : undefined)).find(Boolean);
+      if (code !== 0 || !report) throw new Error(`the ${name} run failed (exit ${code})`);
+      reports.get(name)!.push(report);
+      process.stderr.write(`round ${round + 1} ${name}: ${formatMs(report.wallMs)}, passed ${report.passed}/${total}, peak RSS ${report.peakRssMb.toFixed(0)} MB\n`);
+    }
+  }
+  const directWall = reports.has('direct') ? median(reports.get('direct')!.map((entry) => entry.wallMs)) : Number.NaN;
+  const rows = names.map((name) => {
+    const entries = reports.get(name)!;
+    const wall = median(entries.map((entry) => entry.wallMs));
+    const cpu = median(entries.map((entry) => entry.cpuMs));
+    return [
+      name,
+      formatMs(wall),
+      `${(wall / directWall).toFixed(2)}x`,
+      name === 'direct' ? '-' : `${((wall - directWall) / total).toFixed(3)} ms`,
+      `${(cpu / total).toFixed(3)} ms`,
+      `${Math.max(...entries.map((entry) => entry.peakRssMb)).toFixed(0)} MB`,
+      entries.every((entry) => entry.passed === total) ? 'all' : entries.map((entry) => entry.passed).join('/'),
+    ];
+  });
+  process.stdout.write(`harness overhead: ${total} samples (${taskCount} tasks x ${samples}), isolate, concurrency ${concurrency}, ${rounds} round(s), ${machineLoad()}\n`);
+  printTable(['variant', 'wall (median)', 'vs direct', 'overhead/sample', 'host CPU/sample', 'peak RSS (max)', 'passed'], rows);
+  process.stdout.write('overhead/sample = (wall - direct wall) / samples; host CPU and peak RSS are the run process\'s own (the isolate workers are other processes).\n');
+  process.exit(0);
+}
 
 const folder = mkdtempSync(join(tmpdir(), 'sandbench-overhead-'));
 // Small tasks whose answers run in about a millisecond: the harness's share shows.
@@ -116,7 +168,7 @@ const variants: Array<{ name: string; body: (perTask?: number) => Promise<number
   { name: 'in-process', body: (perTask) => run(instantModel, perTask) },
 ];
 let server: { url: string; stop: () => void } | undefined;
-if (withHttp) {
+if (process.env.BENCH_VARIANTS === 'http') {
   server = await startServer();
   const { resolveModel } = await import('../src/models/resolve-model.ts');
   const { parseModelConfig } = await import('../src/models/model-config.ts');
@@ -125,44 +177,26 @@ if (withHttp) {
   variants.push({ name: 'http', body: (perTask) => run(httpModel, perTask) });
 }
 
-// BENCH_VARIANTS picks some (e.g. `in-process`), so the peak RSS below is that variant's alone.
-const chosen = process.env.BENCH_VARIANTS ? process.env.BENCH_VARIANTS.split(',').map((name) => name.trim()) : undefined;
-if (chosen) variants.splice(0, variants.length, ...variants.filter((variant) => chosen.includes(variant.name)));
-const results = new Map<string, Measure[]>(variants.map((variant) => [variant.name, []]));
+// A child runs the one variant BENCH_VARIANTS names, for one round after a warm-up.
+const chosen = process.env.BENCH_VARIANTS!;
+const variant = variants.find((candidate) => candidate.name === chosen);
+if (!variant) throw new Error(`BENCH_VARIANTS=${chosen}: not a variant (${variants.map((candidate) => candidate.name).join(', ')})`);
+let measured: Measure;
 try {
-  // Warm every path (workers, JIT, connections) on a few samples per task before timing.
-  for (const variant of variants) await variant.body(3);
-  for (let round = 0; round < rounds; round += 1) {
-    const order = round % 2 === 0 ? variants : [...variants].reverse();
-    for (const variant of order) {
-      const measured = await measure(() => variant.body());
-      results.get(variant.name)!.push(measured);
-      process.stderr.write(`round ${round + 1} ${variant.name}: ${formatMs(measured.wallMs)}, passed ${measured.passed}/${total}\n`);
-    }
-  }
+  // Warm the path (workers, JIT, connections) on a few samples per task before timing.
+  await variant.body(3);
+  measured = await measure(() => variant.body());
 } finally {
   server?.stop();
   await sandboxes.dispose();
   if (!process.env.BENCH_KEEP) rmSync(folder, { recursive: true, force: true });
 }
-
-const directWall = results.has('direct') ? median(results.get('direct')!.map((entry) => entry.wallMs)) : Number.NaN;
-const rows = variants.map(({ name }) => {
-  const entries = results.get(name)!;
-  const wall = median(entries.map((entry) => entry.wallMs));
-  const cpu = median(entries.map((entry) => entry.cpuMs));
-  return [
-    name,
-    formatMs(wall),
-    `${(wall / directWall).toFixed(2)}x`,
-    name === 'direct' ? '-' : `${((wall - directWall) / total).toFixed(3)} ms`,
-    `${(cpu / total).toFixed(3)} ms`,
-    `${entries.every((entry) => entry.passed === total) ? 'all' : entries.map((entry) => entry.passed).join('/')}`,
-  ];
-});
-process.stdout.write(`harness overhead: ${total} samples (${taskCount} tasks x ${samples}), isolate, concurrency ${concurrency}, ${rounds} round(s), ${machineLoad()}\n`);
-printTable(['variant', 'wall (median)', 'vs direct', 'overhead/sample', 'host CPU/sample', 'passed'], rows);
-process.stdout.write(`peak RSS of the host process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
-if (process.env.BENCH_MEMORY_DEBUG) { (globalThis as { gc?: () => void }).gc?.(); const m = process.memoryUsage(); process.stdout.write(`end: rss ${(m.rss / 2 ** 20).toFixed(0)} MB, heap used ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB, array buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MB\n`); }
+const report: ChildReport = { name: chosen, ...measured, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+process.stdout.write(JSON.stringify(report) + '\n');
+if (process.env.BENCH_MEMORY_DEBUG) {
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  process.stderr.write(`${chosen} end: rss ${(memory.rss / 2 ** 20).toFixed(0)} MB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} of ${(memory.heapTotal / 2 ** 20).toFixed(0)} MB\n`);
+}
 // The HTTP client keeps idle connections (and their timers) open for a while: do not wait for them.
 process.exit(0);
