@@ -145,6 +145,8 @@ describe('runs with provider-style models', () => {
       expect(sample.transcript!.messages.filter((message) => message.role === 'assistant')).toHaveLength(2);
     }
     expect(model.requests).toHaveLength(4);
+    // pass@1 after each turn: nothing at first, everything after one repair.
+    expect(result.summary.passAt1ByTurn).toEqual([0, 1]);
   });
 
   it('the response cache answers a repeated request without asking the model; failures are never cached', async () => {
