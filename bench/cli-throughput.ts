@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { HUMANEVAL_X_TIMEOUT_MS } from '../src/datasets/humaneval-x.ts';
 import { envList, envNumber, quickMode } from './bench-env.ts';
 import { HUMANEVAL_FILE, HUMANEVAL_X_JS_FILE, humanEvalProgram, humanEvalXProgram, loadHumanEval, loadHumanEvalXJs } from './humaneval-programs.ts';
-import { formatMs, formatRatio, machineLoad, median, printTable } from './print-table.ts';
+import { formatMs, machineLoad, median, printTable, ratioCells } from './print-table.ts';
 import { parseRunSummary, readBaselineResults, readJournal, sampleKey } from './run-results.ts';
 import { BASELINE_DRIVER, HOST_PYTHON, prepareWrapper, runPool, SANDBENCH, shellLine, timeCommand } from './time-command.ts';
 
@@ -269,12 +269,8 @@ async function main(): Promise<void> {
     const sandbenchWall = median(part.sandbench.walls);
     rows.push([part.title.slice(0, 3) + ' ' + part.sandbench.name, formatMs(sandbenchWall), '', '', shellLine(part.sandbench.argv)]);
     for (const { side, target } of part.baselines) {
-      // Each round's sides ran back to back: the median of per-round ratios resists a slow patch of the machine.
-      const perRound = side.walls.map((wall, round) => (part.sandbench.walls[round] as number) / wall);
-      const ratio = median(perRound);
-      const verdict = target === undefined ? 'shown beside' : `<= ${target.toFixed(2)}x: ${ratio <= target ? 'met' : 'not met'}`;
-      const spread = perRound.length > 1 ? ` (${formatRatio(Math.min(...perRound))}-${formatRatio(Math.max(...perRound))})` : '';
-      rows.push([part.title.slice(0, 3) + ' ' + side.name, formatMs(median(side.walls)), formatRatio(ratio) + spread, verdict, side.cwd === undefined ? shellLine(side.argv) : `(cd ${side.cwd} && ${shellLine(side.argv)})`]);
+      const { ratio, verdict } = ratioCells(part.sandbench.walls, side.walls, target);
+      rows.push([part.title.slice(0, 3) + ' ' + side.name, formatMs(median(side.walls)), ratio, verdict, side.cwd === undefined ? shellLine(side.argv) : `(cd ${side.cwd} && ${shellLine(side.argv)})`]);
     }
   }
   printTable(['side', 'wall', 'sandbench / it', 'target', 'exact command line (from the repository root)'], rows);

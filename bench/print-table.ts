@@ -47,3 +47,16 @@ export function machineLoad(): string {
   const [one, five, fifteen] = loadavg().map((value) => value.toFixed(2));
   return `${availableParallelism()} cpus, load average ${one}, ${five}, ${fifteen} (1, 5, 15 min)`;
 }
+
+/**
+ * A baseline's ratio cells: sandbench's wall over the baseline's in the same round, the median
+ * over rounds with its spread (`0.49x (0.45x-0.55x)`; per-round ratios resist a slow patch of
+ * the machine), and the verdict against `target` (`<= 0.50x: met`), or `shown beside` without one.
+ */
+export function ratioCells(sandbenchWalls: readonly number[], baselineWalls: readonly number[], target: number | undefined): { ratio: string; verdict: string } {
+  const perRound = baselineWalls.map((wall, round) => (sandbenchWalls[round] as number) / wall);
+  const ratio = median(perRound);
+  const spread = perRound.length > 1 ? ` (${formatRatio(Math.min(...perRound))}-${formatRatio(Math.max(...perRound))})` : '';
+  const verdict = target === undefined ? 'shown beside' : `<= ${target.toFixed(2)}x: ${ratio <= target ? 'met' : 'not met'}`;
+  return { ratio: formatRatio(ratio) + spread, verdict };
+}

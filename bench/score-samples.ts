@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { envList, envNumber, quickMode } from './bench-env.ts';
 import { HUMANEVAL_FILE, humanEvalProgram, loadHumanEval } from './humaneval-programs.ts';
-import { formatMs, formatRatio, machineLoad, median, printTable } from './print-table.ts';
+import { formatMs, machineLoad, median, printTable, ratioCells } from './print-table.ts';
 import { readBaselineResults, sampleKey } from './run-results.ts';
 import { BASELINE_DRIVER, describeFailure, HOST_PYTHON, prepareWrapper, SANDBENCH, shellLine, timeCommand } from './time-command.ts';
 
@@ -184,12 +184,9 @@ async function main(): Promise<void> {
   console.log(`\nsummary (median wall over ${rounds} round(s); ratio = sandbench wall / baseline wall in the same round, median over rounds (min-max); lower is better):`);
   const rows: string[][] = [[sandbench.name, formatMs(median(sandbench.walls)), '', '', shellLine(sandbench.argv)]];
   for (const [index, { mode, side }] of baselines.entries()) {
-    const perRound = side.walls.map((wall, round) => (sandbench.walls[round] as number) / wall);
-    const ratio = median(perRound);
-    const spread = perRound.length > 1 ? ` (${formatRatio(Math.min(...perRound))}-${formatRatio(Math.max(...perRound))})` : '';
     const targeted = mode === 'fork-manager' || (index === 0 && !baselineModes.includes('fork-manager'));
-    const verdict = targeted ? `<= ${TARGET.toFixed(2)}x: ${ratio <= TARGET ? 'met' : 'not met'}` : 'shown beside';
-    rows.push([side.name, formatMs(median(side.walls)), formatRatio(ratio) + spread, verdict, shellLine(side.argv)]);
+    const { ratio, verdict } = ratioCells(sandbench.walls, side.walls, targeted ? TARGET : undefined);
+    rows.push([side.name, formatMs(median(side.walls)), ratio, verdict, shellLine(side.argv)]);
   }
   printTable(['side', 'wall', 'sandbench / it', 'target', 'exact command line (from the repository root)'], rows);
   if (keep) console.log(`\nkept: ${folder}`);

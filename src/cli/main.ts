@@ -186,13 +186,12 @@ program
     const models: Array<Awaited<ReturnType<typeof resolveModel>>> = [];
     for (const spec of specs) models.push(await resolveModel(spec, { ...(options.config ? { configPath: options.config } : {}), logger: log }));
     const sandboxes = await sandboxSet(options.sandbox, options, log);
-    const { runSuite } = await import('../harness/run-suite.ts');
+    const { runSuite, runTemperature } = await import('../harness/run-suite.ts');
     const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
     const { ResponseCache } = await import('../models/response-cache.ts');
     // The cache is on unless asked otherwise, except when sampling several answers at a temperature above 0.
     const cacheFor = (model: (typeof models)[number]): InstanceType<typeof ResponseCache> | undefined => {
-      const configured = (model.describe?.()?.parameters as { temperature?: unknown } | undefined)?.temperature;
-      const temperature = options.temperature ?? (typeof configured === 'number' ? configured : options.samples > 1 ? 0.8 : 0);
+      const temperature = runTemperature(model, options.temperature, options.samples);
       return (options.cache ?? !(options.samples > 1 && temperature > 0)) ? new ResponseCache() : undefined;
     };
     const generation = {

@@ -156,10 +156,15 @@ function capRaw(raw: unknown): Pick<Transcript, 'raw' | 'truncated'> {
   return text.length > RAW_RESPONSE_CHARS ? { raw: text.slice(0, RAW_RESPONSE_CHARS), truncated: true } : { raw: text };
 }
 
-/** The concurrency limits of one run: model calls and scoring each have their own. */
-interface Lanes {
-  model: LimitFunction;
-  score: LimitFunction;
+/** What every sample of a run shares, worked out once per run. */
+interface SampleContext {
+  /** Concurrency limits: model calls and scoring each have their own. */
+  modelLane: LimitFunction;
+  scoreLane: LimitFunction;
+  style: PromptStyle;
+  temperature: number;
+  /** Replaces the template's system prompt when set. */
+  systemPrompt: string | undefined;
 }
 
 /** Ask the model (through the cache, when there is one). */
@@ -184,14 +189,10 @@ async function ask(
  * Produce and score one sample, with its repair turns. Model faults become `model-error`,
  * engine faults and bugs `sandbox-error`: data, never a lost run.
  */
-async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, lanes: Lanes, logger: Logger): Promise<SampleResult> {
-  const samples = options.samples ?? 1;
+async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptions, context: SampleContext, logger: Logger): Promise<SampleResult> {
   const generation = options.generation ?? {};
-  const style = promptStyleOf(options);
+  const { style, systemPrompt } = context;
   const conversation: ModelMessage[] = buildMessages(task, { style, ...(options.promptTemplate ? { template: options.promptTemplate } : {}) });
-  // The system prompt asked for, else the model's configured one, replaces the template's.
-  const configured = (options.model.describe?.()?.parameters as { system?: unknown } | undefined)?.system;
-  const systemPrompt = generation.system ?? (typeof configured === 'string' ? configured : undefined);
   if (systemPrompt !== undefined) {
     const system = conversation.find((message) => message.role === 'system');
     if (system) system.content = systemPrompt;
@@ -213,7 +214,7 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
   for (let turn = 0; turn <= maxTurns; turn += 1) {
     const request: GenerateRequest = {
       messages: conversation.map((message) => ({ ...message })),
-      temperature: effectiveTemperature(options, samples),
+      temperature: context.temperature,
       ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
       ...(generation.maxTokens !== undefined ? { maxTokens: generation.maxTokens } : {}),
       ...(generation.stopSequences !== undefined ? { stopSequences: generation.stopSequences } : {}),
@@ -227,7 +228,7 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
     const modelStarted = performance.now();
     let answer: { response: GenerateResponse; cached: boolean };
     try {
-      answer = await lanes.model(() => ask(options, request, sampleIndex, turn));
+      answer = await context.modelLane(() => ask(options, request, sampleIndex, turn));
     } catch (error) {
       // A model that cannot answer is neither the sandbox's fault nor a wrong answer: record it apart.
       logger.warn({ task: task.id, sampleIndex, turn, err: error }, 'model error');
@@ -244,7 +245,7 @@ async function runSample(task: Task, sampleIndex: number, options: RunSuiteOptio
     let score;
     try {
       const sandbox = await options.sandboxes.forTask(task);
-      score = await lanes.score(() =>
+      score = await context.scoreLane(() =>
         scoreCompletion(task, completion, sandbox, {
           // A continuation joins the prefix as upstream does; a chat answer is fitted to it.
           assembly: style === 'continuation' ? 'exact' : 'fitted',
@@ -377,7 +378,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
     modelFingerprint: options.model.fingerprint ?? null,
     samples: samplesPerTask,
     sandbox: options.sandboxes.forcedName,
-    temperature: effectiveTemperature(options, samplesPerTask),
+    temperature: runTemperature(options.model, options.temperature, samplesPerTask),
     parameters: runParameters(options),
   };
   const runId = newRunId();
@@ -442,13 +443,18 @@ function checkGeneration(options: RunSuiteOptions): void {
   if (modelConcurrency !== undefined && !(Number.isInteger(modelConcurrency) && modelConcurrency >= 1)) bad('modelConcurrency', modelConcurrency, 'a whole number ≥ 1');
 }
 
+/** A per-model default from the model's description (a config file's `models.<id>` entry). */
+function modelDefault(model: Model, name: 'temperature' | 'system'): unknown {
+  return (model.describe?.()?.parameters as Record<string, unknown> | undefined)?.[name];
+}
+
 /**
  * The temperature a run sends: the one asked for, else the model's own default (a config
  * file's per-model `temperature`), else 0, or 0.8 when sampling several answers per task.
  */
-function effectiveTemperature(options: RunSuiteOptions, samplesPerTask: number): number {
-  const configured = (options.model.describe?.()?.parameters as { temperature?: unknown } | undefined)?.temperature;
-  return options.temperature ?? (typeof configured === 'number' ? configured : samplesPerTask > 1 ? 0.8 : 0);
+export function runTemperature(model: Model, asked: number | undefined, samplesPerTask: number): number {
+  const configured = modelDefault(model, 'temperature');
+  return asked ?? (typeof configured === 'number' ? configured : samplesPerTask > 1 ? 0.8 : 0);
 }
 
 async function checkNew(journal: RunJournal): Promise<void> {
@@ -550,14 +556,22 @@ async function runLocked(
   // Each sample takes a model slot, then a scoring slot: the model is asked for the next samples
   // while earlier ones are scored. Workers bound what is in flight (and so the memory held).
   const modelConcurrency = options.modelConcurrency ?? options.model.concurrency ?? (options.model.offline ? concurrency : 4);
-  const lanes: Lanes = { model: pLimit(modelConcurrency), score: pLimit(concurrency) };
+  // The system prompt asked for, else the model's configured one, replaces the template's.
+  const configuredSystem = modelDefault(options.model, 'system');
+  const context: SampleContext = {
+    modelLane: pLimit(modelConcurrency),
+    scoreLane: pLimit(concurrency),
+    style: promptStyleOf(options),
+    temperature: identity.temperature,
+    systemPrompt: options.generation?.system ?? (typeof configuredSystem === 'string' ? configuredSystem : undefined),
+  };
   const workers = modelConcurrency + concurrency;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < queue.length && !options.signal?.aborted) {
       const job = queue[next++]!;
       const taskLogger = logger.child({ task: job.task.id, sample: job.sampleIndex });
-      const sample = await runSample(job.task, job.sampleIndex, options, lanes, taskLogger);
+      const sample = await runSample(job.task, job.sampleIndex, options, context, taskLogger);
       // A sample cut short by cancellation says nothing about the answer: leave it out of the
       // journal, so that --resume runs it again.
       if (options.signal?.aborted) return;

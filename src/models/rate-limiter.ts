@@ -1,3 +1,4 @@
+import { abortableSleep } from '../util/abortable-sleep.ts';
 import type { ModelStatus } from './model.ts';
 
 /** Time source of a limiter; tests pass a manual one so that nothing depends on real time. */
@@ -9,22 +10,7 @@ export interface LimiterClock {
 
 export const systemClock: LimiterClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: abortableSleep,
 };
 
 export interface RateLimits {

@@ -22,6 +22,8 @@ type CachedResponse = Pick<GenerateResponse, 'text' | 'toolCalls' | 'usage' | 'f
  */
 export class ResponseCache {
   readonly folder: string;
+  /** Each model's description, taken once: it is part of every key. */
+  readonly #descriptions = new WeakMap<Model, Record<string, unknown> | null>();
 
   constructor(folder: string = defaultCacheFolder()) {
     this.folder = folder;
@@ -33,7 +35,7 @@ export class ResponseCache {
       model: model.id,
       fingerprint: model.fingerprint ?? null,
       // The endpoint and per-model defaults matter, never a key (describe() holds none).
-      describe: model.describe?.() ?? null,
+      describe: this.#descriptions.has(model) ? this.#descriptions.get(model) : this.#describe(model),
       messages: request.messages.map((message) => [message.role, message.content]),
       tools: request.tools ?? null,
       temperature: request.temperature ?? null,
@@ -45,6 +47,12 @@ export class ResponseCache {
       turn,
     };
     return createHash('sha256').update(JSON.stringify(normalized)).digest('hex');
+  }
+
+  #describe(model: Model): Record<string, unknown> | null {
+    const description = model.describe?.() ?? null;
+    this.#descriptions.set(model, description);
+    return description;
   }
 
   private path(key: string): string {

@@ -1,4 +1,5 @@
 import { APICallError } from 'ai';
+import { abortableSleep } from '../util/abortable-sleep.ts';
 import { SandbenchError } from '../errors/sandbench-error.ts';
 import type { ModelStatus } from './model.ts';
 
@@ -107,25 +108,6 @@ export function assessFailure(error: unknown): FailureAssessment {
   return { retryable: false, reason: `${typeof name === 'string' ? name : 'error'}: ${message}` };
 }
 
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export interface WithRetriesOptions extends RetryPolicyOptions {
   /** The run's signal: its abort ends everything at once and is never retried. */
   signal?: AbortSignal;
@@ -188,7 +170,7 @@ export async function withRetries<T>(
       if (!last.retryable || number === maxAttempts) break;
       const delayMs = backoffDelay(number, last, delays);
       options.onStatus?.({ kind: 'retrying', attempt: number + 1, delayMs, reason: redact(last.reason) });
-      await sleep(delayMs, options.signal);
+      await abortableSleep(delayMs, options.signal);
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onRunAbort);

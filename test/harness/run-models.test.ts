@@ -164,6 +164,13 @@ describe('runs with provider-style models', () => {
     const third = new ChatModel('test:cached');
     await runSuite({ suite, model: third, sandboxes: new SandboxSet(isolate), outDir: await tempFolder(), cache, temperature: 0.5 });
     expect(third.requests).toHaveLength(3);
+    // A request that failed left nothing in the cache: the next run asks again.
+    const failing = new ChatModel('test:flaky-cached', () => new SandbenchError('model-unavailable', 'down'));
+    const failed = await runSuite({ suite, model: failing, sandboxes: new SandboxSet(isolate), outDir: await tempFolder(), cache });
+    expect(failed.summary.samples.modelErrors).toBe(3);
+    const recovered = new ChatModel('test:flaky-cached');
+    await runSuite({ suite, model: recovered, sandboxes: new SandboxSet(isolate), outDir: await tempFolder(), cache });
+    expect(recovered.requests).toHaveLength(3);
   });
 
   it('replay:<run folder> answers with the recorded responses and re-scores identically', async () => {
