@@ -8,6 +8,7 @@ import type { RunSummary, SampleResult } from '../../src/schemas/sample-result.t
 import { dockerForTests } from '../helpers/docker-available.ts';
 import { datasets, hasData } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { startFakeProviderServer } from '../support/fake-provider-server.ts';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sandbench-cli-report-'));
@@ -140,6 +141,17 @@ describe('report over runs of two models on the example suite', () => {
     expect(markdownText).toMatch(/^# sandbench report/);
     expect(markdownText).toContain(`| ${wrongTasks[0]} | 2/2 | 0/2 |`);
 
+    // A second run of the reference is pooled with the first: one row, two runs, the samples summed.
+    const again = await runCli(['run', 'tasks/examples', '--model', 'reference', '--out', join(folder, 'again'), '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const pooled = JSON.parse((await runCli(['report', folders.reference, join(folder, 'again'), folders[scripted]!, '--format', 'json'])).stdout) as ReportData;
+    const pooledRow = pooled.suites[0]!.leaderboard.find((row) => row.model === 'reference')!;
+    const single = suite.leaderboard.find((row) => row.model === 'reference')!;
+    expect(pooledRow.runIds).toHaveLength(2);
+    expect(pooledRow.scored).toBe(single.scored + suite.tasks.length);
+    expect(pooledRow.passAt['pass@1']).toBe(1);
+    expect(pooled.suites[0]!.matrix.every((cells) => cells[pooledRow.column]!.scored === 3)).toBe(true);
+
     // One comparison asked for by name; an unknown name is refused naming the models present.
     const compared = await runCli(['report', folders.reference, folders[scripted]!, '--compare', scripted, 'reference']);
     expect(compared.code).toBe(0);
@@ -215,6 +227,45 @@ describe('report --public on a suite with private tasks', () => {
     // Without --public everything shows.
     const full = await runCli(['report', out, '--format', 'json', '--details']);
     for (const secret of secrets) expect(full.stdout).toContain(secret);
+  }, 120_000);
+});
+
+describe('report of a provider run', () => {
+  it('shows the cost from the config file\'s price and the model latency percentiles', async () => {
+    const server = await startFakeProviderServer({ answer: () => ({ text: 'console.log("no")', usage: { inputTokens: 1000, outputTokens: 250 } }) });
+    try {
+      const folder = await tempDir();
+      await writeFile(
+        join(folder, 'sandbench.config.yaml'),
+        [
+          'providers:',
+          '  local: { type: openai-compatible, baseURL: ' + server.baseURLs.openai + ' }',
+          'models:',
+          '  local:coder:',
+          '    price: { inputPerMillion: 2, outputPerMillion: 8 }',
+          '',
+        ].join('\n'),
+      );
+      const out = join(folder, 'run');
+      const env = { SANDBENCH_CACHE_DIR: join(folder, 'cache') };
+      const run = await runCli(['run', join(process.cwd(), 'tasks/examples'), '--model', 'local:coder', '--out', out, '--json'], { cwd: folder, env });
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as RunSummary;
+      expect(summary.usage).toEqual({ inputTokens: 1000 * summary.tasks, outputTokens: 250 * summary.tasks });
+      const result = await runCli(['report', out, '--format', 'json'], { cwd: folder, env });
+      expect(result.code, result.stderr).toBe(0);
+      const [row] = (JSON.parse(result.stdout) as ReportData).suites[0]!.leaderboard;
+      expect(row!.costUsd).toBeCloseTo((summary.tasks * (1000 * 2 + 250 * 8)) / 1e6, 12);
+      expect(row!.latencyP50Ms).toBeGreaterThan(0);
+      expect(row!.latencyP95Ms).toBeGreaterThanOrEqual(row!.latencyP50Ms!);
+      // Without the config file no price is known: no cost, never a made-up one.
+      const elsewhere = await runCli(['report', out, '--format', 'json']);
+      expect((JSON.parse(elsewhere.stdout) as ReportData).suites[0]!.leaderboard[0]).not.toHaveProperty('costUsd');
+      const table = await runCli(['report', out], { cwd: folder, env });
+      expect(table.stdout).toContain(`$${row!.costUsd!.toFixed(4)}`);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 });
 
