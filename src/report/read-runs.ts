@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
@@ -36,10 +36,29 @@ async function readSummary(folder: string): Promise<{ summary?: RunSummary; reas
   return { summary: parsed.data };
 }
 
+/** Whether a folder holds a run's files (a summary or a manifest). */
+async function holdsRunFiles(folder: string): Promise<boolean> {
+  for (const name of ['summary.json', 'run.json']) {
+    if (await stat(join(folder, name)).then(() => true, () => false)) return true;
+  }
+  return false;
+}
+
+/** The subfolders of a folder that hold runs (a multi-model run's folder holds one per model), sorted. */
+async function runSubfolders(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const entry of entries.filter((candidate) => candidate.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (await holdsRunFiles(join(folder, entry.name))) found.push(join(folder, entry.name));
+  }
+  return found;
+}
+
 /**
  * The summaries of finished runs. Folders named by the caller must each hold a finished run (an
  * error names the first that does not); with none named, every folder under `runsFolder` is
- * read and those that are not finished runs are listed in `skipped`.
+ * read and those that are not finished runs are listed in `skipped`. Either way a folder that is
+ * not itself a run but holds runs (what `run` writes for several models) stands for them.
  */
 export async function readRuns(folders: readonly string[], runsFolder = 'runs'): Promise<ReadRuns> {
   const named = folders.length > 0;
@@ -48,8 +67,13 @@ export async function readRuns(folders: readonly string[], runsFolder = 'runs'):
     const entries = await readdir(runsFolder, { withFileTypes: true }).catch(() => []);
     targets = entries.filter((entry) => entry.isDirectory()).map((entry) => join(runsFolder, entry.name)).sort();
   }
-  const result: ReadRuns = { summaries: [], skipped: [] };
+  const expanded: string[] = [];
   for (const folder of targets) {
+    const children = (await holdsRunFiles(folder)) ? [] : await runSubfolders(folder);
+    expanded.push(...(children.length > 0 ? children : [folder]));
+  }
+  const result: ReadRuns = { summaries: [], skipped: [] };
+  for (const folder of expanded) {
     const { summary, reason } = await readSummary(folder);
     if (summary) result.summaries.push({ ...summary, folder });
     else if (named) throw new InvalidInputError(`${folder}: ${reason}`, { details: { folder } });
