@@ -67,3 +67,7 @@ export { readRuns, type ReadRuns } from './report/read-runs.ts';
 export { formatLeaderboard, formatSummary } from './report/format-summary.ts';
 export { identityDifferences, runManifestSchema, suiteFingerprint, type RunManifest, type RunPart } from './harness/run-manifest.ts';
 export * from './schemas/names.ts';
+export { buildReport, MAX_COMPARED_MODELS, type BuildReportOptions } from './report/build-report.ts';
+export * from './report/report-data.ts';
+export { formatLeaderboardCsv, formatMatrixCsv, formatReportMarkdown, formatReportTable } from './report/format-report.ts';
+export { mcnemarExactPValue, pairedBootstrap, type PairedBootstrap } from './scoring/paired-comparison.ts';

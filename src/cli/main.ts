@@ -21,7 +21,9 @@ import {
   tsTargetOption,
   wholeNumber,
 } from './options.ts';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from './render-report.ts';
 import { registerScoreCommand } from './score-command.ts';
+import { writeOutputFile } from './write-output-file.ts';
 
 // Start-up time matters (`--version`, one `exec`): this module loads only commander and small
 // modules; everything a command needs (zod, yaml, pino, the sandboxes) is imported by the command.
@@ -489,25 +491,38 @@ program
       process.stdout.write(text);
       return;
     }
-    await writeFile(options.out, text).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? `the folder ${dirname(options.out)} does not exist` : errorMessage(error);
-      throw new InvalidInputError(`--out ${options.out}: cannot write: ${why}`);
-    });
+    await writeOutputFile(options.out, text);
   });
 
 program
   .command('report')
-  .description('print a leaderboard of finished runs')
+  .description('leaderboards, the per-task matrix and model comparisons of finished runs, by suite')
   .argument('[folders...]', 'run folders (default: every folder under runs/)')
-  .option('--json', 'print the summaries as JSON')
+  .addOption(choiceOption('--format <format>', 'output format', REPORT_FORMATS).default('table'))
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .option('--compare <models...>', 'compare two models (as named in the runs): tasks only one solves, paired tests')
+  .option('--public', "leave private tasks' content out (their scores stay in the totals)")
+  .option('--matrix', 'table: add the per-task matrix; csv: print the matrix instead of the leaderboard')
+  .option('--details', 'json: include every sample (prompt, response, code, tests); html always does')
+  .option('--json', 'the same as --format json')
+  .option('--config <file>', 'config file with per-model prices (default: sandbench.config.yaml / .yml / .json in the working folder)')
   .action(async (folders: string[], options) => {
-    const { readRuns } = await import('../report/read-runs.ts');
-    const { formatLeaderboard } = await import('../report/format-summary.ts');
-    const { summaries, skipped } = await readRuns(folders);
-    for (const { folder, reason } of skipped) process.stderr.write(`sandbench: skipping ${folder}: ${reason}\n`);
-    if (options.json) process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
-    else process.stdout.write(summaries.length > 0 ? formatLeaderboard(summaries) : 'no finished runs\n');
+    const format: ReportFormat = options.json ? 'json' : options.format;
+    const compare = options.compare as string[] | undefined;
+    if (compare && compare.length !== 2) throw new InvalidInputError(`--compare takes two model names, got ${compare.length}: ${compare.join(' ')}`);
+    const { loadModelConfig } = await import('../models/model-config.ts');
+    const config = await loadModelConfig(options.config ? { path: options.config } : {});
+    const { buildReport } = await import('../report/build-report.ts');
+    const report = await buildReport(folders, {
+      publicOnly: options.public === true,
+      ...(compare ? { compare: [compare[0]!, compare[1]!] as const } : {}),
+      details: (format as string) === 'html' || (format === 'json' && options.details === true),
+      ...(config ? { models: config.config.models } : {}),
+    });
+    for (const { folder, reason } of report.skipped) process.stderr.write(`sandbench: skipping ${folder}: ${reason}\n`);
+    const text = await renderReport(report, format, { matrix: options.matrix === true });
+    if (options.out) await writeOutputFile(options.out, text);
+    else process.stdout.write(text);
   });
 
 const images = program.command('images').description('container images for the Docker sandbox');

@@ -10,6 +10,8 @@ import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { sampleResultSchema, type RunSummary, type SampleResult } from '../schemas/sample-result.ts';
 import { ensureFolder } from '../util/ensure-folder.ts';
 import { runManifestSchema, type RunManifest } from './run-manifest.ts';
+import { describeRunTask } from './run-tasks.ts';
+import type { Task } from '../schemas/task.ts';
 
 /** Who holds a run folder: the process writing to it. */
 const lockSchema = z.object({ pid: z.number().int(), host: z.string(), since: z.string() });
@@ -38,6 +40,7 @@ function processAlive(pid: number): boolean {
 /**
  * The run folder: `run.json` (manifest), `samples.jsonl` (append-only, one line per finished
  * sample, written as soon as the sample is scored so a crash loses nothing finished),
+ * `tasks.jsonl` (each task's id, split, language and prompt, for reports),
  * `summary.json` (written at the end, atomically) and, while a process writes to it, `run.lock`.
  * Every file-system failure is a `SandbenchError` naming the path.
  */
@@ -257,6 +260,12 @@ export class RunJournal {
     const appender = this.#appender;
     this.#appender = undefined;
     if (appender) await (await appender.catch(() => undefined))?.close().catch(() => {});
+  }
+
+  /** Write `tasks.jsonl` atomically: one line per task of the run (id, split, language, prompt). */
+  async writeTasks(tasks: readonly Task[]): Promise<void> {
+    const text = tasks.map((task) => JSON.stringify(describeRunTask(task)) + '\n').join('');
+    await this.#writeAtomically(join(this.folder, 'tasks.jsonl'), text);
   }
 
   async writeSummary(summary: RunSummary): Promise<void> {

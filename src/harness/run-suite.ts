@@ -523,6 +523,8 @@ async function runLocked(
     };
     await journal.create(manifest);
   }
+  // Every part rewrites it: a run made before it existed gains it on resume.
+  await journal.writeTasks(tasks);
 
   let previous: SampleResult[] = [];
   if (options.resume) {

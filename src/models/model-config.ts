@@ -58,6 +58,13 @@ export const modelSettingsSchema = z.strictObject({
   maxRetries: z.int().nonnegative().max(20).optional(),
   /** Requests of this model in flight at once. */
   concurrency: z.int().positive().optional(),
+  /** What the model costs, in US dollars per million tokens; reports show a run's cost from it. */
+  price: z
+    .strictObject({
+      inputPerMillion: z.number().nonnegative(),
+      outputPerMillion: z.number().nonnegative(),
+    })
+    .optional(),
 });
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 

@@ -151,6 +151,11 @@ export const taskObjectSchema = z
     promptTemplate: promptTemplateSchema.optional(),
     /** Preferred backend; the CLI's `--sandbox` overrides it. */
     sandbox: sandboxNameSchema.optional(),
+    /**
+     * `private` tasks are held out: `report --public` counts their scores in the totals but shows
+     * none of their content (prompt, answers, outputs, per-task rows). Absent means `public`.
+     */
+    split: z.enum(['public', 'private']).optional(),
     tags: z.array(z.string()).default([]),
     metadata: z.record(z.string(), z.unknown()).default({}),
   })

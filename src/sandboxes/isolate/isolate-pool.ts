@@ -13,6 +13,9 @@ const WORKER_PATH = fileURLToPath(new URL('./isolate-worker' + WORKER_EXTENSION,
 const OUTER_GRACE_MS = 1_500;
 /** Time a worker has to answer a cancel before it is killed. */
 const CANCEL_GRACE_MS = 250;
+
+/** Longest wait for a killed worker's 'close' after its 'exit' (see `#terminate`). */
+const CLOSE_AFTER_EXIT_MS = 500;
 /** Consecutive start-up failures after which the pool reports the backend unavailable. */
 const MAX_SPAWN_FAILURES = 3;
 const STDERR_TAIL_BYTES = 8_192;
@@ -386,10 +389,23 @@ export class IsolatePool {
         return;
       }
       worker.retiring = true;
-      // Hold the event loop until the exit is seen (idle workers are unref'd).
+      // Hold the event loop until the exit is seen (idle workers are unref'd): the process AND its
+      // IPC channel, since 'close' waits for both, and with only the process held the loop could
+      // empty between the exit and the channel's end (the CLI then quit with exit 13).
       worker.child.ref();
-      // 'close' (not 'exit'): the stdio pipes are released too.
-      worker.child.once('close', () => resolve());
+      (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+      // 'close' (not 'exit'): the stdio pipes are released too. Node does not emit 'close' for a
+      // child whose IPC channel was already disconnected, so after 'exit' a held timer ends the wait.
+      let fallback: NodeJS.Timeout | undefined;
+      worker.child.once('close', () => {
+        clearTimeout(fallback);
+        resolve();
+      });
+      const exited = () => {
+        fallback ??= setTimeout(resolve, CLOSE_AFTER_EXIT_MS);
+      };
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) exited();
+      else worker.child.once('exit', exited);
       worker.child.kill('SIGKILL');
     });
   }
