@@ -187,6 +187,8 @@ export const HTML_REPORT_SCRIPT = `
   }
 
   dialog.addEventListener('close', () => {
+    // The close event comes in a later task: a cell opened since then keeps its view.
+    if (dialog.open) return;
     const opener = view && view.opener;
     view = undefined;
     body.replaceChildren();

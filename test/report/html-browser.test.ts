@@ -147,6 +147,21 @@ describe.skipIf(!browserCheck.available)('HTML report in headless Chromium', () 
     expect(await focused('data-cell')).toBe(`0:${taskIndex}:${column}`);
   });
 
+  it('closing the detail and opening another cell at once shows the new cell (the close event comes later)', async () => {
+    const [first, second] = [`0:0:0`, `0:1:0`];
+    await opened.page.click(`button[data-cell="${first}"]`);
+    // Both in one task, before the dialog's close event is dispatched; then wait for that event.
+    await opened.page.evaluate(`(async () => {
+      const dialog = document.getElementById('sample-detail');
+      const closed = new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+      document.getElementById('detail-close').click();
+      document.querySelector('button[data-cell="${second}"]').click();
+      await closed;
+    })()`);
+    expect(await dialogOpen()).toBe(true);
+    expect(await detailBlocks()).toContain(responseOf(suite.tasks[1]!.id, suite.models[0]!, 0));
+  });
+
   it('opens a cell from the keyboard (focus and Enter, or Space) and Escape closes it', async () => {
     const taskIndex = 3;
     const column = 0;
