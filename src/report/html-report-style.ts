@@ -46,10 +46,13 @@ th, td { padding: 6px 9px; border-bottom: 1px solid var(--line); text-align: lef
 thead th { background: var(--wash); font-weight: 600; white-space: nowrap; }
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .leaderboard { width: 100%; font-size: 14px; }
+.leaderboard .interval { white-space: normal; }
+.leaderboard .pass-at-1 .interval { white-space: nowrap; }
 .leaderboard thead th { white-space: normal; vertical-align: bottom; }
 .leaderboard .model { font-weight: 600; word-break: break-word; min-width: 12em; max-width: 22em; }
 .leaderboard .runs { display: block; font-size: 12px; font-weight: 400; color: var(--muted); word-break: break-all; }
-.leaderboard th, .leaderboard td { padding: 6px 7px; }
+.leaderboard th, .leaderboard td { padding: 6px 6px; }
+.leaderboard .date { min-width: 8.5em; }
 .leaderboard .interval { display: block; color: var(--muted); font-size: 12px; }
 .status-complete { color: var(--pass-ink); }
 .status-incomplete { color: var(--warn); font-weight: 700; }

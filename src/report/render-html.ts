@@ -24,9 +24,13 @@ function count(value: number): string {
   return groupedNumber.format(value);
 }
 
-/** `820` → `820 ms`; `2100` → `2.10 s`. */
+/** `820` → `820 ms`; `2100` → `2.10 s`; `754000` → `12 min 34 s`; `3600000` → `1 h 0 min`. */
 function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
 /** US dollars: four decimals under a dollar, two above. */
@@ -78,7 +82,7 @@ function leaderboardRow(row: LeaderboardRow, rank: number): Html {
     interval && html`<span class="interval">[${percent(interval.low)}, ${percent(interval.high)}]</span>`
   }${!row.complete && html`<span class="partial">partial: scored samples only</span>`}</td>
 <td class="number pass-at-k">${otherK.length === 0 ? '\u2014' : otherK.map(([key, value], index) => html`${index > 0 && html`<br>`}${key} ${percent(value)}`)}</td>
-<td class="number samples">${count(row.scored)} of ${count(row.planned)}<span class="interval">${plural(row.tasks, 'task')} \u00d7 ${count(row.samplesPerTask)}</span></td>
+<td class="number samples">${count(row.scored)}<span class="interval">of ${count(row.planned)}: ${plural(row.tasks, 'task')} \u00d7 ${count(row.samplesPerTask)}</span></td>
 <td class="number passed">${count(row.passed)}</td>
 <td class="number failed">${count(row.failed)}</td>
 <td class="number model-errors">${count(row.modelErrors)}</td>

@@ -94,7 +94,7 @@ describe.skipIf(!browserCheck.available)('HTML report in headless Chromium', () 
       expect(shown.passAt1.startsWith(percent(row.passAt['pass@1']!))).toBe(true);
       expect(shown.passAt1).toContain(`[${percent(row.passAt1Interval!.low)}, ${percent(row.passAt1Interval!.high)}]`);
       if (row.passAt['pass@2'] !== undefined) expect(shown.passAtK).toBe(`pass@2 ${percent(row.passAt['pass@2'])}`);
-      expect(shown.samples).toContain(`${row.scored} of ${row.planned}`);
+      expect(shown.samples).toBe(`${row.scored}of ${row.planned}: ${row.tasks} tasks \u00d7 ${row.samplesPerTask}`);
       expect([shown.passed, shown.failed, shown.modelErrors, shown.sandboxErrors]).toEqual([row.passed, row.failed, row.modelErrors, row.sandboxErrors].map(String));
       expect(shown.tokens).toContain(row.inputTokens.toLocaleString('en-US'));
       expect(shown.tokens).toContain(`out ${row.outputTokens.toLocaleString('en-US')}`);
