@@ -124,6 +124,33 @@ describe.skipIf(!browserCheck.available)('HTML report in headless Chromium', () 
     expect(await opened.page.$$eval('#suite-0-chart svg line.whisker', (lines) => lines.length)).toBe(3 * suite.leaderboard.length);
   });
 
+  it('shows each comparison: the verdict, the tasks only one model solves, the counts and both tests', async () => {
+    const shown = await opened.page.$$eval('#suite-0-comparisons article', (articles) =>
+      articles.map((article) => ({
+        title: article.querySelector('h4')?.textContent ?? '',
+        verdict: article.querySelector('.verdict')?.textContent ?? '',
+        stats: [...article.querySelectorAll('.stats dt')].map((term) => [term.textContent ?? '', term.nextElementSibling?.textContent ?? '']),
+        lists: [...article.querySelectorAll('.only-lists > div')].map((list) => [...list.querySelectorAll('li')].map((item) => item.textContent ?? '')),
+      })),
+    );
+    expect(shown).toHaveLength(suite.comparisons.length);
+    for (const [index, comparison] of suite.comparisons.entries()) {
+      const article = shown[index]!;
+      expect(article.title).toBe(`${suite.models[comparison.a]} vs ${suite.models[comparison.b]}`);
+      expect(article.verdict).toBe(comparison.verdict);
+      expect(article.lists).toEqual([comparison.onlyA, comparison.onlyB]);
+      const stats = Object.fromEntries(article.stats);
+      expect(stats['tasks compared']).toBe(String(comparison.tasksCompared));
+      expect(stats['both solve']).toBe(String(comparison.bothSolved));
+      expect(stats['neither solves']).toBe(String(comparison.neitherSolved));
+      expect(stats['McNemar exact test, two-sided']).toBe(`p = ${comparison.mcnemarPValue.toFixed(3)}`);
+      expect(stats['paired bootstrap over tasks, 95% interval']).toContain(`p = ${comparison.bootstrap.pValue.toFixed(3)} (${comparison.bootstrap.resamples.toLocaleString('en-US')} resamples)`);
+    }
+    // One comparison has a hidden private task among those only one model solves.
+    expect(suite.comparisons.some((comparison) => comparison.hiddenOnlyA + comparison.hiddenOnlyB > 0)).toBe(true);
+    expect(await opened.page.textContent('#suite-0-comparisons')).toContain('and 1 private task (hidden)');
+  });
+
   it('opens a cell\'s samples on click, moves between them, and closes on Escape', async () => {
     const taskIndex = 0;
     const column = fixture.turnsColumn;
