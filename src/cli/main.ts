@@ -516,7 +516,7 @@ program
     const report = await buildReport(folders, {
       publicOnly: options.public === true,
       ...(compare ? { compare: [compare[0]!, compare[1]!] as const } : {}),
-      details: (format as string) === 'html' || (format === 'json' && options.details === true),
+      details: format === 'html' || (format === 'json' && options.details === true),
       ...(config ? { models: config.config.models } : {}),
     });
     for (const { folder, reason } of report.skipped) process.stderr.write(`sandbench: skipping ${folder}: ${reason}\n`);

@@ -9,6 +9,7 @@ import { dockerForTests } from '../helpers/docker-available.ts';
 import { datasets, hasData } from '../helpers/paths.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { startFakeProviderServer } from '../support/fake-provider-server.ts';
+import { chromiumForTests, openInChromium } from '../support/open-in-chromium.ts';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'sandbench-cli-report-'));
@@ -208,7 +209,7 @@ describe('report --public on a suite with private tasks', () => {
     expect(await readFile(join(out, 'samples.jsonl'), 'utf8')).toContain('SECRET-OUTPUT-5d1e');
 
     const secrets = ['secret-task-7f3a', 'secret-task-b8d0', 'SECRET-PROMPT', 'SECRET-OUTPUT'];
-    for (const format of ['table', 'json', 'csv', 'markdown']) {
+    for (const format of ['table', 'json', 'csv', 'markdown', 'html']) {
       for (const extra of format === 'csv' ? [[], ['--matrix']] : format === 'json' ? [['--details']] : [['--matrix']]) {
         const result = await runCli(['report', out, '--public', '--format', format, ...extra]);
         expect(result.code, `${format} ${extra.join(' ')}: ${result.stderr}`).toBe(0);
@@ -268,6 +269,68 @@ describe('report of a provider run', () => {
       await server.close();
     }
   }, 120_000);
+});
+
+const browser = chromiumForTests();
+
+describe.runIf(browser.available)('report --format html from real runs, in headless Chromium', () => {
+  it('shows the leaderboard figures of the runs, opens a sample from its matrix cell, and shows hostile output as text', async () => {
+    const folder = await tempDir();
+    const hostile = '<script>window.__pwned = 1</script></textarea><img src=x onerror="window.__pwned = 2">';
+    const suiteFile = join(folder, 'shout.yaml');
+    await writeFile(
+      suiteFile,
+      [
+        'suite: shout',
+        'defaults: { language: javascript }',
+        'tasks:',
+        '  - id: five',
+        '    prompt: Print 5.',
+        '    reference: console.log(5)',
+        '    tests: [{ kind: io, stdout: "5" }]',
+        '  - id: six',
+        '    prompt: Print 6.',
+        '    reference: console.log(6)',
+        '    tests: [{ kind: io, stdout: "6" }]',
+        '',
+      ].join('\n'),
+    );
+    const answers = join(folder, 'answers.jsonl');
+    await writeFile(answers, [JSON.stringify({ task_id: 'five', completion: 'console.log(5)' }), JSON.stringify({ task_id: 'six', completion: `console.log(${JSON.stringify(hostile)})` })].join('\n') + '\n');
+    const out = join(folder, 'runs');
+    const run = await runCli(['run', suiteFile, '--model', 'reference', '--model', `scripted:${answers}`, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const html = join(folder, 'report.html');
+    const result = await runCli(['report', out, '--format', 'html', '--out', html]);
+    expect(result.code, result.stderr).toBe(0);
+    const data = JSON.parse((await runCli(['report', out, '--format', 'json'])).stdout) as ReportData;
+    const [suite] = data.suites as [SuiteReport];
+
+    const opened = await openInChromium(html);
+    try {
+      const { page } = opened;
+      const text = await page.locator('body').innerText();
+      for (const row of suite.leaderboard) expect(text).toContain(`${(row.passAt['pass@1']! * 100).toFixed(1)}%`);
+      // The scripted model's cell of task "six" holds the hostile answer.
+      const column = suite.models.findIndex((model) => model.startsWith('scripted:'));
+      const taskIndex = suite.tasks.findIndex((task) => task.id === 'six');
+      await page.click(`button[data-cell="0:${taskIndex}:${column}"]`);
+      const detail = page.locator('#detail-body');
+      await detail.waitFor({ state: 'visible' });
+      const shown = await detail.innerText();
+      expect(shown).toContain(hostile);
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+      expect(await page.locator('#detail-body img').count()).toBe(0);
+      expect(opened.consoleErrors).toEqual([]);
+      expect(opened.pageErrors).toEqual([]);
+      expect(opened.requests).toEqual([opened.url]);
+      const screenshot = join(folder, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      console.log(`screenshot: ${screenshot}`);
+    } finally {
+      await opened.close();
+    }
+  }, 180_000);
 });
 
 const docker = hasData ? await dockerForTests() : { available: false, reason: 'no HumanEval data' };
