@@ -148,7 +148,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'sandbench', description: 'Sandboxed code execution and scoring', version: SANDBENCH_VERSION },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
