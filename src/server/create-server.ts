@@ -119,7 +119,13 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
     const wait = rateLimiter?.take(caller) ?? 0;
     if (wait > 0) throw new ApiError('rate-limited', `too many requests for this token; retry in ${wait} s`, { retryAfterSeconds: wait });
   });
+  // While closing, a keep-alive connection would hold `close` open after its last answer: tell
+  // the client the connection ends, and drop it once the answer is out.
+  app.addHook('onSend', async (_request, reply) => {
+    if (state === 'shutting-down') void reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
+    if (state === 'shutting-down') setImmediate(() => app.server.closeIdleConnections());
     metrics.requestSeconds.observe({ route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.setNotFoundHandler((request, reply) => {
