@@ -23,6 +23,7 @@ import {
 } from './options.ts';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from './render-report.ts';
 import { registerScoreCommand } from './score-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { writeOutputFile } from './write-output-file.ts';
 
 // Start-up time matters (`--version`, one `exec`): this module loads only commander and small
@@ -383,6 +384,7 @@ program
   });
 
 registerScoreCommand(program, { logger, sandboxSet, progressReporter, warn, signal: abort.signal, startGraceful: () => (graceful = true), stoppedExitCode, cleanupAll });
+registerServeCommand(program, { logger, signal: abort.signal, startGraceful: () => (graceful = true) });
 
 /**
  * The program's stdin for `exec`: `--stdin <file>`, `--stdin -` (this process's stdin), or,
