@@ -71,3 +71,4 @@ export { buildReport, MAX_COMPARED_MODELS, type BuildReportOptions } from './rep
 export * from './report/report-data.ts';
 export { formatLeaderboardCsv, formatMatrixCsv, formatReportMarkdown, formatReportTable } from './report/format-report.ts';
 export { mcnemarExactPValue, pairedBootstrap, type PairedBootstrap } from './scoring/paired-comparison.ts';
+export { createServer, type CreateServerOptions, type SandbenchServer } from './server/create-server.ts';
