@@ -91,6 +91,12 @@ export const typescriptOptionsSchema = z
     target: z.enum(TYPESCRIPT_TARGETS).default('es2022'),
     /** Module format of the emitted code. `commonjs` makes `import … from 'assert'` a `require`. */
     module: z.enum(['commonjs', 'esm']).default('commonjs'),
+    /**
+     * Run what the compiler emitted even when it reported syntax errors, as `tsc` does (it emits
+     * JavaScript unless told not to): mxeval runs `tsc` and then `node` on the output whatever
+     * tsc reported. Absent or false: any diagnostic is a compile error.
+     */
+    emitOnError: z.boolean().optional(),
   })
   .strict();
 export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
