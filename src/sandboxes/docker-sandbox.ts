@@ -814,13 +814,13 @@ export function judgeStep(
   // Under RLIMIT_AS (or RLIMIT_DATA) a failed allocation crashes the program rather than waking
   // the OOM killer: C++'s bad_alloc, Python's MemoryError, Go's and Rust's out-of-memory aborts.
   // The JVM caps its own heap (a quarter of the container's memory) and throws past it.
-  if (/java\.lang\.OutOfMemoryError/.test(facts.stderr.toString('utf8').slice(-8192))) {
+  if (/java\.lang\.OutOfMemoryError/.test(stderrEdges(facts.stderr))) {
     return { status: 'memory-limit', message: `memory limit reached (the JVM's heap, sized from ${limits.memoryBytes} bytes, is full)${leftover}` };
   }
   if (
     step.memoryRlimit !== 'none' &&
     ((facts.maxRssBytes !== null && facts.maxRssBytes >= 0.9 * limits.memoryBytes) ||
-      /std::bad_alloc|MemoryError|Cannot allocate memory|runtime: out of memory|memory allocation of \d+ bytes failed/.test(facts.stderr.toString('utf8').slice(-4096)))
+      /std::bad_alloc|MemoryError|Cannot allocate memory|runtime: out of memory|memory allocation of \d+ bytes failed/.test(stderrEdges(facts.stderr)))
   ) {
     return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (allocation failed)${leftover}` };
   }
@@ -829,6 +829,15 @@ export function judgeStep(
     return { status: 'runtime-error', message: `killed by ${facts.signal}${why ? ` (${why})` : ''}${leftover}` };
   }
   return { status: 'runtime-error', message: `exit code ${facts.exitCode}${leftover}` };
+}
+
+/**
+ * The first and last 4 KiB of a step's stderr: where a runtime says it ran out of memory (Go
+ * prints it first, then every goroutine's stack; C++ and Python print it last).
+ */
+function stderrEdges(stderr: Buffer): string {
+  if (stderr.length <= 8192) return stderr.toString('utf8');
+  return `${stderr.subarray(0, 4096).toString('utf8')}\n${stderr.subarray(stderr.length - 4096).toString('utf8')}`;
 }
 
 /** A compile step's outcome: what the results carry of it, and the result when it failed. */
