@@ -60,8 +60,10 @@ for (const language of envList('BENCH_LANGUAGES', Object.keys(LANGUAGES))) {
   const sandbench = run('./sandbench', ['run', file, '--model', 'reference', '--sandbox', 'docker', '--concurrency', '2', '--json', '--out', join(out, 'run')]);
   let sandbenchPassed = '?';
   try {
-    const summary = JSON.parse(sandbench.stdout) as Array<{ samples: { passed: number; scored: number } }>;
-    sandbenchPassed = `${summary[0]!.samples.passed}/${summary[0]!.samples.scored}`;
+    // One model: the summary object; several: a list of them.
+    const parsed = JSON.parse(sandbench.stdout) as { samples: { passed: number; scored: number } } | Array<{ samples: { passed: number; scored: number } }>;
+    const summary = Array.isArray(parsed) ? parsed[0]! : parsed;
+    sandbenchPassed = `${summary.samples.passed}/${summary.samples.scored}`;
   } catch {
     sandbenchPassed = `exit ${sandbench.status}`;
   }
