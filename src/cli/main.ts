@@ -41,6 +41,9 @@ const EXTENSION_LANGUAGES: Record<string, Language> = {
   '.cc': 'cpp',
   '.cpp': 'cpp',
   '.cxx': 'cpp',
+  '.java': 'java',
+  '.go': 'go',
+  '.rs': 'rust',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -22,9 +22,10 @@ export type MbxpTypescriptRecord = z.infer<typeof mbxpTypescriptRecordSchema>;
 
 /**
  * One MBXP TypeScript record → a task. Upstream (mxeval) writes `prompt + completion + test`,
- * emits JavaScript with `tsc --target es5` (type errors do not stop the emit) and runs it with
- * `node`, passing on exit 0; hence `code: test` and transpile-only `{ target: 'es5', module:
- * 'commonjs' }`: ES5 turns `let`/`const` into `var`, which some completions rely on.
+ * emits JavaScript with `tsc --target es5` (neither type nor syntax errors stop the emit) and runs
+ * it with `node`, passing on exit 0; hence `code: test` and transpile-only `{ target: 'es5',
+ * module: 'commonjs', emitOnError: true }`: ES5 turns `let`/`const` into `var`, which some
+ * completions rely on, and what tsc emits despite a syntax diagnostic runs as upstream runs it.
  */
 export function mbxpTypescriptTask(value: unknown, location: RecordLocation): Task {
   const record = parseRecord(mbxpTypescriptRecordSchema, location, value);
@@ -38,7 +39,7 @@ export function mbxpTypescriptTask(value: unknown, location: RecordLocation): Ta
     // An empty canonical solution means "none", not "the empty completion is correct".
     ...(reference.trim() === '' ? {} : { reference }),
     tests: [{ kind: 'program', code: record.test, passWhen: 'exit-zero' }],
-    typescript: { target: 'es5', module: 'commonjs' },
+    typescript: { target: 'es5', module: 'commonjs', emitOnError: true },
     limits: { run: { timeoutMs: MBXP_TIMEOUT_MS } },
     tags: ['mbxp', 'typescript'],
     metadata: { source: 'amazon-science/mxeval', description: record.description },

@@ -48,11 +48,40 @@ export function assembleProgram(task: Task, completion: string, test: TestCase, 
  * a syntax error (a continuation ends the prefix's open braces, so it never does).
  */
 export function programSource(task: Task, completion: string, assembly: ProgramAssembly = 'fitted'): string {
-  if (task.codePrefix === '') return completion;
+  const imports = task.importHelper === undefined ? '' : rebuiltImports(task.importHelper, completion);
+  if (task.codePrefix === '') return imports + completion;
+  const continued = (): string => imports + task.codePrefix + cutCompletion(task, completion);
   // Upstream harnesses join prefix and completion as they are (and so do continuation answers).
-  if (assembly === 'exact') return task.codePrefix + completion;
+  if (assembly === 'exact') return continued();
   const head = standaloneHead(task, completion);
-  return head === undefined ? task.codePrefix + completion : head + completion;
+  return head === undefined ? continued() : imports + head + completion;
+}
+
+/**
+ * A continuation cut as the task's harness cuts it. `python-top-level` (HumanEval-X Python):
+ * the lines before the first non-blank one that starts with neither a space nor a tab.
+ */
+export function cutCompletion(task: Pick<Task, 'completionCut'>, completion: string): string {
+  if (task.completionCut !== 'python-top-level') return completion;
+  const lines = completion.split('\n');
+  const end = lines.findIndex((line) => line.trim() !== '' && line[0] !== ' ' && line[0] !== '\t');
+  return end < 0 ? completion : lines.slice(0, end).join('\n');
+}
+
+/**
+ * The program's start under an import helper (HumanEval-X Go, as upstream builds it): the
+ * header, a newline, and when some candidate package is used (its last path element and a dot
+ * occur in the completion, its path not in the header) an import block and a newline. The block
+ * is upstream's text exactly: `import (\n"a"\n    "b"\n)`.
+ */
+export function rebuiltImports(helper: NonNullable<Task['importHelper']>, completion: string): string {
+  const used = helper.packages.filter((path) => {
+    if (helper.header.includes(path)) return false;
+    const last = path.slice(path.lastIndexOf('/') + 1);
+    return completion.includes(`${last}.`);
+  });
+  if (used.length === 0) return `${helper.header}\n`;
+  return `${helper.header}\nimport (\n${used.map((path) => `"${path}"\n`).join('    ')})\n`;
 }
 
 /** The head to put before `completion` when it replaces the prefix's open declaration; `undefined` when it continues it. */

@@ -23,6 +23,9 @@ export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
   bash: 'Bash',
   c: 'C',
   cpp: 'C++',
+  java: 'Java',
+  go: 'Go',
+  rust: 'Rust',
 };
 
 /** The fence tag a model is asked to use for each language. */
@@ -33,6 +36,9 @@ const FENCE_TAGS: Readonly<Record<Language, string>> = {
   bash: 'bash',
   c: 'c',
   cpp: 'cpp',
+  java: 'java',
+  go: 'go',
+  rust: 'rust',
 };
 
 /** The placeholders a template may use; any other `{word}` is left as written (code has braces). */

@@ -35,6 +35,7 @@ function baseRequest(task: Task, options: ScoreCompletionOptions): Omit<SandboxR
     ...(task.limits?.run ? { limits: task.limits.run } : {}),
     ...(task.limits?.compile ? { compileLimits: task.limits.compile } : {}),
     ...(task.typescript ? { typescript: task.typescript } : {}),
+    ...(task.runtimeVariant ? { variant: task.runtimeVariant } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { SandboxError } from '../errors/sandbench-error.ts';
 import type { BuildPhases } from './image-build-report.ts';
 import { DEBIAN_SUITE, type ImageRecipe } from './image-recipes.ts';
 import { importRootFilesystem } from './import-root-filesystem.ts';
+import { runRecipeSetup } from './run-recipe-setup.ts';
 import { trimRootFilesystem } from './trim-root-filesystem.ts';
 
 /** What an offline build needs besides the recipe. */
@@ -49,6 +50,7 @@ export async function buildOffline(
   try {
     let phaseStarted = performance.now();
     await runDebootstrap(debootstrap, root, recipe, options);
+    await runRecipeSetup(root, recipe, options.progress);
     const debootstrapMs = Math.round(performance.now() - phaseStarted);
     phaseStarted = performance.now();
     await unmountUnder(root);

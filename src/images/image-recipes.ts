@@ -29,6 +29,27 @@ const absolutePattern = z
   .regex(/^\/[^\0]*$/, 'must be an absolute path')
   .refine((value) => !value.split('/').includes('..'), 'must not contain ..');
 
+/** A path relative to the data folder: no leading slash, no `..`. */
+const dataPath = z
+  .string()
+  .regex(/^[^/\0][^\0]*$/, 'must be a path relative to the data folder')
+  .refine((value) => !value.split('/').includes('..'), 'must not contain ..');
+
+/**
+ * A file from the data folder that the image needs (a vendored module, a crate source): a
+ * `.tar.gz` is extracted into `to`, any other file is copied into `to`. Its bytes count in the
+ * recipe hash, so a changed input rebuilds the image.
+ */
+export const recipeInputSchema = z
+  .object({
+    /** Path under the data folder (`SANDBENCH_DATA`, else `../shared/data` beside the package). */
+    data: dataPath,
+    /** Absolute folder in the image. */
+    to: absolutePattern,
+  })
+  .strict();
+export type RecipeInput = z.infer<typeof recipeInputSchema>;
+
 /** `images/<name>/recipe.json`: optional extras for the offline build. */
 export const imageRecipeFileSchema = z
   .object({
@@ -42,6 +63,13 @@ export const imageRecipeFileSchema = z
     keep: z.array(absolutePattern).optional(),
     /** Environment of the image (`PATH` is always set). Must match the Dockerfile's ENV line. */
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    /** Files from the data folder put into the image before `setup` runs. */
+    inputs: z.array(recipeInputSchema).optional(),
+    /**
+     * Commands run as root inside the new tree (chroot, /proc mounted) after the packages and
+     * inputs are in and before trimming: precompiled libraries, warmed caches.
+     */
+    setup: z.array(z.array(z.string().min(1)).min(1)).optional(),
     /** Commands run in the fresh image (as nobody, read-only, no network) that must exit 0. */
     verify: z.array(z.array(z.string().min(1)).min(1)).optional(),
   })
@@ -70,6 +98,16 @@ export interface ImageRecipe {
   files: string[];
   /** sha256 (hex) over the recipe files; the image label `sandbench.recipe-hash`. */
   hash: string;
+}
+
+/** The folder recipe inputs are read from: `SANDBENCH_DATA`, else `shared/data` beside the package's folder. */
+export function recipeDataRoot(): string {
+  return process.env.SANDBENCH_DATA ?? join(packageRoot(), '..', 'shared', 'data');
+}
+
+/** Where one recipe input is on this machine. */
+export function recipeInputPath(input: RecipeInput, dataRoot = recipeDataRoot()): string {
+  return join(dataRoot, input.data);
 }
 
 /** The folder holding the image recipes. */
@@ -107,13 +145,20 @@ export function parsePackageList(text: string, file = 'packages.txt'): string[] 
  * length and its bytes, so renaming or moving bytes between files changes the hash; the
  * builder's format version is mixed in first.
  */
-export function hashRecipeFiles(folder: string, files: ReadonlyArray<string>): string {
+export function hashRecipeFiles(folder: string, files: ReadonlyArray<string>, inputs: ReadonlyArray<RecipeInput> = []): string {
   const hash = createHash('sha256');
   hash.update(`sandbench-image-recipe\0${RECIPE_FORMAT_VERSION}\0`);
   for (const file of [...files].sort()) {
     const bytes = readFileSync(join(folder, file));
     hash.update(`${file}\0${bytes.byteLength}\0`);
     hash.update(bytes);
+  }
+  // Inputs live outside the folder; a recipe without any hashes as it always did.
+  for (const input of inputs) {
+    const path = recipeInputPath(input);
+    const bytes = existsSync(path) ? readFileSync(path) : undefined;
+    hash.update(`input:${input.data}\0${bytes === undefined ? 'missing' : bytes.byteLength}\0`);
+    if (bytes) hash.update(bytes);
   }
   return hash.digest('hex');
 }
@@ -165,7 +210,7 @@ export function loadImageRecipe(folder: string, name: string): ImageRecipe {
     options,
     hasDockerfile: files.includes('Dockerfile'),
     files,
-    hash: hashRecipeFiles(folder, files),
+    hash: hashRecipeFiles(folder, files, options.inputs),
   };
 }
 

@@ -18,6 +18,9 @@ export const LANGUAGE_TAGS: Readonly<Record<Language, readonly string[]>> = {
   bash: ['bash', 'sh', 'shell'],
   c: ['c', 'h'],
   cpp: ['cpp', 'c++', 'cxx', 'cc', 'hpp'],
+  java: ['java'],
+  go: ['go', 'golang'],
+  rust: ['rust', 'rs'],
 };
 
 // An opening fence: any indentation (models indent fences inside list items), three or more

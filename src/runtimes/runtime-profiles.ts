@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors/sandbench-error.ts';
+import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { runtimeProfileSchema, type RuntimeProfile } from '../schemas/runtime-profile.ts';
 import type { Language } from '../schemas/task.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
@@ -39,6 +39,28 @@ export function loadRuntimeProfiles(root = join(packageRoot(), 'sandboxes')): Ma
   }
   cache.set(root, profiles);
   return profiles;
+}
+
+/**
+ * The profile with a named variant's fields in place of its own (the environment merged), or the
+ * profile itself when `variant` is undefined; an unknown variant is refused naming those that exist.
+ */
+export function profileVariant(profile: LoadedRuntimeProfile, variant: string | undefined): LoadedRuntimeProfile {
+  if (variant === undefined) return profile;
+  const chosen = profile.variants?.[variant];
+  if (!chosen) {
+    const known = Object.keys(profile.variants ?? {});
+    throw new SandboxError(
+      `the ${profile.language} runtime has no variant '${variant}' (have: ${known.join(', ') || 'none'})`,
+      { code: 'unsupported', details: { language: profile.language, variant } },
+    );
+  }
+  const merged: LoadedRuntimeProfile = { ...profile };
+  if (chosen.sourceFile !== undefined) merged.sourceFile = chosen.sourceFile;
+  if (chosen.compile !== undefined) merged.compile = chosen.compile;
+  if (chosen.run !== undefined) merged.run = chosen.run;
+  if (chosen.env !== undefined) merged.env = { ...profile.env, ...chosen.env };
+  return merged;
 }
 
 /** The profile for one language, or a clear error naming the languages that exist. */

@@ -18,6 +18,9 @@ function markerStatement(language: Language, marker: string): string | undefined
       return `echo ${marker}`;
     case 'c':
     case 'cpp':
+    case 'java':
+    case 'go':
+    case 'rust':
       return undefined;
   }
 }

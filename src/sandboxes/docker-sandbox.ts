@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
-import { runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
+import { profileVariant, runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { cancelledResult as cancelledRunResult, compileErrorResult, lostResult as lostRunResult } from './execution-results.ts';
 import type { CollectedFile, CompileResult, ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
@@ -192,7 +192,7 @@ export class DockerSandbox implements Sandbox {
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {
     if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
-    const profile = this.profile(request.language);
+    const profile = this.profile(request.language, request.variant);
     const runLimits = resolveLimits([profile.limits, request.limits]);
     const compileLimits = profile.compile
       ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
@@ -286,7 +286,7 @@ export class DockerSandbox implements Sandbox {
     if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
     const { stdins } = request;
     if (stdins.length === 0) return [];
-    const profile = this.profile(request.language);
+    const profile = this.profile(request.language, request.variant);
     const runLimits = resolveLimits([profile.limits, request.limits]);
     const compileLimits = profile.compile
       ? resolveLimits([profile.compile.limits, request.compileLimits], DEFAULT_COMPILE_LIMITS)
@@ -454,8 +454,8 @@ export class DockerSandbox implements Sandbox {
     return this.disposed;
   }
 
-  private profile(language: Language): LoadedRuntimeProfile {
-    const profile = runtimeProfile(language, this.profilesRoot);
+  private profile(language: Language, variant?: string): LoadedRuntimeProfile {
+    const profile = profileVariant(runtimeProfile(language, this.profilesRoot), variant);
     if (!profile.backends.includes('docker')) {
       throw new SandboxError(`language '${language}' has no Docker runtime (its profile lists: ${profile.backends.join(', ')})`, {
         code: 'unsupported',
@@ -550,7 +550,7 @@ export class DockerSandbox implements Sandbox {
       name,
       argv: [...argv],
       mode: 'exec',
-      env: { ...JOB_ENVIRONMENT },
+      env: { ...JOB_ENVIRONMENT, ...profile.env },
       timeoutMs: limits.timeoutMs,
       cpuTimeMs: limits.cpuTimeMs,
       backstopMs: Math.min(limits.timeoutMs * BACKSTOP_FACTOR, limits.timeoutMs + BACKSTOP_MAX_EXTRA_MS),
@@ -560,7 +560,7 @@ export class DockerSandbox implements Sandbox {
       openFiles: 256,
       // The cgroup enforces the largest step's memory; a smaller step (a compiled program after
       // its compiler) gets RLIMIT_AS on top.
-      memoryRlimit: limits.memoryBytes < jobMemoryBytes ? 'as' : 'none',
+      memoryRlimit: limits.memoryBytes < jobMemoryBytes ? (profile.memoryRlimit ?? 'as') : 'none',
       stdin: readsStdin,
     };
     if (name === 'run' && (this.pythonFork || hasTestCode) && profile.language === 'python') {
@@ -740,6 +740,9 @@ export function completionFor(
       return { kind: 'bash', marker, testOffset: Buffer.byteLength(text.slice(0, testOffset), 'utf8') };
     case 'c':
     case 'cpp':
+    case 'java':
+    case 'go':
+    case 'rust':
       return undefined;
   }
 }
@@ -808,11 +811,16 @@ export function judgeStep(
     return { status: 'timeout', message: `${limitMessage}${leftover}` };
   }
   if (facts.exitCode === 0) return { status: 'ok', message: facts.leftBehind ? 'processes it left behind were killed' : '' };
-  // Under RLIMIT_AS a failed allocation crashes the program rather than waking the OOM killer.
+  // Under RLIMIT_AS (or RLIMIT_DATA) a failed allocation crashes the program rather than waking
+  // the OOM killer: C++'s bad_alloc, Python's MemoryError, Go's and Rust's out-of-memory aborts.
+  // The JVM caps its own heap (a quarter of the container's memory) and throws past it.
+  if (/java\.lang\.OutOfMemoryError/.test(stderrEdges(facts.stderr))) {
+    return { status: 'memory-limit', message: `memory limit reached (the JVM's heap, sized from ${limits.memoryBytes} bytes, is full)${leftover}` };
+  }
   if (
     step.memoryRlimit !== 'none' &&
     ((facts.maxRssBytes !== null && facts.maxRssBytes >= 0.9 * limits.memoryBytes) ||
-      /std::bad_alloc|MemoryError|Cannot allocate memory/.test(facts.stderr.toString('utf8').slice(-4096)))
+      /std::bad_alloc|MemoryError|Cannot allocate memory|runtime: out of memory|memory allocation of \d+ bytes failed/.test(stderrEdges(facts.stderr)))
   ) {
     return { status: 'memory-limit', message: `memory limit of ${limits.memoryBytes} bytes exceeded (allocation failed)${leftover}` };
   }
@@ -821,6 +829,15 @@ export function judgeStep(
     return { status: 'runtime-error', message: `killed by ${facts.signal}${why ? ` (${why})` : ''}${leftover}` };
   }
   return { status: 'runtime-error', message: `exit code ${facts.exitCode}${leftover}` };
+}
+
+/**
+ * The first and last 4 KiB of a step's stderr: where a runtime says it ran out of memory (Go
+ * prints it first, then every goroutine's stack; C++ and Python print it last).
+ */
+function stderrEdges(stderr: Buffer): string {
+  if (stderr.length <= 8192) return stderr.toString('utf8');
+  return `${stderr.subarray(0, 4096).toString('utf8')}\n${stderr.subarray(stderr.length - 4096).toString('utf8')}`;
 }
 
 /** A compile step's outcome: what the results carry of it, and the result when it failed. */

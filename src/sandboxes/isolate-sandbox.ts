@@ -99,6 +99,12 @@ export class IsolateSandbox implements Sandbox {
         details: { language },
       });
     }
+    if (request.variant !== undefined) {
+      throw new SandboxError(`the isolate sandbox has no runtime variants (asked for '${request.variant}')`, {
+        code: 'unsupported',
+        details: { variant: request.variant },
+      });
+    }
     if (request.files && Object.keys(request.files).length > 0) {
       throw new SandboxError('the isolate sandbox has no filesystem: extra files cannot be provided', {
         code: 'unsupported',

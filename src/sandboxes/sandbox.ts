@@ -26,6 +26,11 @@ export interface SandboxRunRequest {
   compileLimits?: ExecutionLimitsInput;
   /** TypeScript transpile options (TypeScript only). */
   typescript?: TypescriptOptions;
+  /**
+   * A named variant of the language's runtime profile (a dataset harness's compile flags and
+   * layout); a backend without it refuses the request (`unsupported`).
+   */
+  variant?: string;
   /** Work-directory paths to read back after the run (never following links out of it). */
   collectFiles?: string[];
   /** Cancels the execution; the result is then a `timeout` with a message saying so. */

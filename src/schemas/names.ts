@@ -4,7 +4,7 @@
  */
 
 /** Languages sandbench knows how to run. */
-export const LANGUAGES = ['javascript', 'typescript', 'python', 'bash', 'c', 'cpp'] as const;
+export const LANGUAGES = ['javascript', 'typescript', 'python', 'bash', 'c', 'cpp', 'java', 'go', 'rust'] as const;
 /** Sandbox backends. */
 export const SANDBOX_NAMES = ['isolate', 'docker'] as const;
 /** Comparators of I/O tests, by name. */

@@ -5,6 +5,36 @@ import { languageSchema, sandboxNameSchema } from './task.ts';
 /** A command as an argv array (never a shell string, unless the argv itself runs a shell). */
 const commandSchema = z.array(z.string().min(1)).min(1);
 
+/** Environment variables for the profile's steps (on top of the sandbox's own job environment). */
+const environmentSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), z.string());
+
+/** A compile step: its command and limits. */
+const compileSchema = z
+  .object({
+    command: commandSchema,
+    limits: executionLimitsInputSchema.optional(),
+  })
+  .strict();
+
+/**
+ * Another way to build and run the same language, chosen by a task (`runtimeVariant`): the
+ * fields it sets replace the profile's. Dataset harnesses use it for their own compile flags and
+ * test layouts (HumanEval-X C++ compiles with `-std=c++11`, Go runs `go test` in a module).
+ */
+export const runtimeVariantSchema = z
+  .object({
+    /** File name the source is written to. */
+    sourceFile: z.string().min(1).optional(),
+    /** Compile step replacing the profile's. */
+    compile: compileSchema.optional(),
+    /** Run command replacing the profile's. */
+    run: z.object({ command: commandSchema }).strict().optional(),
+    /** Environment added to the profile's. */
+    env: environmentSchema.optional(),
+  })
+  .strict();
+export type RuntimeVariant = z.infer<typeof runtimeVariantSchema>;
+
 /**
  * `sandboxes/<language>/profile.json`: how to run one language. The Docker backend reads all
  * of it; the isolate backend reads the language, limits and smoke program.
@@ -27,13 +57,7 @@ export const runtimeProfileSchema = z
       .strict()
       .optional(),
     /** Compile step, run in the same container before the program. */
-    compile: z
-      .object({
-        command: commandSchema,
-        limits: executionLimitsInputSchema.optional(),
-      })
-      .strict()
-      .optional(),
+    compile: compileSchema.optional(),
     run: z
       .object({
         command: commandSchema,
@@ -45,6 +69,19 @@ export const runtimeProfileSchema = z
      * languages (c, cpp) set it. `/tmp` stays `noexec` always. See images/README.md.
      */
     workdirExec: z.boolean().optional(),
+    /**
+     * Environment of every step, on top of the sandbox's job environment (compiler caches and
+     * homes: `GOCACHE`, `CARGO_HOME`; a value may not name the host's paths).
+     */
+    env: environmentSchema.optional(),
+    /** Named variants a task can ask for (see `runtimeVariantSchema`). */
+    variants: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name'), runtimeVariantSchema).optional(),
+    /**
+     * The rlimit that bounds a step whose memory limit is below the job's largest (the cgroup
+     * holds the largest): `as` (address space, the default) or `data`, for runtimes that reserve
+     * far more address space than they use and fail to start under RLIMIT_AS (Go, the JVM).
+     */
+    memoryRlimit: z.enum(['as', 'data']).optional(),
     /** Default run limits for this language. */
     limits: executionLimitsInputSchema.optional(),
     /** Smoke program (file beside profile.json) whose run prints `OK`. */

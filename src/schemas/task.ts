@@ -91,6 +91,12 @@ export const typescriptOptionsSchema = z
     target: z.enum(TYPESCRIPT_TARGETS).default('es2022'),
     /** Module format of the emitted code. `commonjs` makes `import … from 'assert'` a `require`. */
     module: z.enum(['commonjs', 'esm']).default('commonjs'),
+    /**
+     * Run what the compiler emitted even when it reported syntax errors, as `tsc` does (it emits
+     * JavaScript unless told not to): mxeval runs `tsc` and then `node` on the output whatever
+     * tsc reported. Absent or false: any diagnostic is a compile error.
+     */
+    emitOnError: z.boolean().optional(),
   })
   .strict();
 export type TypescriptOptions = z.infer<typeof typescriptOptionsSchema>;
@@ -147,6 +153,32 @@ export const taskObjectSchema = z
       .optional(),
     /** TypeScript transpile options (TypeScript tasks only). */
     typescript: typescriptOptionsSchema.optional(),
+    /**
+     * A named variant of the language's runtime profile (`variants` in
+     * `sandboxes/<language>/profile.json`): the compile flags and test layout of a dataset's
+     * harness, e.g. `humaneval-x` for C++ (`g++ -std=c++11`), Go (`go test`), Rust (`--test`).
+     */
+    runtimeVariant: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name').optional(),
+    /**
+     * Cut applied to a continuation before it joins the code prefix, as the dataset's harness
+     * does: `python-top-level` keeps the lines before the first non-blank line that starts in
+     * column 0 (HumanEval-X Python drops what follows the function).
+     */
+    completionCut: z.enum(['python-top-level']).optional(),
+    /**
+     * Imports rebuilt from the completion (HumanEval-X Go): the program starts with `header`,
+     * then an import block of each package in `packages` whose path `header` does not contain
+     * and whose last path element followed by `.` occurs in the completion, then the code prefix.
+     */
+    importHelper: z
+      .object({
+        /** Text before the import block (Go: the package clause and the test's imports). */
+        header: z.string(),
+        /** Candidate import paths, in upstream's order. */
+        packages: z.array(z.string().min(1)),
+      })
+      .strict()
+      .optional(),
     /** Templates of the messages sent to provider models (see `promptTemplateSchema`). */
     promptTemplate: promptTemplateSchema.optional(),
     /** Preferred backend; the CLI's `--sandbox` overrides it. */

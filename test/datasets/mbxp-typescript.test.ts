@@ -16,7 +16,7 @@ describe('MBXP TypeScript importer (real data)', () => {
     for (const task of dataset.tasks) {
       expect(task.id.startsWith('HumanEval_typescript/')).toBe(true);
       expect(task.language).toBe('typescript');
-      expect(task.typescript).toEqual({ target: 'es5', module: 'commonjs' });
+      expect(task.typescript).toEqual({ target: 'es5', module: 'commonjs', emitOnError: true });
       expect(task.codePrefix).toBe(task.prompt);
       // canonical_solution is empty upstream: no reference, not an empty one.
       expect('reference' in task).toBe(false);
@@ -34,5 +34,28 @@ describe('MBXP TypeScript importer (real data)', () => {
       const record = raw[index]!;
       expect(programText(assembleProgram(task, completion, task.tests[0]!))).toBe(record.prompt + completion + record.test);
     });
+  });
+});
+
+describe('MBXP TypeScript: emit despite diagnostics, as upstream tsc does', () => {
+  it('runs a completion with a syntax diagnostic that tsc still emits (an octal literal, a stray brace), and it passes', async () => {
+    const { IsolateSandbox } = await import('../../src/sandboxes/isolate-sandbox.ts');
+    const { scoreCompletion } = await import('../../src/harness/score-completion.ts');
+    const { tasks } = await loadDataset(datasets.mbxpTypescript);
+    const task = tasks.find((candidate) => candidate.id === 'HumanEval_typescript/0')!;
+    expect(task.typescript).toEqual({ target: 'es5', module: 'commonjs', emitOnError: true });
+    // tsc reports TS1121 (octal literal) and TS1128 (stray `}`) and still emits runnable code.
+    const completion =
+      '  let zero = 00;\n  for (let i = 0; i < numbers.length; i++)\n    for (let j = i + 1; j < numbers.length; j++)\n' +
+      '      if (Math.abs(numbers[i] - numbers[j]) < threshold) return true;\n  return zero !== 0;\n};\n}\n';
+    const sandbox = new IsolateSandbox();
+    try {
+      const score = await scoreCompletion(task, completion, sandbox, { assembly: 'exact' });
+      expect(score.verdicts[0]).toMatchObject({ verdict: 'passed' });
+      const wrong = await scoreCompletion(task, '  return 010 === 8 ? false : true;\n};\n', sandbox, { assembly: 'exact' });
+      expect(wrong.verdicts[0]).toMatchObject({ verdict: 'runtime-error' });
+    } finally {
+      await sandbox.dispose();
+    }
   });
 });

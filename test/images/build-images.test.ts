@@ -69,7 +69,9 @@ describe.skipIf(!engine.available)('buildImages against the real engine', () => 
       const steps = [profile.compile?.command, profile.run.command].filter((step): step is string[] => step !== undefined);
       const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
       const script = `printf '%s' "$1" > ${fileName} && ${steps.map((step) => step.map(shellQuote).join(' ')).join(' && ')}`;
-      const result = await runInImage(docker, `${profile.image}:latest`, ['bash', '-c', script, 'smoke', source], {
+      // The profile's step environment, as the sandbox sets it (Go's GOCACHE, for instance).
+      const environment = Object.entries(profile.env ?? {}).map(([name, value]) => `${name}=${value}`);
+      const result = await runInImage(docker, `${profile.image}:latest`, ['env', ...environment, 'bash', '-c', script, 'smoke', source], {
         workdirExec: profile.workdirExec ?? false,
       });
       expect(result, profile.language).toEqual({ exitCode: 0, output: 'OK\n' });

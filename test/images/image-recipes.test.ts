@@ -22,14 +22,40 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('image recipes', () => {
   const recipes = listImageRecipes();
 
-  it('has the three images, each with both forms', () => {
-    expect(recipes.map((recipe) => recipe.name)).toEqual(['gcc', 'node', 'python']);
+  it('has the six images, each with both forms', () => {
+    expect(recipes.map((recipe) => recipe.name)).toEqual(['gcc', 'go', 'java', 'node', 'python', 'rust']);
     for (const recipe of recipes) {
       expect(recipe.image).toBe(`sandbench-${recipe.name}`);
       expect(recipe.reference).toBe(`sandbench-${recipe.name}:latest`);
       expect(recipe.hasDockerfile).toBe(true);
       expect(recipe.hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(recipe.files).toEqual(['Dockerfile', 'packages.txt', 'recipe.json']);
+      // go and rust run a setup script beside their package list.
+      const setup = recipe.options.setup?.some((command) => command.includes('/tmp/sandbench-recipe/setup.sh')) ? ['setup.sh'] : [];
+      expect(recipe.files).toEqual(['Dockerfile', 'packages.txt', 'recipe.json', ...setup]);
+    }
+  });
+
+  it('hashes the data-folder inputs of a recipe: a changed input changes the hash', () => {
+    const folder = join(scratch, 'with-input');
+    const data = join(scratch, 'data');
+    mkdirSync(join(data, 'set'), { recursive: true });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'packages.txt'), 'python3\n');
+    writeFileSync(join(folder, 'recipe.json'), JSON.stringify({ inputs: [{ data: 'set/input.txt', to: '/usr/lib/x' }] }));
+    const previous = process.env.SANDBENCH_DATA;
+    process.env.SANDBENCH_DATA = data;
+    try {
+      const missing = loadImageRecipe(folder, 'with-input').hash;
+      writeFileSync(join(data, 'set', 'input.txt'), 'one');
+      const one = loadImageRecipe(folder, 'with-input').hash;
+      writeFileSync(join(data, 'set', 'input.txt'), 'two');
+      const two = loadImageRecipe(folder, 'with-input').hash;
+      expect(new Set([missing, one, two]).size).toBe(3);
+      writeFileSync(join(folder, 'recipe.json'), JSON.stringify({ inputs: [{ data: '../escape', to: '/x' }] }));
+      expect(() => loadImageRecipe(folder, 'with-input')).toThrow(/must not contain \.\./);
+    } finally {
+      if (previous === undefined) delete process.env.SANDBENCH_DATA;
+      else process.env.SANDBENCH_DATA = previous;
     }
   });
 
@@ -107,8 +133,8 @@ describe('image recipes', () => {
     expect(recipeNameOf('sandbench-python:latest')).toBe('python');
     expect(recipeNameOf('sandbench-gcc')).toBe('gcc');
     expect(selectImageRecipes(['sandbench-node:latest', 'node']).map((recipe) => recipe.name)).toEqual(['node']);
-    expect(selectImageRecipes(undefined)).toHaveLength(3);
-    expect(() => selectImageRecipes(['rust'])).toThrow(/no image recipe 'rust' \(have: gcc, node, python\)/);
+    expect(selectImageRecipes(undefined)).toHaveLength(6);
+    expect(() => selectImageRecipes(['kotlin'])).toThrow(/no image recipe 'kotlin' \(have: gcc, go, java, node, python, rust\)/);
   });
 
   it('names the build command when an image is missing', () => {
@@ -139,12 +165,13 @@ describe('runtime profiles', () => {
   it('bounds every compile step and lets compiled programs execute from the work directory', () => {
     for (const profile of profiles.values()) {
       if (profile.compile) {
-        expect(profile.workdirExec, profile.language).toBe(true);
+        // The JVM reads class files and never executes them: Java keeps the work directory noexec.
+        expect(profile.workdirExec ?? false, profile.language).toBe(profile.language !== 'java');
         expect(profile.compile.limits?.timeoutMs).toBeGreaterThan(0);
         expect(profile.compile.limits?.memoryBytes).toBeGreaterThan(0);
         expect(profile.compile.limits?.timeoutMs).toBeLessThanOrEqual(120_000);
         expect(profile.compile.limits?.memoryBytes).toBeLessThanOrEqual(2 * 1024 ** 3);
-        expect(profile.compile.command).toContain(profile.sourceFile);
+        expect(profile.compile.command.some((argument) => argument.split(/[\s"]+/).includes(profile.sourceFile)), profile.language).toBe(true);
       } else {
         // Interpreted languages keep the work directory noexec.
         expect(profile.workdirExec ?? false, profile.language).toBe(false);

@@ -13,6 +13,15 @@ describe('transpileTypescript', () => {
     expect(typescriptLoaded()).toBe(true);
   });
 
+  it('stops on a syntax diagnostic unless emitOnError asks for what tsc emits anyway', () => {
+    const source = 'let x = 010;\nconsole.log(x);\n}\n';
+    const strict = transpileTypescript(source, { target: 'es5', module: 'commonjs' });
+    expect(strict.ok).toBe(false);
+    if (!strict.ok) expect(strict.diagnostics).toMatch(/TS1121.*\n.*TS1128/s);
+    const emitted = transpileTypescript(source, { target: 'es5', module: 'commonjs', emitOnError: true });
+    expect(emitted).toEqual({ ok: true, code: expect.stringContaining('var x = 8;\nconsole.log(x);') });
+  });
+
   it('strips types without type-checking', () => {
     const result = transpileTypescript('const wrong: string = 42;\nfunction f(a: number): number { return a }\n', { target: 'es2022', module: 'commonjs' });
     expect(result).toEqual({ ok: true, code: expect.stringContaining('const wrong = 42;') });

@@ -75,7 +75,7 @@ describe('executionResultSchema', () => {
 describe('runtime profiles', () => {
   it('has a valid profile for every required language', () => {
     const profiles = loadRuntimeProfiles();
-    expect([...profiles.keys()].sort()).toEqual(['bash', 'c', 'cpp', 'javascript', 'python', 'typescript']);
+    expect([...profiles.keys()].sort()).toEqual(['bash', 'c', 'cpp', 'go', 'java', 'javascript', 'python', 'rust', 'typescript']);
     expect(profiles.get('javascript')!.backends[0]).toBe('isolate');
     expect(profiles.get('python')!.backends).toEqual(['docker']);
   });

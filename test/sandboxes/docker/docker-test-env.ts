@@ -11,7 +11,7 @@ export { dockerForTests as dockerTestEnvironment } from '../../helpers/docker-av
 
 export const fixturesFolder = join(repoRoot, 'test', 'fixtures', 'programs', 'docker');
 
-const LANGUAGE_BY_EXTENSION: Record<string, Language> = { py: 'python', sh: 'bash', c: 'c', cpp: 'cpp', js: 'javascript' };
+const LANGUAGE_BY_EXTENSION: Record<string, Language> = { py: 'python', sh: 'bash', c: 'c', cpp: 'cpp', js: 'javascript', java: 'java', go: 'go', rs: 'rust' };
 
 /** Run one hostile program from test/fixtures/programs/docker. */
 export function runFixture(
@@ -31,6 +31,9 @@ export async function healthyAfter(sandbox: DockerSandbox, language: Language = 
     bash: 'echo healthy',
     c: '#include <stdio.h>\nint main(void) { puts("healthy"); return 0; }\n',
     cpp: '#include <iostream>\nint main() { std::cout << "healthy" << std::endl; }\n',
+    java: 'public class Main { public static void main(String[] args) { System.out.println("healthy"); } }\n',
+    go: 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("healthy") }\n',
+    rust: 'fn main() { println!("healthy"); }\n',
   };
   return sandbox.run({ language, source: sources[language] ?? '' });
 }
