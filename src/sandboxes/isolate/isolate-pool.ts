@@ -2,8 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
-import { DEATH_MARK, ONE_SHOT_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT, WATCH_OWN_MEMORY_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
 import { redactHostPaths } from './redact-host-paths.ts';
+import { residentCapBytes, ResidentMemoryWatch, type MemoryExcess } from './resident-memory-watch.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
 const WORKER_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -16,6 +17,7 @@ const CANCEL_GRACE_MS = 250;
 /** Consecutive start-up failures after which the pool reports the backend unavailable. */
 const MAX_SPAWN_FAILURES = 3;
 const STDERR_TAIL_BYTES = 8_192;
+const MiB = 1024 * 1024;
 /** Extra Node/V8 flags for the workers (space-separated), for experiments and tuning. */
 const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
 /**
@@ -77,6 +79,8 @@ interface WorkerHandle {
   retiring: boolean;
   stderrTail: string;
   fatal: string | undefined;
+  /** Its resident memory before a guest runs (at ready, then as its last result reports): the base of its runs' memory cap. */
+  residentBytes: number;
   active:
     | {
         id: number;
@@ -85,6 +89,8 @@ interface WorkerHandle {
         deadline: NodeJS.Timeout | undefined;
         killedForDeadline: boolean;
         killedForCancel: boolean;
+        /** Set when the host killed the worker for passing its resident-memory cap. */
+        killedForMemory: MemoryExcess | undefined;
         onAbort: () => void;
       }
     | undefined;
@@ -102,6 +108,11 @@ export class IsolatePool {
   #nextId = 1;
   #spawnFailures = 0;
   #disposed = false;
+  /**
+   * The host caps its workers' resident memory itself (from /proc) where it can, rather than each
+   * worker with a watchdog thread; `SANDBENCH_ISOLATE_MEMORY_WATCH=worker` forces the latter (tests).
+   */
+  readonly #memoryWatch = ResidentMemoryWatch.available && process.env.SANDBENCH_ISOLATE_MEMORY_WATCH !== 'worker' ? new ResidentMemoryWatch() : undefined;
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
@@ -185,7 +196,8 @@ export class IsolatePool {
   }
 
   #spawn(): void {
-    const child = fork(WORKER_PATH, this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : [], {
+    const workerArguments = [...(this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : []), ...(this.#memoryWatch ? [] : [WATCH_OWN_MEMORY_ARGUMENT])];
+    const child = fork(WORKER_PATH, workerArguments, {
       execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -198,6 +210,7 @@ export class IsolatePool {
       retiring: false,
       stderrTail: '',
       fatal: undefined,
+      residentBytes: 0,
       active: undefined,
     };
     this.#workers.add(worker);
@@ -215,13 +228,24 @@ export class IsolatePool {
 
   #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.#options.logger.debug({ pid: worker.child.pid, snapshot: message.snapshot, warmUp: message.warmUp, startMs: message.startMs }, 'isolate worker ready');
+        if (this.#memoryWatch) {
+          const resident = worker.child.pid === undefined ? undefined : this.#memoryWatch.follow(worker.child.pid);
+          if (resident === undefined) {
+            // Nothing would cap its guests' memory: it counts as a worker that failed to start.
+            worker.stderrTail += `\ncannot read the resident memory of isolate worker ${worker.child.pid}\n`;
+            worker.child.kill('SIGKILL');
+            return;
+          }
+          worker.residentBytes = resident;
+        }
         worker.ready = true;
         this.#spawnFailures = 0;
         this.#idle(worker);
         this.#pump();
         return;
+      }
       case 'fatal':
         worker.fatal = message.message;
         return;
@@ -259,6 +283,7 @@ export class IsolatePool {
       started: performance.now(),
       killedForDeadline: false,
       killedForCancel: false,
+      killedForMemory: undefined as MemoryExcess | undefined,
       deadline: undefined as NodeJS.Timeout | undefined,
       onAbort: () => {
         if (worker.active?.id !== id) return;
@@ -274,6 +299,17 @@ export class IsolatePool {
     };
     worker.active = active;
     this.#armDeadline(worker, timeoutMs);
+    const pid = worker.child.pid;
+    if (this.#memoryWatch && pid !== undefined) {
+      // memoryLimit is a guideline: some allocations run far past it in native code that ignores
+      // termination, with the worker's thread inside the guest. Past this cap the worker goes.
+      this.#memoryWatch.cap(pid, residentCapBytes(worker.residentBytes, job.message.limits.memoryMb), (excess) => {
+        if (worker.active?.id !== id || active.killedForCancel || active.killedForDeadline) return;
+        active.killedForMemory = excess;
+        this.#options.logger.warn({ pid, residentBytes: excess.residentBytes, capBytes: excess.capBytes }, 'isolate worker passed its resident-memory cap; killing it');
+        worker.child.kill('SIGKILL');
+      });
+    }
     job.signal?.addEventListener('abort', active.onAbort, { once: true });
     worker.child.ref();
     (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
@@ -285,8 +321,10 @@ export class IsolatePool {
     if (!active || active.id !== message.id) return;
     clearTimeout(active.deadline);
     active.job.signal?.removeEventListener('abort', active.onAbort);
+    if (worker.child.pid !== undefined) this.#memoryWatch?.uncap(worker.child.pid);
     worker.active = undefined;
     worker.executions++;
+    if (message.type === 'result') worker.residentBytes = message.residentBytes;
     if (message.type === 'result' && this.#options.logger.isLevelEnabled('trace')) {
       const hostMs = performance.now() - active.started;
       this.#options.logger.trace({ phases: message.phases, hostMs, ipcMs: hostMs - message.phases.totalMs }, 'isolate run');
@@ -315,6 +353,7 @@ export class IsolatePool {
 
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker);
+    if (worker.child.pid !== undefined) this.#memoryWatch?.forget(worker.child.pid);
     const active = worker.active;
     worker.active = undefined;
     if (!worker.ready && !worker.retiring && !this.#disposed) {
@@ -349,6 +388,16 @@ export class IsolatePool {
       }
       if (active.killedForCancel) {
         outcome = { type: 'cancelled', durationMs };
+      } else if (active.killedForMemory) {
+        const { residentBytes, capBytes } = active.killedForMemory;
+        outcome = {
+          type: 'crash',
+          status: 'memory-limit',
+          message:
+            `the isolate ran out of memory and its worker was lost: resident memory ${Math.round(residentBytes / MiB)} MiB passed the hard cap of ` +
+            `${Math.round(capBytes / MiB)} MiB (isolate memory limit ${active.job.message.limits.memoryMb} MiB)`,
+          durationMs,
+        };
       } else if (active.killedForDeadline) {
         outcome = { type: 'crash', status: 'timeout', message: `no answer within the ${active.job.message.limits.timeoutMs} ms limit; the worker was killed`, durationMs };
       } else if (ignoredTermination || /out of memory|OOM|heap limit|memory limit|Allocation failed|allocation failure/i.test(evidence)) {
