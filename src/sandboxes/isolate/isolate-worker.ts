@@ -16,6 +16,7 @@ import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
+import { compactPreludeSource } from './compact-prelude-cache.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
 import { preludeSource } from './guest-prelude.ts';
@@ -171,8 +172,9 @@ interface Prepared {
 
 /** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
-// A one-shot worker compiles the prelude once: making the compact text would cost it more.
-const PRELUDE_SCRIPT = `(${preludeSource(ONE_SHOT ? 'as-written' : 'compact')})`;
+// A one-shot worker compiles the prelude once: making the compact text would cost it more. The
+// others take it from the machine's cache (made by the first worker, not by each one).
+const PRELUDE_SCRIPT = `(${ONE_SHOT ? preludeSource('as-written') : compactPreludeSource()})`;
 const BIND_NAME = '__sandbenchBind';
 
 /**
