@@ -64,6 +64,27 @@ describe('IsolateSandbox oneShot: what a single run does not need is not done', 
       await sandbox.dispose();
     }
   });
+
+  it('warmUp starts every worker before the first run (once: a second call starts none), and they serve the runs', async () => {
+    const { logger, entries } = recordingLogger('debug');
+    const sandbox = new IsolateSandbox({ workers: 2, logger });
+    try {
+      expect(sandbox.workerPids).toEqual([]);
+      await sandbox.warmUp();
+      const started = sandbox.workerPids;
+      expect(started).toHaveLength(2);
+      await sandbox.warmUp();
+      expect(sandbox.workerPids).toEqual(started);
+      await until(() => entries().filter((entry) => entry.msg === 'isolate worker ready').length === 2, 'both workers to be ready');
+      const results = await Promise.all(['1', '2', '3'].map((value) => sandbox.run({ language: 'javascript', source: `console.log(${value})` })));
+      expect(results.map((result) => result.stdout)).toEqual(['1\n', '2\n', '3\n']);
+      expect(sandbox.workerPids.sort()).toEqual([...started].sort());
+      expect(entries().filter((entry) => entry.msg === 'isolate worker starting')).toHaveLength(2);
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(sandbox.workerPids).toEqual([]);
+  });
 });
 
 describe('IsolateSandbox oneShot: the same guest surface and containment without the snapshot', () => {

@@ -116,7 +116,14 @@ export class IsolatePool {
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
-    if (options.oneShot) for (let index = 0; index < options.workers; index++) this.#spawn();
+    if (options.oneShot) this.start();
+  }
+
+  /** Start every worker now, ahead of the first run, so their start-up overlaps the caller's own work. Idempotent. */
+  start(): void {
+    if (this.#disposed) return;
+    const live = [...this.#workers].filter((worker) => !worker.retiring).length;
+    for (let index = live; index < this.#options.workers; index++) this.#spawn();
   }
 
   /** Run one program; resolves with the worker's result or a crash outcome, never rejects for guest behaviour. */
