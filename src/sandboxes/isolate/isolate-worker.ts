@@ -14,7 +14,6 @@
 import ivm from 'isolated-vm';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
 import { compactPreludeSource } from './compact-prelude-cache.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
@@ -124,7 +123,11 @@ setInterval(() => {
   }
 }, 20);
 `;
-if (WATCH_OWN_MEMORY) new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: watchdogState, mark: DEATH_MARK } }).unref();
+if (WATCH_OWN_MEMORY) {
+  // Loaded only here: worker_threads costs a worker that does not need it ~6 ms of start-up.
+  const { Worker } = await import('node:worker_threads');
+  new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: watchdogState, mark: DEATH_MARK } }).unref();
+}
 
 function armWatchdog(capBytes: number, memoryMb: number): void {
   if (!WATCH_OWN_MEMORY) return;

@@ -3,13 +3,13 @@
  * whole or not at all, checked on every read, kept only in a folder private to this user, and the
  * text a worker's isolates run.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IsolateSandbox } from '../../../src/sandboxes/isolate-sandbox.ts';
 import { compactPreludeSource } from '../../../src/sandboxes/isolate/compact-prelude-cache.ts';
+import { compactScript } from '../../../src/sandboxes/isolate/compact-script.ts';
 import { preludeSource } from '../../../src/sandboxes/isolate/guest-prelude.ts';
 
 let root: string;
@@ -21,46 +21,53 @@ afterEach(() => {
 });
 
 const compact = preludeSource('compact');
-const sha256 = (text: string) => createHash('sha256').update(text, 'latin1').digest('hex');
+const compactor = compactScript.toString().replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asWritten = preludeSource('as-written');
+/** A cache file's content for these parts. */
+const cacheContent = (text: string, inputs = compactor + asWritten) =>
+  `sandbench compact prelude 1 ${compactor.length} ${asWritten.length} ${text.length}\n${inputs}${text}`;
 /** The one cache file in a folder. */
 function cacheFile(directory: string): string {
   const files = readdirSync(directory).filter((name) => name.startsWith('prelude-'));
   expect(files).toHaveLength(1);
   return join(directory, files[0] as string);
 }
+/** The prelude text marked so that a guest can see which text its isolate runs. */
+const marked = (text: string) => text.replace("'use strict';", "'use strict';globalThis.fromCache=1;");
 
 describe('compactPreludeSource', () => {
-  it('makes the compact prelude once, in a private folder, as a checked file', () => {
+  it('makes the compact prelude once, in a private folder, beside the inputs it was made from', () => {
     const directory = join(root, 'cache');
     expect(compactPreludeSource({ directory })).toBe(compact);
     expect(statSync(directory).mode & 0o777).toBe(0o700);
     const file = cacheFile(directory);
-    expect(file).toMatch(/prelude-[0-9a-f]{32}\.js$/);
+    expect(file).toMatch(new RegExp(`prelude-${asWritten.length}-${compactor.length}-[0-9a-f]{8}\\.js$`));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'latin1')).toBe(`// sha256 ${sha256(compact)}\n${compact}`);
+    expect(readFileSync(file, 'latin1')).toBe(cacheContent(compact));
     // No temporary files left behind.
     expect(readdirSync(directory)).toHaveLength(1);
   });
 
-  it('reads the cached text instead of compacting again', () => {
+  it('reads the cached text for the same inputs instead of compacting again', () => {
     const directory = join(root, 'cache');
     compactPreludeSource({ directory });
     const file = cacheFile(directory);
-    // A cached text with a valid checksum is taken as it is (what the worker would run).
-    const marked = compact.replace("'use strict';", "'use strict';globalThis.fromCache=1;");
-    writeFileSync(file, `// sha256 ${sha256(marked)}\n${marked}`, 'latin1');
+    // A cached text made from the same inputs is taken as it is (what the worker would run).
+    writeFileSync(file, cacheContent(marked(compact)), 'latin1');
     const read = compactPreludeSource({ directory });
-    expect(read).toBe(marked);
+    expect(read).toBe(marked(compact));
     // One byte per character, like the text it stands for.
     expect(/^[\x00-\x7f]*$/.test(read)).toBe(true);
   });
 
-  it('makes the text again over a damaged, truncated or headless file', () => {
+  it('makes the text again over a file made from other inputs, a truncated or a damaged one', () => {
     const directory = join(root, 'cache');
     compactPreludeSource({ directory });
     const file = cacheFile(directory);
     const whole = readFileSync(file, 'latin1');
-    for (const damaged of [whole.slice(0, whole.length / 2), whole.replace('guestPrelude', 'guestPreludX'), compact, '']) {
+    const otherPrelude = compactor + asWritten.replace('guestPrelude', 'guestPreludX');
+    const otherCompactor = compactor.replace('pieces', 'piecez') + asWritten;
+    for (const damaged of [cacheContent(marked(compact), otherPrelude), cacheContent(marked(compact), otherCompactor), whole.slice(0, -10), whole.slice(0, whole.length / 2), whole.replace('sandbench compact prelude 1', 'sandbench compact prelude 2'), compact, '']) {
       writeFileSync(file, damaged, 'latin1');
       expect(compactPreludeSource({ directory })).toBe(compact);
       expect(readFileSync(file, 'latin1')).toBe(whole);
@@ -80,6 +87,14 @@ describe('compactPreludeSource', () => {
     symlinkSync(target, link);
     expect(compactPreludeSource({ directory: link })).toBe(compact);
     expect(readdirSync(target)).toEqual([]);
+  });
+
+  it('compacts in memory, and returns, where the cache folder cannot be made', () => {
+    // /proc answers ENOENT to mkdir under it, on which a recursive mkdir would loop forever.
+    for (const directory of ['/proc/sandbench-prelude-cache', join(root, 'missing', 'cache')]) {
+      expect(compactPreludeSource({ directory })).toBe(compact);
+    }
+    expect(readdirSync(root)).toEqual([]);
   });
 
   it('removes other prelude versions not written for a week when it writes a new one', () => {
@@ -112,12 +127,12 @@ describe('compactPreludeSource', () => {
       const file = cacheFile(directory);
       // The worker's own text (its modules are loaded by Node, not by this test's transformer).
       const content = readFileSync(file, 'latin1');
-      const text = content.slice(content.indexOf('\n') + 1);
-      expect(content).toBe(`// sha256 ${sha256(text)}\n${text}`);
+      const [, compactorLength, preludeLength, textLength] = (content.slice(0, content.indexOf('\n')).match(/ (\d+) (\d+) (\d+)$/) ?? []).map(Number);
+      const text = content.slice(-(textLength as number));
+      expect(content.length).toBe(content.indexOf('\n') + 1 + (compactorLength as number) + (preludeLength as number) + (textLength as number));
       expect(text.startsWith("function guestPrelude(write,control,readStdin,filename,hooks){\n'use strict';")).toBe(true);
       // A new worker takes the cached text.
-      const marked = text.replace("'use strict';", "'use strict';globalThis.fromCache=1;");
-      writeFileSync(file, `// sha256 ${sha256(marked)}\n${marked}`, 'latin1');
+      writeFileSync(file, content.slice(0, -(textLength as number)).replace(/ \d+\n/, ` ${marked(text).length}\n`) + marked(text), 'latin1');
       await sandbox.dispose();
       const next = new IsolateSandbox({ workers: 1 });
       try {
