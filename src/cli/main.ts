@@ -177,10 +177,13 @@ program
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new InvalidInputError('--resume needs --out <run folder>');
     const specs = [...new Set(options.model as string[])];
+    // With --sandbox isolate the workers start first: their start-up overlaps loading the rest.
+    if (options.sandbox === 'isolate') {
+      const { prestartIsolateWorkers, stopPrestartedIsolateWorkers } = await import('../sandboxes/isolate/isolate-pool.ts');
+      prestartIsolateWorkers();
+      cleanups.push(async () => stopPrestartedIsolateWorkers());
+    }
     const log = await logger(command);
-    const sandboxes = await sandboxSet(options.sandbox, options, log);
-    // With --sandbox isolate the workers start now: their start-up overlaps loading the suite.
-    if (options.sandbox === 'isolate') void sandboxes.forTask({ id: 'warm-up', language: 'javascript' }).then((sandbox) => sandbox.warmUp?.(['javascript']), () => undefined);
     const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
@@ -188,6 +191,7 @@ program
     // Every model is resolved (keys found, files read) before anything runs.
     const models: Array<Awaited<ReturnType<typeof resolveModel>>> = [];
     for (const spec of specs) models.push(await resolveModel(spec, { ...(options.config ? { configPath: options.config } : {}), logger: log }));
+    const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite, runTemperature } = await import('../harness/run-suite.ts');
     const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
     const { ResponseCache } = await import('../models/response-cache.ts');

@@ -2,21 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsolateSandbox } from '../../src/sandboxes/isolate-sandbox.ts';
 import type { SandboxRunRequest } from '../../src/sandboxes/sandbox.ts';
 import { executionResultSchema, type ExecutionResult } from '../../src/schemas/execution-result.ts';
 import { HOSTILE, HOSTILE_CASES, jsFixture } from '../helpers/isolate-hostile-cases.ts';
 import { repoRoot } from '../helpers/paths.ts';
+import { recordingLogger } from '../helpers/recording-logger.ts';
 import { runCli } from '../helpers/run-cli.ts';
-
-/** A logger at `level` whose JSON lines the test reads back. */
-function recordingLogger(level: string): { logger: Logger; entries: () => Array<Record<string, unknown>> } {
-  const lines: string[] = [];
-  const logger = pino({ level }, { write: (line: string) => void lines.push(line) });
-  return { logger, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !condition(); waited += 20) {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
@@ -72,8 +73,20 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** What a worker's process events go to: its pool's handlers. */
+interface WorkerEvents {
+  message(message: WorkerMessage): void;
+  error(error: Error): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
 interface WorkerHandle {
   child: ChildProcess;
+  /** How it was started: a pool takes a prestarted worker only if it would have started it the same way. */
+  oneShot: boolean;
+  watchesOwnMemory: boolean;
+  /** Its pool's handlers; before a pool takes it (see `prestartIsolateWorkers`), its events so far, replayed then. */
+  events: WorkerEvents | Array<(events: WorkerEvents) => void>;
   ready: boolean;
   executions: number;
   retiring: boolean;
@@ -96,6 +109,93 @@ interface WorkerHandle {
     | undefined;
 }
 
+/** Worker processes by default: one per CPU, at most 2. */
+export function defaultIsolateWorkerCount(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Whether the host caps its workers' resident memory itself (from /proc) where it can, rather than
+ * each worker with a watchdog thread; `SANDBENCH_ISOLATE_MEMORY_WATCH=worker` forces the latter (tests).
+ */
+function hostWatchesMemory(): boolean {
+  return ResidentMemoryWatch.available && process.env.SANDBENCH_ISOLATE_MEMORY_WATCH !== 'worker';
+}
+
+/** Fork a worker process; its events wait in a list until a pool takes it. */
+function forkWorker(oneShot: boolean, watchesOwnMemory: boolean, initialMemoryMb: number | undefined): WorkerHandle {
+  const child = fork(WORKER_PATH, [...(oneShot ? [ONE_SHOT_ARGUMENT] : []), ...(watchesOwnMemory ? [WATCH_OWN_MEMORY_ARGUMENT] : [])], {
+    execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+    env: initialMemoryMb === undefined ? process.env : { ...process.env, SANDBENCH_ISOLATE_MEMORY_MB: String(initialMemoryMb) },
+  });
+  const worker: WorkerHandle = {
+    child,
+    oneShot,
+    watchesOwnMemory,
+    events: [],
+    ready: false,
+    executions: 0,
+    retiring: false,
+    stderrTail: '',
+    fatal: undefined,
+    residentBytes: 0,
+    active: undefined,
+  };
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    worker.stderrTail = (worker.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+  });
+  const deliver = (event: (events: WorkerEvents) => void) => {
+    if (Array.isArray(worker.events)) worker.events.push(event);
+    else event(worker.events);
+  };
+  child.on('message', (message: WorkerMessage) => deliver((events) => events.message(message)));
+  child.on('error', (error) => deliver((events) => events.error(error)));
+  child.on('exit', (code, signal) => deliver((events) => events.exit(code, signal)));
+  return worker;
+}
+
+/**
+ * Whether the worker keeps the host's event loop alive: its process, its IPC channel and its
+ * stderr pipe, all three (any one left referenced would hold an idle host forever).
+ */
+function holdHost(worker: WorkerHandle, hold: boolean): void {
+  const handles = [worker.child, worker.child.channel, worker.child.stderr] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+  for (const handle of handles) {
+    if (hold) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
+/** Workers started by `prestartIsolateWorkers` that no pool has taken yet. */
+const prestarted: WorkerHandle[] = [];
+
+/**
+ * Start isolate workers now, before any pool exists, for a host that knows early that it will run
+ * isolates (the CLI's `run --sandbox isolate`, before it loads the rest of itself and the suite):
+ * the next pools take them instead of starting their own, so their ~0.15 s of start-up overlaps
+ * the host's. Until a pool takes them they do not keep the host alive, and they exit with it.
+ * Returns their process ids.
+ */
+export function prestartIsolateWorkers(count = defaultIsolateWorkerCount()): number[] {
+  const watchesOwnMemory = !hostWatchesMemory();
+  const started: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const worker = forkWorker(false, watchesOwnMemory, undefined);
+    holdHost(worker, false);
+    prestarted.push(worker);
+    started.push(worker.child.pid ?? -1);
+  }
+  return started;
+}
+
+/** Kill the prestarted workers no pool took (a host that stops before it runs anything). */
+export function stopPrestartedIsolateWorkers(): void {
+  for (const worker of prestarted.splice(0)) worker.child.kill('SIGKILL');
+}
+
 /**
  * A small pool of supervised isolate worker processes. Jobs queue FIFO; a worker takes one at a
  * time; the host keeps an outer deadline per job and kills a worker that does not answer; a
@@ -108,11 +208,8 @@ export class IsolatePool {
   #nextId = 1;
   #spawnFailures = 0;
   #disposed = false;
-  /**
-   * The host caps its workers' resident memory itself (from /proc) where it can, rather than each
-   * worker with a watchdog thread; `SANDBENCH_ISOLATE_MEMORY_WATCH=worker` forces the latter (tests).
-   */
-  readonly #memoryWatch = ResidentMemoryWatch.available && process.env.SANDBENCH_ISOLATE_MEMORY_WATCH !== 'worker' ? new ResidentMemoryWatch() : undefined;
+  /** The host's watch on its workers' resident memory; undefined where each worker watches its own. */
+  readonly #memoryWatch = hostWatchesMemory() ? new ResidentMemoryWatch() : undefined;
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
@@ -203,34 +300,29 @@ export class IsolatePool {
   }
 
   #spawn(): void {
-    const workerArguments = [...(this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : []), ...(this.#memoryWatch ? [] : [WATCH_OWN_MEMORY_ARGUMENT])];
-    const child = fork(WORKER_PATH, workerArguments, {
-      execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
-      env: { ...process.env, SANDBENCH_ISOLATE_MEMORY_MB: String(this.#options.initialMemoryMb) },
-    });
-    const worker: WorkerHandle = {
-      child,
-      ready: false,
-      executions: 0,
-      retiring: false,
-      stderrTail: '',
-      fatal: undefined,
-      residentBytes: 0,
-      active: undefined,
-    };
+    const oneShot = this.#options.oneShot ?? false;
+    const watchesOwnMemory = this.#memoryWatch === undefined;
+    const spare = prestarted.findIndex((worker) => worker.oneShot === oneShot && worker.watchesOwnMemory === watchesOwnMemory);
+    const worker = spare >= 0 ? (prestarted.splice(spare, 1)[0] as WorkerHandle) : forkWorker(oneShot, watchesOwnMemory, this.#options.initialMemoryMb);
     this.#workers.add(worker);
-    this.#options.logger.debug({ pid: child.pid }, 'isolate worker starting');
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      worker.stderrTail = (worker.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    this.#options.logger.debug({ pid: worker.child.pid, prestarted: spare >= 0 }, 'isolate worker starting');
+    // Until it is ready a worker holds the host's event loop (an idle one does not: see #idle).
+    holdHost(worker, true);
+    const handlers: WorkerEvents = {
+      message: (message) => this.#onMessage(worker, message),
+      error: (error) => this.#options.logger.warn({ pid: worker.child.pid, err: error }, 'isolate worker error'),
+      exit: (code, signal) => this.#onExit(worker, code, signal),
+    };
+    const early = worker.events as Array<(events: WorkerEvents) => void>;
+    if (early.length === 0) {
+      worker.events = handlers;
+      return;
+    }
+    // What a prestarted worker said before this pool took it, once the caller (#pump) is done.
+    queueMicrotask(() => {
+      for (let event = early.shift(); event; event = early.shift()) event(handlers);
+      worker.events = handlers;
     });
-    child.on('message', (message: WorkerMessage) => this.#onMessage(worker, message));
-    child.on('error', (error) => {
-      this.#options.logger.warn({ pid: child.pid, err: error }, 'isolate worker error');
-    });
-    child.on('exit', (code, signal) => this.#onExit(worker, code, signal));
   }
 
   #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
@@ -318,8 +410,7 @@ export class IsolatePool {
       });
     }
     job.signal?.addEventListener('abort', active.onAbort, { once: true });
-    worker.child.ref();
-    (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+    holdHost(worker, true);
     worker.child.send({ type: 'run', id, ...job.message } satisfies RunMessage);
   }
 
@@ -354,8 +445,7 @@ export class IsolatePool {
 
   /** An idle worker does not keep the host's event loop alive. */
   #idle(worker: WorkerHandle): void {
-    worker.child.unref();
-    (worker.child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    holdHost(worker, false);
   }
 
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
@@ -443,7 +533,7 @@ export class IsolatePool {
       }
       worker.retiring = true;
       // Hold the event loop until the exit is seen (idle workers are unref'd).
-      worker.child.ref();
+      holdHost(worker, true);
       // 'close' (not 'exit'): the stdio pipes are released too.
       worker.child.once('close', () => resolve());
       worker.child.kill('SIGKILL');
