@@ -18,7 +18,9 @@
  *       at least 10x faster (sandbench / node <= 0.1).
  *
  * Each part prints both walls, the ratios, the pass counts and the samples on which the sides
- * disagree. Rounds alternate which side goes first.
+ * disagree. Rounds alternate which side goes first. On Linux each side's CPU time (user + system
+ * of its whole process tree, from this process's waited-for children) is printed too: on a
+ * shared 2-core machine it is what the wall converges to, and it does not move with the load.
  *
  *   ./sandbench --node bench/cli-throughput.ts
  *
@@ -30,13 +32,13 @@
  * BENCH_KEEP=1 keeps the temporary folder; SANDBENCH_DATA (the data folder).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUMANEVAL_X_TIMEOUT_MS } from '../src/datasets/humaneval-x.ts';
 import { envList, envNumber, quickMode } from './bench-env.ts';
 import { HUMANEVAL_FILE, HUMANEVAL_X_JS_FILE, humanEvalProgram, humanEvalXProgram, loadHumanEval, loadHumanEvalXJs } from './humaneval-programs.ts';
-import { formatMs, machineLoad, median, printTable, ratioCells } from './print-table.ts';
+import { formatMs, formatRatio, machineLoad, median, printTable, ratioCells } from './print-table.ts';
 import { parseRunSummary, readBaselineResults, readJournal, sampleKey } from './run-results.ts';
 import { BASELINE_DRIVER, HOST_PYTHON, prepareWrapper, runPool, SANDBENCH, shellLine, timeCommand } from './time-command.ts';
 
@@ -56,6 +58,8 @@ const folder = mkdtempSync(join(tmpdir(), 'sandbench-throughput-'));
 interface Side {
   name: string;
   walls: number[];
+  /** CPU milliseconds of each round (Linux; empty elsewhere). */
+  cpus: number[];
   argv: string[];
   /** Where the command runs, when not from the repository root (shown in the table). */
   cwd?: string;
@@ -75,12 +79,38 @@ interface Part {
 }
 
 function newSide(name: string): Side {
-  return { name, walls: [], argv: [], passed: new Map(), reasons: new Map() };
+  return { name, walls: [], cpus: [], argv: [], passed: new Map(), reasons: new Map() };
 }
+
+/**
+ * CPU milliseconds (user + system) of every child this process has waited for, its children's
+ * waited-for children included (Linux `/proc/self/stat`); undefined elsewhere. The sides run one
+ * at a time, so the difference across one side is that side's whole process tree.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // Fields 16 and 17 of stat(5) (cutime, cstime), in clock ticks of 1/100 s.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run `work` and add its children's CPU time to the side's figures. */
+async function measuringCpu<T>(side: Side, work: () => Promise<T>): Promise<T> {
+  const before = childrenCpuMs();
+  const result = await work();
+  const after = childrenCpuMs();
+  if (before !== undefined && after !== undefined) side.cpus.push(after - before);
+  return result;
+}
+
+const cpuNote = (side: Side): string => (side.cpus.length > 0 ? `, CPU ${formatMs(side.cpus.at(-1) as number)}` : '');
 
 /** Time `./sandbench run …` and record its verdicts from the run folder's journal. */
 async function timeSandbenchRun(side: Side, argv: string[], out: string, keys: readonly string[]): Promise<void> {
-  const run = await timeCommand(argv);
+  const run = await measuringCpu(side, () => timeCommand(argv));
   const summary = parseRunSummary(run);
   if (run.exitCode !== 0) console.log(`  note: ${side.name} exited ${run.exitCode} (complete: ${summary.complete}, unscored ${summary.samples.unscored})`);
   const journal = readJournal(out);
@@ -92,13 +122,13 @@ async function timeSandbenchRun(side: Side, argv: string[], out: string, keys: r
     side.reasons.set(key, sample === undefined ? 'missing from the journal' : `${sample.verdict}${sample.reason ? `: ${sample.reason}` : ''}`);
   }
   console.log(
-    `  ${side.name.padEnd(40)} wall ${formatMs(run.wallMs).padStart(9)} (run proper ${formatMs(summary.durationMs)})  passed ${summary.samples.passed}/${summary.samples.planned}`,
+    `  ${side.name.padEnd(40)} wall ${formatMs(run.wallMs).padStart(9)} (run proper ${formatMs(summary.durationMs)}${cpuNote(side)})  passed ${summary.samples.passed}/${summary.samples.planned}`,
   );
 }
 
 function reportSide(side: Side, total: number): void {
   const passed = [...side.passed.values()].filter(Boolean).length;
-  console.log(`  ${side.name.padEnd(40)} wall ${formatMs(side.walls.at(-1) as number).padStart(9)}  passed ${passed}/${total}`);
+  console.log(`  ${side.name.padEnd(40)} wall ${formatMs(side.walls.at(-1) as number).padStart(9)}${cpuNote(side)}  passed ${passed}/${total}`);
 }
 
 function pythonPart(): Part {
@@ -139,7 +169,7 @@ function pythonPart(): Part {
         run: async (round: number) => {
           const results = join(folder, `python-${mode}-${round}.jsonl`);
           const argv = [HOST_PYTHON, BASELINE_DRIVER, '--mode', mode, '--workers', String(concurrency), '--timeout', String(timeoutSeconds), '--programs', programsFile, '--results', results];
-          const run = await timeCommand(argv);
+          const run = await measuringCpu(side, () => timeCommand(argv));
           if (run.exitCode !== 0) throw new Error(`${side.name} failed (exit ${run.exitCode}): ${run.stderr.slice(-500)}`);
           const outcomes = readBaselineResults(results);
           side.walls.push(run.wallMs);
@@ -200,7 +230,7 @@ function javascriptPart(): Part {
         target: 0.1,
         run: async (round) => {
           const workRoot = join(folder, `node-${round}`);
-          const { wallMs, results } = await runPool(programs, concurrency, (entry, index) => runNodeProgram(entry.program, join(workRoot, String(index))));
+          const { wallMs, results } = await measuringCpu(node, () => runPool(programs, concurrency, (entry, index) => runNodeProgram(entry.program, join(workRoot, String(index)))));
           node.walls.push(wallMs);
           node.argv = [process.execPath, 'test.js'];
           node.cwd = '<a fresh folder per program>';
@@ -274,6 +304,11 @@ async function main(): Promise<void> {
     }
   }
   printTable(['side', 'wall', 'sandbench / it', 'target', 'exact command line (from the repository root)'], rows);
+  for (const part of chosen) {
+    if (part.sandbench.cpus.length === 0) continue;
+    const cpuRatios = part.baselines.map(({ side }) => `${side.name} ${formatMs(median(side.cpus))}, sandbench / it ${formatRatio(median(part.sandbench.cpus) / median(side.cpus))}`);
+    console.log(`${part.title.slice(0, 3)} CPU (median, whole process tree): sandbench ${formatMs(median(part.sandbench.cpus))}; ${cpuRatios.join('; ')}`);
+  }
   if (keep) console.log(`\nkept: ${folder}`);
 }
 

@@ -183,6 +183,12 @@ program
   .action(async (suitePath: string, options, command: Command) => {
     if (options.resume && !options.out) throw new InvalidInputError('--resume needs --out <run folder>');
     const specs = [...new Set(options.model as string[])];
+    // With --sandbox isolate the workers start first: their start-up overlaps loading the rest.
+    if (options.sandbox === 'isolate') {
+      const { prestartIsolateWorkers, stopPrestartedIsolateWorkers } = await import('../sandboxes/isolate/isolate-pool.ts');
+      prestartIsolateWorkers();
+      cleanups.push(async () => stopPrestartedIsolateWorkers());
+    }
     const log = await logger(command);
     const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));

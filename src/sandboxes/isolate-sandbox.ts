@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
@@ -7,7 +6,7 @@ import type { CollectedFile, CompileResult, ExecutionResult } from '../schemas/e
 import { resolveLimits } from '../schemas/limits.ts';
 import type { Language } from '../schemas/task.ts';
 import { cancelledResult, capMessage, compileErrorResult, lostResult, type ExecutionFacts } from './execution-results.ts';
-import { IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
+import { defaultIsolateWorkerCount, IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
 import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
 
 const MiB = 1024 * 1024;
@@ -62,7 +61,7 @@ export class IsolateSandbox implements Sandbox {
 
   constructor(options: IsolateSandboxOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
-    const workers = Math.max(1, Math.floor(options.workers ?? Math.min(2, availableParallelism())));
+    const workers = Math.max(1, Math.floor(options.workers ?? defaultIsolateWorkerCount()));
     this.#pool = new IsolatePool({
       workers,
       maxExecutionsPerWorker: Math.max(1, Math.floor(options.maxExecutionsPerWorker ?? DEFAULT_MAX_EXECUTIONS_PER_WORKER)),
@@ -75,6 +74,14 @@ export class IsolateSandbox implements Sandbox {
   /** Process ids of the live worker processes (diagnostics and tests). */
   get workerPids(): number[] {
     return this.#pool.workerPids;
+  }
+
+  /**
+   * Start the worker processes now (~0.15 s each to be ready), so their start-up overlaps the
+   * caller's own preparations. There is nothing to check: the isolate needs no engine or image.
+   */
+  async warmUp(): Promise<void> {
+    this.#pool.start();
   }
 
   async run(request: SandboxRunRequest): Promise<ExecutionResult> {

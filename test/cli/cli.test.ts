@@ -161,6 +161,16 @@ describe('sandbench CLI on the example suite (isolate)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('with --sandbox isolate (workers started before the suite loads), a bad task file still fails fast and cleanly', async () => {
+    const folder = await tempDir();
+    await writeFile(join(folder, 'x.yaml'), 'tasks:\n  - id: one\n    prompt: p\n    language: javascript\n    tests:\n      - kind: io\n        stdout: [1]\n');
+    const result = await runCli(['run', folder, '--model', 'reference', '--sandbox', 'isolate', '--log-level', 'debug']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/x\.yaml: tasks\[0\]\.tests\[0\]\.stdout: .*expected string.*\(task 'one'\)/);
+    // The workers started before the suite was read were stopped without a word of failure.
+    expect(result.stderr).not.toMatch(/failed to start|died during a run|internal error|"level":(40|50)/);
+  });
+
   it('unknown model and sandbox names are clear errors', async () => {
     const model = await runCli(['run', 'tasks/examples', '--model', 'nosuch:thing']);
     expect(model.code).toBe(2);

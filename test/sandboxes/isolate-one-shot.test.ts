@@ -2,21 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsolateSandbox } from '../../src/sandboxes/isolate-sandbox.ts';
 import type { SandboxRunRequest } from '../../src/sandboxes/sandbox.ts';
 import { executionResultSchema, type ExecutionResult } from '../../src/schemas/execution-result.ts';
 import { HOSTILE, HOSTILE_CASES, jsFixture } from '../helpers/isolate-hostile-cases.ts';
 import { repoRoot } from '../helpers/paths.ts';
+import { recordingLogger } from '../helpers/recording-logger.ts';
 import { runCli } from '../helpers/run-cli.ts';
-
-/** A logger at `level` whose JSON lines the test reads back. */
-function recordingLogger(level: string): { logger: Logger; entries: () => Array<Record<string, unknown>> } {
-  const lines: string[] = [];
-  const logger = pino({ level }, { write: (line: string) => void lines.push(line) });
-  return { logger, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !condition(); waited += 20) {
@@ -63,6 +56,27 @@ describe('IsolateSandbox oneShot: what a single run does not need is not done', 
     } finally {
       await sandbox.dispose();
     }
+  });
+
+  it('warmUp starts every worker before the first run (once: a second call starts none), and they serve the runs', async () => {
+    const { logger, entries } = recordingLogger('debug');
+    const sandbox = new IsolateSandbox({ workers: 2, logger });
+    try {
+      expect(sandbox.workerPids).toEqual([]);
+      await sandbox.warmUp();
+      const started = sandbox.workerPids;
+      expect(started).toHaveLength(2);
+      await sandbox.warmUp();
+      expect(sandbox.workerPids).toEqual(started);
+      await until(() => entries().filter((entry) => entry.msg === 'isolate worker ready').length === 2, 'both workers to be ready');
+      const results = await Promise.all(['1', '2', '3'].map((value) => sandbox.run({ language: 'javascript', source: `console.log(${value})` })));
+      expect(results.map((result) => result.stdout)).toEqual(['1\n', '2\n', '3\n']);
+      expect(sandbox.workerPids.sort()).toEqual([...started].sort());
+      expect(entries().filter((entry) => entry.msg === 'isolate worker starting')).toHaveLength(2);
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(sandbox.workerPids).toEqual([]);
   });
 });
 

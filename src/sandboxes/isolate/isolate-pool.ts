@@ -1,9 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { SandboxError } from '../../errors/sandbench-error.ts';
-import { DEATH_MARK, ONE_SHOT_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT, WATCH_OWN_MEMORY_ARGUMENT, type FailureMessage, type ResultMessage, type RunMessage, type WorkerMessage } from './protocol.ts';
 import { redactHostPaths } from './redact-host-paths.ts';
+import { residentCapBytes, ResidentMemoryWatch, type MemoryExcess } from './resident-memory-watch.ts';
 
 /** The worker script beside this module: `.ts` when running from `src/`, `.js` from `dist/`. */
 const WORKER_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -19,6 +21,7 @@ const CLOSE_AFTER_EXIT_MS = 500;
 /** Consecutive start-up failures after which the pool reports the backend unavailable. */
 const MAX_SPAWN_FAILURES = 3;
 const STDERR_TAIL_BYTES = 8_192;
+const MiB = 1024 * 1024;
 /** Extra Node/V8 flags for the workers (space-separated), for experiments and tuning. */
 const EXTRA_WORKER_FLAGS = (process.env.SANDBENCH_ISOLATE_WORKER_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
 /**
@@ -73,13 +76,27 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** What a worker's process events go to: its pool's handlers. */
+interface WorkerEvents {
+  message(message: WorkerMessage): void;
+  error(error: Error): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
 interface WorkerHandle {
   child: ChildProcess;
+  /** How it was started: a pool takes a prestarted worker only if it would have started it the same way. */
+  oneShot: boolean;
+  watchesOwnMemory: boolean;
+  /** Its pool's handlers; before a pool takes it (see `prestartIsolateWorkers`), its events so far, replayed then. */
+  events: WorkerEvents | Array<(events: WorkerEvents) => void>;
   ready: boolean;
   executions: number;
   retiring: boolean;
   stderrTail: string;
   fatal: string | undefined;
+  /** Its resident memory before a guest runs (at ready, then as its last result reports): the base of its runs' memory cap. */
+  residentBytes: number;
   active:
     | {
         id: number;
@@ -88,9 +105,98 @@ interface WorkerHandle {
         deadline: NodeJS.Timeout | undefined;
         killedForDeadline: boolean;
         killedForCancel: boolean;
+        /** Set when the host killed the worker for passing its resident-memory cap. */
+        killedForMemory: MemoryExcess | undefined;
         onAbort: () => void;
       }
     | undefined;
+}
+
+/** Worker processes by default: one per CPU, at most 2. */
+export function defaultIsolateWorkerCount(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Whether the host caps its workers' resident memory itself (from /proc) where it can, rather than
+ * each worker with a watchdog thread; `SANDBENCH_ISOLATE_MEMORY_WATCH=worker` forces the latter (tests).
+ */
+function hostWatchesMemory(): boolean {
+  return ResidentMemoryWatch.available && process.env.SANDBENCH_ISOLATE_MEMORY_WATCH !== 'worker';
+}
+
+/** Fork a worker process; its events wait in a list until a pool takes it. */
+function forkWorker(oneShot: boolean, watchesOwnMemory: boolean, initialMemoryMb: number | undefined): WorkerHandle {
+  const child = fork(WORKER_PATH, [...(oneShot ? [ONE_SHOT_ARGUMENT] : []), ...(watchesOwnMemory ? [WATCH_OWN_MEMORY_ARGUMENT] : [])], {
+    execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+    env: initialMemoryMb === undefined ? process.env : { ...process.env, SANDBENCH_ISOLATE_MEMORY_MB: String(initialMemoryMb) },
+  });
+  const worker: WorkerHandle = {
+    child,
+    oneShot,
+    watchesOwnMemory,
+    events: [],
+    ready: false,
+    executions: 0,
+    retiring: false,
+    stderrTail: '',
+    fatal: undefined,
+    residentBytes: 0,
+    active: undefined,
+  };
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    worker.stderrTail = (worker.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+  });
+  const deliver = (event: (events: WorkerEvents) => void) => {
+    if (Array.isArray(worker.events)) worker.events.push(event);
+    else event(worker.events);
+  };
+  child.on('message', (message: WorkerMessage) => deliver((events) => events.message(message)));
+  child.on('error', (error) => deliver((events) => events.error(error)));
+  child.on('exit', (code, signal) => deliver((events) => events.exit(code, signal)));
+  return worker;
+}
+
+/**
+ * Whether the worker keeps the host's event loop alive: its process, its IPC channel and its
+ * stderr pipe, all three (any one left referenced would hold an idle host forever).
+ */
+function holdHost(worker: WorkerHandle, hold: boolean): void {
+  const handles = [worker.child, worker.child.channel, worker.child.stderr] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+  for (const handle of handles) {
+    if (hold) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
+/** Workers started by `prestartIsolateWorkers` that no pool has taken yet. */
+const prestarted: WorkerHandle[] = [];
+
+/**
+ * Start isolate workers now, before any pool exists, for a host that knows early that it will run
+ * isolates (the CLI's `run --sandbox isolate`, before it loads the rest of itself and the suite):
+ * the next pools take them instead of starting their own, so their ~0.15 s of start-up overlaps
+ * the host's. Until a pool takes them they do not keep the host alive, and they exit with it.
+ * Returns their process ids.
+ */
+export function prestartIsolateWorkers(count = defaultIsolateWorkerCount()): number[] {
+  const watchesOwnMemory = !hostWatchesMemory();
+  const started: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const worker = forkWorker(false, watchesOwnMemory, undefined);
+    holdHost(worker, false);
+    prestarted.push(worker);
+    started.push(worker.child.pid ?? -1);
+  }
+  return started;
+}
+
+/** Kill the prestarted workers no pool took (a host that stops before it runs anything). */
+export function stopPrestartedIsolateWorkers(): void {
+  for (const worker of prestarted.splice(0)) worker.child.kill('SIGKILL');
 }
 
 /**
@@ -105,10 +211,19 @@ export class IsolatePool {
   #nextId = 1;
   #spawnFailures = 0;
   #disposed = false;
+  /** The host's watch on its workers' resident memory; undefined where each worker watches its own. */
+  readonly #memoryWatch = hostWatchesMemory() ? new ResidentMemoryWatch() : undefined;
 
   constructor(options: IsolatePoolOptions) {
     this.#options = options;
-    if (options.oneShot) for (let index = 0; index < options.workers; index++) this.#spawn();
+    if (options.oneShot) this.start();
+  }
+
+  /** Start every worker now, ahead of the first run, so their start-up overlaps the caller's own work. Idempotent. */
+  start(): void {
+    if (this.#disposed) return;
+    const live = [...this.#workers].filter((worker) => !worker.retiring).length;
+    for (let index = live; index < this.#options.workers; index++) this.#spawn();
   }
 
   /** Run one program; resolves with the worker's result or a crash outcome, never rejects for guest behaviour. */
@@ -188,43 +303,51 @@ export class IsolatePool {
   }
 
   #spawn(): void {
-    const child = fork(WORKER_PATH, this.#options.oneShot ? [ONE_SHOT_ARGUMENT] : [], {
-      execArgv: [...WORKER_FLAGS, ...EXTRA_WORKER_FLAGS],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
-      env: { ...process.env, SANDBENCH_ISOLATE_MEMORY_MB: String(this.#options.initialMemoryMb) },
-    });
-    const worker: WorkerHandle = {
-      child,
-      ready: false,
-      executions: 0,
-      retiring: false,
-      stderrTail: '',
-      fatal: undefined,
-      active: undefined,
-    };
+    const oneShot = this.#options.oneShot ?? false;
+    const watchesOwnMemory = this.#memoryWatch === undefined;
+    const spare = prestarted.findIndex((worker) => worker.oneShot === oneShot && worker.watchesOwnMemory === watchesOwnMemory);
+    const worker = spare >= 0 ? (prestarted.splice(spare, 1)[0] as WorkerHandle) : forkWorker(oneShot, watchesOwnMemory, this.#options.initialMemoryMb);
     this.#workers.add(worker);
-    this.#options.logger.debug({ pid: child.pid }, 'isolate worker starting');
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      worker.stderrTail = (worker.stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    this.#options.logger.debug({ pid: worker.child.pid, prestarted: spare >= 0 }, 'isolate worker starting');
+    // Until it is ready a worker holds the host's event loop (an idle one does not: see #idle).
+    holdHost(worker, true);
+    const handlers: WorkerEvents = {
+      message: (message) => this.#onMessage(worker, message),
+      error: (error) => this.#options.logger.warn({ pid: worker.child.pid, err: error }, 'isolate worker error'),
+      exit: (code, signal) => this.#onExit(worker, code, signal),
+    };
+    const early = worker.events as Array<(events: WorkerEvents) => void>;
+    if (early.length === 0) {
+      worker.events = handlers;
+      return;
+    }
+    // What a prestarted worker said before this pool took it, once the caller (#pump) is done.
+    queueMicrotask(() => {
+      for (let event = early.shift(); event; event = early.shift()) event(handlers);
+      worker.events = handlers;
     });
-    child.on('message', (message: WorkerMessage) => this.#onMessage(worker, message));
-    child.on('error', (error) => {
-      this.#options.logger.warn({ pid: child.pid, err: error }, 'isolate worker error');
-    });
-    child.on('exit', (code, signal) => this.#onExit(worker, code, signal));
   }
 
   #onMessage(worker: WorkerHandle, message: WorkerMessage): void {
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.#options.logger.debug({ pid: worker.child.pid, snapshot: message.snapshot, warmUp: message.warmUp, startMs: message.startMs }, 'isolate worker ready');
+        if (this.#memoryWatch) {
+          const resident = worker.child.pid === undefined ? undefined : this.#memoryWatch.follow(worker.child.pid);
+          if (resident === undefined) {
+            // Nothing would cap its guests' memory: it counts as a worker that failed to start.
+            worker.stderrTail += `\ncannot read the resident memory of isolate worker ${worker.child.pid}\n`;
+            worker.child.kill('SIGKILL');
+            return;
+          }
+          worker.residentBytes = resident;
+        }
         worker.ready = true;
         this.#spawnFailures = 0;
         this.#idle(worker);
         this.#pump();
         return;
+      }
       case 'fatal':
         worker.fatal = message.message;
         return;
@@ -262,6 +385,7 @@ export class IsolatePool {
       started: performance.now(),
       killedForDeadline: false,
       killedForCancel: false,
+      killedForMemory: undefined as MemoryExcess | undefined,
       deadline: undefined as NodeJS.Timeout | undefined,
       onAbort: () => {
         if (worker.active?.id !== id) return;
@@ -277,9 +401,19 @@ export class IsolatePool {
     };
     worker.active = active;
     this.#armDeadline(worker, timeoutMs);
+    const pid = worker.child.pid;
+    if (this.#memoryWatch && pid !== undefined) {
+      // memoryLimit is a guideline: some allocations run far past it in native code that ignores
+      // termination, with the worker's thread inside the guest. Past this cap the worker goes.
+      this.#memoryWatch.cap(pid, residentCapBytes(worker.residentBytes, job.message.limits.memoryMb), (excess) => {
+        if (worker.active?.id !== id || active.killedForCancel || active.killedForDeadline) return;
+        active.killedForMemory = excess;
+        this.#options.logger.warn({ pid, residentBytes: excess.residentBytes, capBytes: excess.capBytes }, 'isolate worker passed its resident-memory cap; killing it');
+        worker.child.kill('SIGKILL');
+      });
+    }
     job.signal?.addEventListener('abort', active.onAbort, { once: true });
-    worker.child.ref();
-    (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+    holdHost(worker, true);
     worker.child.send({ type: 'run', id, ...job.message } satisfies RunMessage);
   }
 
@@ -288,8 +422,10 @@ export class IsolatePool {
     if (!active || active.id !== message.id) return;
     clearTimeout(active.deadline);
     active.job.signal?.removeEventListener('abort', active.onAbort);
+    if (worker.child.pid !== undefined) this.#memoryWatch?.uncap(worker.child.pid);
     worker.active = undefined;
     worker.executions++;
+    if (message.type === 'result') worker.residentBytes = message.residentBytes;
     if (message.type === 'result' && this.#options.logger.isLevelEnabled('trace')) {
       const hostMs = performance.now() - active.started;
       this.#options.logger.trace({ phases: message.phases, hostMs, ipcMs: hostMs - message.phases.totalMs }, 'isolate run');
@@ -312,12 +448,12 @@ export class IsolatePool {
 
   /** An idle worker does not keep the host's event loop alive. */
   #idle(worker: WorkerHandle): void {
-    worker.child.unref();
-    (worker.child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+    holdHost(worker, false);
   }
 
   #onExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(worker);
+    if (worker.child.pid !== undefined) this.#memoryWatch?.forget(worker.child.pid);
     const active = worker.active;
     worker.active = undefined;
     if (!worker.ready && !worker.retiring && !this.#disposed) {
@@ -352,6 +488,16 @@ export class IsolatePool {
       }
       if (active.killedForCancel) {
         outcome = { type: 'cancelled', durationMs };
+      } else if (active.killedForMemory) {
+        const { residentBytes, capBytes } = active.killedForMemory;
+        outcome = {
+          type: 'crash',
+          status: 'memory-limit',
+          message:
+            `the isolate ran out of memory and its worker was lost: resident memory ${Math.round(residentBytes / MiB)} MiB passed the hard cap of ` +
+            `${Math.round(capBytes / MiB)} MiB (isolate memory limit ${active.job.message.limits.memoryMb} MiB)`,
+          durationMs,
+        };
       } else if (active.killedForDeadline) {
         outcome = { type: 'crash', status: 'timeout', message: `no answer within the ${active.job.message.limits.timeoutMs} ms limit; the worker was killed`, durationMs };
       } else if (ignoredTermination || /out of memory|OOM|heap limit|memory limit|Allocation failed|allocation failure/i.test(evidence)) {
@@ -389,11 +535,10 @@ export class IsolatePool {
         return;
       }
       worker.retiring = true;
-      // Hold the event loop until the exit is seen (idle workers are unref'd): the process AND its
-      // IPC channel, since 'close' waits for both, and with only the process held the loop could
-      // empty between the exit and the channel's end (the CLI then quit with exit 13).
-      worker.child.ref();
-      (worker.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+      // Hold the event loop until the exit is seen (idle workers are unref'd): the process, its IPC
+      // channel and its stderr together (with only the process held, the loop could empty between
+      // the exit and the channel's end, and the CLI quit with exit 13).
+      holdHost(worker, true);
       // 'close' (not 'exit'): the stdio pipes are released too. Node does not emit 'close' for a
       // child whose IPC channel was already disconnected, so after 'exit' a held timer ends the wait.
       let fallback: NodeJS.Timeout | undefined;

@@ -14,13 +14,14 @@
 import ivm from 'isolated-vm';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopReason } from './classify-run.ts';
+import { compactPreludeSource } from './compact-prelude-cache.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
 import { preludeSource } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
-import { DEATH_MARK, ONE_SHOT_ARGUMENT } from './protocol.ts';
+import { DEATH_MARK, ONE_SHOT_ARGUMENT, WATCH_OWN_MEMORY_ARGUMENT } from './protocol.ts';
+import { residentCapBytes } from './resident-memory-watch.ts';
 import type { HostMessage, ResultMessage, RunMessage, RunPhases, WorkerLimits, WorkerMessage } from './protocol.ts';
 
 /** CommonJS wrapper (Node's parameters); it sits on a line 0 of its own, so positions are the source's. */
@@ -97,10 +98,13 @@ function send(message: WorkerMessage): void {
  * Guest entries are synchronous (measured ~15% cheaper than isolated-vm's asynchronous calls):
  * isolated-vm's `timeout` bounds each one, including its microtasks and Atomics.wait, and host
  * functions the guest calls (output, exit) dispose the isolate from inside the call when the
- * guest must stop. What a blocked main thread cannot do, this watchdog thread does: hold the
- * process's resident memory under a hard cap while a guest runs (slot 0: cap in MiB, 0 = idle;
- * slot 1: the isolate's memory limit, for the message).
+ * guest must stop. What a blocked main thread cannot do is watch this process's resident memory
+ * while a guest runs: the host does that from /proc (`ResidentMemoryWatch`), from the baseline
+ * each result reports. A host that cannot read /proc starts the worker with
+ * `--watch-own-memory`, and this watchdog thread holds the cap instead (slot 0: cap in MiB,
+ * 0 = idle; slot 1: the isolate's memory limit, for the message).
  */
+const WATCH_OWN_MEMORY = process.argv.includes(WATCH_OWN_MEMORY_ARGUMENT);
 const watchdogState = new Int32Array(new SharedArrayBuffer(8));
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -119,9 +123,14 @@ setInterval(() => {
   }
 }, 20);
 `;
-new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: watchdogState, mark: DEATH_MARK } }).unref();
+if (WATCH_OWN_MEMORY) {
+  // Loaded only here: worker_threads costs a worker that does not need it ~6 ms of start-up.
+  const { Worker } = await import('node:worker_threads');
+  new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { state: watchdogState, mark: DEATH_MARK } }).unref();
+}
 
 function armWatchdog(capBytes: number, memoryMb: number): void {
+  if (!WATCH_OWN_MEMORY) return;
   Atomics.store(watchdogState, 1, memoryMb);
   Atomics.store(watchdogState, 0, capBytes === 0 ? 0 : Math.ceil(capBytes / 1048576));
 }
@@ -166,8 +175,9 @@ interface Prepared {
 
 /** V8 code cache of the prelude, produced by this worker from its own source (never from users). */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
-// A one-shot worker compiles the prelude once: making the compact text would cost it more.
-const PRELUDE_SCRIPT = `(${preludeSource(ONE_SHOT ? 'as-written' : 'compact')})`;
+// A one-shot worker compiles the prelude once: making the compact text would cost it more. The
+// others take it from the machine's cache (made by the first worker, not by each one).
+const PRELUDE_SCRIPT = `(${ONE_SHOT ? preludeSource('as-written') : compactPreludeSource()})`;
 const BIND_NAME = '__sandbenchBind';
 
 /**
@@ -366,6 +376,8 @@ interface AttemptOutcome {
   output: OutputCollector;
   cpuTimeMs: number;
   memoryBytes: number | null;
+  /** The worker's resident memory just before the guest started. */
+  residentBytes: number;
   phases: Omit<RunPhases, 'totalMs' | 'attempts'>;
 }
 
@@ -378,6 +390,8 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
   const started = performance.now();
   lastMemoryMb = request.limits.memoryMb;
   let attempt = await runAttempt(request, 'sync');
+  // The baseline before any guest code of this run (a rerun's would follow the first attempt's).
+  const { residentBytes } = attempt;
   let verdict: RunVerdict = classifyRun(attempt.facts);
   let attempts = 1;
   if (verdict.kind === 'rerun') {
@@ -402,6 +416,7 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
     cpuTimeMs: attempt.cpuTimeMs,
     memoryBytes: attempt.memoryBytes,
     phases: { ...attempt.phases, totalMs: performance.now() - started, attempts },
+    residentBytes,
   };
   if (verdict.message !== undefined) result.message = verdict.message;
   if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
@@ -433,9 +448,10 @@ async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutco
   slot.run = run;
   current = { id: request.id, cancel: () => run.interrupt('cancel') };
   // memoryLimit is a guideline: some allocations (a huge Array.prototype.fill) run far past it
-  // in native code that ignores termination. The watchdog thread holds this process's resident
-  // memory under a hard cap while the guest runs.
-  armWatchdog(process.memoryUsage.rss() + (limits.memoryMb * 2 + 64) * 1024 * 1024, limits.memoryMb);
+  // in native code that ignores termination. The host (or the watchdog thread) holds this
+  // process's resident memory under a hard cap over this baseline while the guest runs.
+  const residentBytes = process.memoryUsage.rss();
+  armWatchdog(residentCapBytes(residentBytes, limits.memoryMb), limits.memoryMb);
   // Started after the isolate is ready: making it is not the guest's time.
   const clock = new GuestClock(mode === 'sync' ? 'main-thread' : 'isolate-threads');
   const started = performance.now();
@@ -495,6 +511,7 @@ async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutco
     output: run.output,
     cpuTimeMs: reading.cpuMs,
     memoryBytes,
+    residentBytes,
     phases: {
       prepareMs: slot.prepareMs,
       preparedAhead: slot.preparedAhead,

@@ -9,6 +9,12 @@ export const DEATH_MARK = 'sandbench-isolate-worker:';
 /** Worker argument: it serves a short-lived host (see `IsolatePoolOptions.oneShot`). */
 export const ONE_SHOT_ARGUMENT = '--one-shot';
 
+/**
+ * Worker argument: cap its own resident memory with a watchdog thread, for hosts that cannot read
+ * it (no Linux `/proc`; see `ResidentMemoryWatch`).
+ */
+export const WATCH_OWN_MEMORY_ARGUMENT = '--watch-own-memory';
+
 /** Limits as the worker applies them. */
 export interface WorkerLimits {
   /** Wall clock for the whole execution (evaluation plus the guest's timers), less time the guest spent waiting for a CPU. */
@@ -71,6 +77,11 @@ export interface ResultMessage {
   testCompleted?: boolean;
   /** Where the worker's time went, in milliseconds (logged by the pool at trace level). */
   phases: RunPhases;
+  /**
+   * The worker's resident memory, in bytes, when this run's guest started (its fresh isolate
+   * included, nothing of the guest's yet): the host caps the worker's next run from it.
+   */
+  residentBytes: number;
 }
 
 /** Worker-side timings of one run. */
