@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { InvalidInputError, SandbenchError, errorMessage } from '../errors/sandbench-error.ts';
+import { readJsonl } from '../datasets/read-jsonl.ts';
+import { InvalidInputError } from '../errors/sandbench-error.ts';
 import { RunJournal } from '../harness/run-journal.ts';
 import { runTaskSchema, type RunTask } from '../harness/run-tasks.ts';
 import type { ModelSettings } from '../models/model-config.ts';
@@ -12,6 +12,7 @@ import { passAtKSummary } from '../scoring/pass-at-k.ts';
 import { passHatKSummary } from '../scoring/pass-hat-k.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import { readRuns } from './read-runs.ts';
+import { formatPValue } from './report-figures.ts';
 import {
   cellKey,
   type LeaderboardRow,
@@ -53,31 +54,13 @@ interface LoadedRun {
 /** `tasks.jsonl` of a run folder, or [] when it has none; a malformed line is an error naming it. */
 async function readRunTasks(folder: string): Promise<RunTask[]> {
   const path = join(folder, 'tasks.jsonl');
-  const tasks: RunTask[] = [];
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  let lineNumber = 0;
-  try {
-    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-      lineNumber++;
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new InvalidInputError(`${path}:${lineNumber}: not valid JSON`);
-      }
-      const parsed = runTaskSchema.safeParse(value);
-      if (!parsed.success) throw new InvalidInputError(`${path}:${lineNumber}: not a task line: ${parsed.error.issues[0]?.message}`);
-      tasks.push(parsed.data);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    if (SandbenchError.isInstance(error)) throw error;
-    throw new InvalidInputError(`${path}: cannot read: ${errorMessage(error)}`);
-  } finally {
-    stream.destroy();
-  }
-  return tasks;
+  // Runs made before it existed have none.
+  if (!(await stat(path).then(() => true, () => false))) return [];
+  return (await readJsonl(path)).map(({ line, value }) => {
+    const parsed = runTaskSchema.safeParse(value);
+    if (!parsed.success) throw new InvalidInputError(`${path}:${line}: not a task line: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  });
 }
 
 /** The value below which `fraction` of the sorted values lie (nearest rank). */
@@ -227,11 +210,6 @@ function sampleDetail(sample: SampleResult, task: RunTask | undefined): SampleDe
         }
       : {}),
   };
-}
-
-/** `p < 0.001` or `p = 0.042`. */
-export function formatPValue(value: number): string {
-  return value < 0.001 ? 'p < 0.001' : `p = ${value.toFixed(3)}`;
 }
 
 /** Compare two columns over the tasks both scored. */

@@ -1,14 +1,5 @@
 import type { LeaderboardRow, ModelComparison, ReportData, SuiteReport } from './report-data.ts';
-
-/** A rate as a percentage with one decimal. */
-function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
-}
-
-/** The k of `pass@k`. */
-function kOf(key: string): number {
-  return Number(key.slice(key.indexOf('@') + 1));
-}
+import { dollars, kOf, percent, rateWithInterval } from './report-figures.ts';
 
 /** Every pass@k key of a suite's rows, in k order. */
 function passAtKeys(suite: SuiteReport): string[] {
@@ -18,9 +9,7 @@ function passAtKeys(suite: SuiteReport): string[] {
 /** `61.0% [53.3–68.1]`. */
 function passAt1Cell(row: LeaderboardRow): string {
   const value = row.passAt['pass@1'];
-  if (value === undefined) return '-';
-  const interval = row.passAt1Interval;
-  return interval ? `${percent(value)} [${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)}]` : percent(value);
+  return value === undefined ? '-' : rateWithInterval(value, row.passAt1Interval);
 }
 
 function passAtCell(row: LeaderboardRow, key: string): string {
@@ -34,8 +23,8 @@ function milliseconds(value: number | undefined): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
 }
 
-function dollars(value: number | undefined): string {
-  return value === undefined ? '-' : `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+function costCell(value: number | undefined): string {
+  return value === undefined ? '-' : dollars(value);
 }
 
 function statusCell(row: LeaderboardRow): string {
@@ -56,7 +45,7 @@ function leaderboardCells(suite: SuiteReport): { header: string[]; body: string[
     String(row.modelErrors),
     String(row.sandboxErrors),
     `${row.inputTokens}/${row.outputTokens}`,
-    dollars(row.costUsd),
+    costCell(row.costUsd),
     milliseconds(row.latencyP50Ms),
     milliseconds(row.latencyP95Ms),
     statusCell(row),

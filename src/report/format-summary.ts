@@ -1,20 +1,5 @@
 import type { PassAt1IntervalSummary, RunSummary } from '../schemas/sample-result.ts';
-
-/** A rate as a percentage with one decimal. */
-function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
-}
-
-/** pass@1 with its interval when there is one, `61.0% [53.3–68.1]`. */
-function passAt1Cell(value: number, interval: PassAt1IntervalSummary | undefined): string {
-  if (!interval) return percent(value);
-  return `${percent(value)} [${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)}]`;
-}
-
-/** The k of a `pass@k` or `pass^k` key. */
-function kOf(key: string): number {
-  return Number(key.slice(5));
-}
+import { kOf, percent, rateWithInterval as passAt1Cell } from './report-figures.ts';
 
 /** Order `[key, value]` entries of pass@k or pass^k by k. */
 function byK([a]: [string, number], [b]: [string, number]): number {

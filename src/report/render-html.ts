@@ -3,12 +3,8 @@ import { jsonForScript } from './escape-html.ts';
 import { HTML_REPORT_SCRIPT } from './html-report-script.ts';
 import { HTML_REPORT_STYLE } from './html-report-style.ts';
 import { html, rawHtml, type Html } from './html-template.ts';
+import { dollars, formatPValue, kOf, percent } from './report-figures.ts';
 import { cellKey, type LeaderboardRow, type MatrixCell, type ModelComparison, type ReportData, type SampleDetail, type SuiteReport } from './report-data.ts';
-
-/** `0.612` → `61.2%`. */
-function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
-}
 
 /** A difference of rates in percentage points, signed: `+5.0`, `−3.2` (a true minus sign). */
 function signedPoints(value: number): string {
@@ -33,16 +29,6 @@ function duration(ms: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
-/** US dollars: four decimals under a dollar, two above. */
-function dollars(value: number): string {
-  return `$${value.toFixed(value < 1 ? 4 : 2)}`;
-}
-
-/** A p-value to three decimals, or `< 0.001`. */
-function pValue(value: number): string {
-  return value < 0.001 ? '< 0.001' : value.toFixed(3);
-}
-
 /** An ISO time as `2026-11-22 10:04 UTC`; text that is not a time is shown as it is. */
 function dateTime(iso: string): string {
   const time = Date.parse(iso);
@@ -53,11 +39,6 @@ function dateTime(iso: string): string {
 /** `1 task`, `3 tasks`. */
 function plural(value: number, noun: string): string {
   return `${count(value)} ${noun}${value === 1 ? '' : 's'}`;
-}
-
-/** The k of a `pass@k` key. */
-function kOf(key: string): number {
-  return Number(key.slice(key.indexOf('@') + 1));
 }
 
 /** A name cut to `max` characters with an ellipsis, for the chart's fixed-width labels. */
@@ -259,8 +240,8 @@ function comparisonArticle(suite: SuiteReport, comparison: ModelComparison): Htm
 <dl class="stats">
 <dt>tasks compared</dt><dd>${count(comparison.tasksCompared)}</dd>
 <dt>pass@1 difference (first \u2212 second)</dt><dd>${signedPoints(comparison.passAt1Difference)} points</dd>
-<dt>McNemar exact test, two-sided</dt><dd>p = ${pValue(comparison.mcnemarPValue)}</dd>
-<dt>paired bootstrap over tasks, 95% interval</dt><dd>[${signedPoints(bootstrap.low)}, ${signedPoints(bootstrap.high)}] points, p = ${pValue(bootstrap.pValue)} (${count(bootstrap.resamples)} resamples)</dd>
+<dt>McNemar exact test, two-sided</dt><dd>${formatPValue(comparison.mcnemarPValue)}</dd>
+<dt>paired bootstrap over tasks, 95% interval</dt><dd>[${signedPoints(bootstrap.low)}, ${signedPoints(bootstrap.high)}] points, ${formatPValue(bootstrap.pValue)} (${count(bootstrap.resamples)} resamples)</dd>
 <dt>both solve</dt><dd>${count(comparison.bothSolved)}</dd>
 <dt>neither solves</dt><dd>${count(comparison.neitherSolved)}</dd>
 </dl>
