@@ -1,5 +1,5 @@
 import type { ExecutionLimitsInput } from '../schemas/limits.ts';
-import type { ExecutionResult } from '../schemas/execution-result.ts';
+import type { CollectedFile, ExecutionResult } from '../schemas/execution-result.ts';
 import type { Language, TypescriptOptions } from '../schemas/task.ts';
 
 /** One program to execute. */
@@ -46,6 +46,67 @@ export interface SandboxBatchRequest extends Omit<SandboxRunRequest, 'stdin' | '
   stdins: string[];
 }
 
+/**
+ * Opens a session: one sandbox that lives for an agent episode, its work directory and (for the
+ * isolate) its global scope kept between calls, with the same hardening as one-shot runs.
+ */
+export interface SandboxSessionOptions {
+  /** Runtime whose image hosts the session (Docker: `python` gives bash + python3). */
+  language: Language;
+  /** Files placed in the work directory before the first call (relative path → content). */
+  files?: Record<string, string | Uint8Array>;
+  /**
+   * Limits of the whole session's sandbox (memory, processes, disk of the work directory); the
+   * runtime's defaults otherwise. Each call has its own `limits` for time and output.
+   */
+  limits?: ExecutionLimitsInput;
+  /** Cancels opening the session. */
+  signal?: AbortSignal;
+}
+
+/** One command run in a session's work directory. */
+export interface SessionCommandRequest {
+  /** Program and arguments, run directly (no shell unless `argv` names one: `['bash', '-c', …]`). */
+  argv: string[];
+  /** Standard input. */
+  stdin?: string | Uint8Array;
+  /** Limits of this command (timeout, CPU, output cap); the session's defaults fill the rest. */
+  limits?: ExecutionLimitsInput;
+  /** Cancels the command; the result is then a `timeout` saying so. */
+  signal?: AbortSignal;
+}
+
+/** JavaScript evaluated in a session's persistent context (its globals survive between calls). */
+export interface SessionEvaluateRequest {
+  /** Script text; what it prints (console.log) is the result's stdout. */
+  code: string;
+  limits?: ExecutionLimitsInput;
+  signal?: AbortSignal;
+}
+
+/**
+ * A live session. Guest failures are data (`ExecutionResult.status`), engine faults throw
+ * `SandboxError`. A backend implements the methods it can serve: Docker the commands and files,
+ * the isolate `evaluate`. `dispose` is idempotent, removes everything the session made, and
+ * belongs in a `finally`.
+ */
+export interface SandboxSession {
+  /** Backend name (`docker`, `isolate`). */
+  readonly backend: string;
+  /** Runs a command in the work directory; its effects on files persist for later calls. */
+  runCommand?(request: SessionCommandRequest): Promise<ExecutionResult>;
+  /** Evaluates JavaScript in the session's context. */
+  evaluate?(request: SessionEvaluateRequest): Promise<ExecutionResult>;
+  /**
+   * Reads work-directory files (relative paths), at most `maxBytes` each, never following a link
+   * out of the work directory; a missing or unreadable file is an entry with `error`.
+   */
+  readFiles?(paths: string[], maxBytes?: number): Promise<CollectedFile[]>;
+  /** Writes files into the work directory (relative paths; folders created). */
+  writeFiles?(files: Record<string, string | Uint8Array>): Promise<void>;
+  dispose(): Promise<void>;
+}
+
 /** What a backend can do; the harness refuses a task a backend cannot serve. */
 export interface SandboxCapabilities {
   /** Languages this backend runs. */
@@ -82,6 +143,11 @@ export interface Sandbox {
    * the run can be reproduced (e.g. the Docker image ids).
    */
   describe?(languages: readonly Language[]): Promise<Record<string, unknown>>;
+  /**
+   * Optional: open a session that lives for an agent episode (see `SandboxSession`). Backends
+   * without it cannot host agent tasks' tools.
+   */
+  openSession?(options: SandboxSessionOptions): Promise<SandboxSession>;
   dispose(): Promise<void>;
 }
 
