@@ -47,6 +47,11 @@ export type Usage = z.infer<typeof usageSchema>;
 export const transcriptMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string(),
+  /** An assistant message's tool calls (agent episodes). */
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
+  /** A tool message: the call it answers. */
+  toolCallId: z.string().optional(),
+  toolName: z.string().optional(),
 });
 
 /** What the model exchange of a sample looked like: enough to audit and reproduce it. */
