@@ -8,6 +8,8 @@ import { EXIT, exitCodeFor } from '../errors/exit-codes.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import type { Language } from '../schemas/task.ts';
+import type { ApprovalPolicy } from '../agents/agent-task-schema.ts';
+import type { Model } from '../models/model.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import {
   choiceOption,
@@ -148,6 +150,18 @@ function modelFolderName(spec: string): string {
   return spec.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
+/** The judge model (`--judge-model`) and the config file's approval policy, for agent and answer tasks. */
+async function episodeSettings(
+  options: { judgeModel?: string; config?: string },
+  log: Awaited<ReturnType<typeof logger>>,
+): Promise<{ judge?: Model; approval?: ApprovalPolicy }> {
+  const { resolveModel } = await import('../models/resolve-model.ts');
+  const { loadModelConfig } = await import('../models/model-config.ts');
+  const judge = options.judgeModel ? await resolveModel(options.judgeModel, { ...(options.config ? { configPath: options.config } : {}), logger: log }) : undefined;
+  const approval = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.approval;
+  return { ...(judge ? { judge } : {}), ...(approval ? { approval } : {}) };
+}
+
 program
   .command('run')
   .description('ask a model for every task of a suite, score the answers in a sandbox, write a run journal')
@@ -178,6 +192,7 @@ program
   .option('--cache', 'cache model answers on disk (default: on, except with --samples > 1 at a temperature above 0)')
   .option('--no-cache', 'never read or write the response cache')
   .addOption(choiceOption('--missing-answers <policy>', 'samples an offline model has no answer for: refuse the run, or score them as empty', ['error', 'empty']).default('error'))
+  .option('--judge-model <spec>', 'model that judges the rubric (judge) scorers of agent and answer tasks; any model spec')
   .addOption(dockerRecycleOption())
   .option('--json', 'print the summary as JSON on stdout (an array with several models)')
   .action(async (suitePath: string, options, command: Command) => {
@@ -197,6 +212,7 @@ program
     // Every model is resolved (keys found, files read) before anything runs.
     const models: Array<Awaited<ReturnType<typeof resolveModel>>> = [];
     for (const spec of specs) models.push(await resolveModel(spec, { ...(options.config ? { configPath: options.config } : {}), logger: log }));
+    const { judge, approval } = await episodeSettings(options, log);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite, runTemperature } = await import('../harness/run-suite.ts');
     const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
@@ -238,6 +254,7 @@ program
         ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),
         ...(options.feedbackTurns ? ['--feedback-turns', String(options.feedbackTurns)] : []),
         ...(options.missingAnswers !== 'error' ? ['--missing-answers', options.missingAnswers] : []),
+        ...(options.judgeModel ? ['--judge-model', options.judgeModel] : []),
         '--resume',
         '--out',
         out ?? lastFolder ?? '<run folder>',
@@ -271,6 +288,8 @@ program
           ...(options.promptStyle ? { promptStyle: options.promptStyle } : {}),
           cache: cacheFor(model),
           missingAnswers: options.missingAnswers,
+          ...(judge ? { judge } : {}),
+          ...(approval ? { approval } : {}),
           logger: log,
           signal: abort.signal,
           onModelStatus: (status) => {
@@ -336,23 +355,28 @@ program
   .addOption(dockerRecycleOption())
   .option('-c, --concurrency <n>', 'tasks checked at once', wholeNumber('--concurrency'), 2)
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
+  .option('--judge-model <spec>', 'model that judges the rubric (judge) scorers of agent and answer tasks')
+  .option('--config <file>', 'config file (providers of --judge-model)')
   .option('--json', 'print the findings as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     const log = await logger(command);
     const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
+    const { judge } = await episodeSettings(options, log);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { validateSuite } = await import('../harness/validate-suite.ts');
+    const { tasksNeedingBackends } = await import('../harness/run-suite.ts');
     const progress = await progressReporter(`validate ${suite.name}`, 'tasks');
     const counts = { sound: 0, failing: 0 };
     graceful = true;
     try {
-      await sandboxes.prepare(suite.tasks);
+      await sandboxes.prepare(tasksNeedingBackends(suite.tasks));
       progress.update({ done: 0, total: suite.tasks.length, counts });
       const report = await validateSuite({
         suite,
         sandboxes,
+        ...(judge ? { judge } : {}),
         repeats: options.repeats,
         concurrency: options.concurrency,
         signal: abort.signal,

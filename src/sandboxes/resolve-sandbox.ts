@@ -94,6 +94,22 @@ export class SandboxSet {
     return profile.backends[0] ?? 'docker';
   }
 
+  /**
+   * The backend of this name, created on first use and owned by the set, whatever `--sandbox`
+   * forces (agent episodes run their `javascript` tool and custom scorers in the isolate).
+   */
+  async named(name: SandboxName): Promise<Sandbox> {
+    const forced = this.#forced;
+    if (forced && typeof forced !== 'string' && forced.name === name) return forced;
+    let pending = this.#created.get(name);
+    if (!pending) {
+      pending = createSandbox(name, this.#options);
+      this.#created.set(name, pending);
+      pending.catch(() => this.#created.delete(name));
+    }
+    return pending;
+  }
+
   /** The backend for a task, refusing (with a clear message) one that cannot run its language. */
   async forTask(task: TaskPlacement): Promise<Sandbox> {
     const forced = this.#forced;
@@ -101,14 +117,7 @@ export class SandboxSet {
     if (forced && typeof forced !== 'string') {
       sandbox = forced;
     } else {
-      const name = this.backendFor(task) as SandboxName;
-      let pending = this.#created.get(name);
-      if (!pending) {
-        pending = createSandbox(name, this.#options);
-        this.#created.set(name, pending);
-        pending.catch(() => this.#created.delete(name));
-      }
-      sandbox = await pending;
+      sandbox = await this.named(this.backendFor(task) as SandboxName);
     }
     if (!sandbox.capabilities.languages.includes(task.language)) {
       const alternatives = runtimeProfile(task.language).backends.filter((backend) => backend !== sandbox.name);
