@@ -55,6 +55,8 @@ export const transcriptMessageSchema = z.object({
   toolName: z.string().optional(),
 });
 
+export type TranscriptMessage = z.infer<typeof transcriptMessageSchema>;
+
 /** What the model exchange of a sample looked like: enough to audit and reproduce it. */
 export const transcriptSchema = z.object({
   /** The conversation of the last turn as sent, followed by the model's answer. */
