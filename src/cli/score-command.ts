@@ -68,10 +68,14 @@ export function registerScoreCommand(program: Command, context: ScoreCommandCont
     .addOption(formatOption())
     .option('-c, --concurrency <n>', 'samples in flight at once', wholeNumber('--concurrency'), 2)
     .option('-o, --out <folder>', 'write results.jsonl and summary.json there (default: <samples>_results.jsonl and <samples>_summary.json beside the samples)')
+    .option('--judge-model <spec>', 'model that judges rubric (judge) scorers of answer tasks')
+    .option('--config <file>', 'config file (providers of --judge-model)')
     .addOption(dockerRecycleOption())
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (suitePath: string, options, command: Command) => {
       const log = await context.logger(command);
+      const { resolveModel } = await import('../models/resolve-model.ts');
+      const judge = options.judgeModel ? await resolveModel(options.judgeModel, { ...(options.config ? { configPath: options.config } : {}), logger: log }) : undefined;
       const { loadSuite } = await import('../datasets/load-suite.ts');
       const suite = await loadSuite(suitePath, suiteOptions(options));
       for (const warning of suite.warnings) context.warn(warning);
@@ -100,6 +104,7 @@ export function registerScoreCommand(program: Command, context: ScoreCommandCont
           lineCount: lines.length,
           sandboxes,
           concurrency: options.concurrency,
+          ...(judge ? { judge } : {}),
           logger: log,
           signal: context.signal,
           onProgress: (update) => progress.update({ done: update.done, total: update.total, counts: { passed: update.passed, failed: update.failed, errors: update.errors } }),

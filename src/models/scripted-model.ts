@@ -42,7 +42,7 @@ export const scriptLineSchema = z
     /** Which sample it answers (0-based); defaults to the line's rank among the task's lines. */
     sample_index: z.number().int().nonnegative().optional(),
   })
-  .refine((line) => line.completion !== undefined || line.turns !== undefined, { message: 'a script line needs a completion or turns' });
+  .refine((line) => line.completion !== undefined || line.turns !== undefined, { path: ['completion'], message: 'required: the answer text (or turns, for agent and answer tasks)' });
 export type ScriptLine = z.infer<typeof scriptLineSchema>;
 
 /** Where an answer came from, for conflict messages. */

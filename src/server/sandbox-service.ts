@@ -167,6 +167,11 @@ export class SandboxService {
       task = found;
       suiteName = suite.name;
     }
+    if (task.kind !== 'code') {
+      throw new ApiError('invalid-request', `task '${task.id}' is an ${task.kind} task: /v1/score judges programs against tests; ${task.kind} tasks are scored by their scorers through \`sandbench run\` or \`score\``, {
+        field: `${field}${body.task ? 'task.kind' : 'taskId'}`,
+      });
+    }
     const adjustments: LimitAdjustment[] = [];
     const limits: NonNullable<Task['limits']> = {};
     for (const step of ['run', 'compile'] as const) {
