@@ -210,6 +210,33 @@ describe('the episode loop against a provider over HTTP', () => {
     }
   });
 
+  it.each(['openai:gpt-4o', 'anthropic:claude-test', 'google:gemini-test'])('%s: native tool calls drive an episode to submit', async (spec) => {
+    const server = await startFakeProviderServer({
+      answer: (request) => {
+        const turn = request.messages.filter((message) => message.role === 'assistant' || message.role === 'model').length;
+        return turn === 0
+          ? { text: 'Converting.', toolCalls: [{ id: 'conv1', name: 'convert_units', input: { value: 5, from: 'km', to: 'mi' } }] }
+          : { text: '', toolCalls: [{ id: 'sub1', name: 'submit', input: { answer: '3.107' } }] };
+      },
+    });
+    try {
+      const [provider] = spec.split(':') as ['openai' | 'anthropic' | 'google'];
+      const model = await resolveModel(spec, { config: { providers: { [provider]: { baseURL: server.baseURLs[provider] } }, models: {} }, env: { OPENAI_API_KEY: 'k-openai-123456', ANTHROPIC_API_KEY: 'k-anthropic-123456', GEMINI_API_KEY: 'k-gemini-123456' } });
+      const { episode } = await play(agentTask(), model);
+      expect(episode.stopReason).toBe('submitted');
+      expect(episode.answer).toBe('3.107');
+      expect(episode.toolCalls.map((call) => [call.name, call.status, call.output])).toEqual([
+        ['convert_units', 'ok', '3.107'],
+        ['submit', 'ok', 'submitted'],
+      ]);
+      // The second request carried the tool's result back in the provider's own format.
+      expect(JSON.stringify(server.requests[1]!.body)).toContain('3.107');
+      expect(server.requests).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('an aborted run stops the episode with the abort, not a verdict', async () => {
     const controller = new AbortController();
     const hanging: Model = {
