@@ -18,6 +18,7 @@ import {
   formatOption,
   languageOption,
   sandboxOption,
+  remoteOption,
   shellWord,
   suiteOptions,
   tsTargetOption,
@@ -115,10 +116,12 @@ function stoppedExitCode(): number {
 }
 
 /** The sandboxes module loads the backends lazily; load it only when a command needs it. */
-async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger, oneRun = false) {
+async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string }, log: Logger, oneRun = false) {
   const { SandboxSet } = await import('../sandboxes/resolve-sandbox.ts');
+  const remote = await remoteServices(options);
   const sandboxes = new SandboxSet(forced as never, {
     logger: log,
+    ...(remote ? { remote } : {}),
     handleSignals: true,
     ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}),
     // One program needs one worker or container, not a pool, nor what pays off over many runs.
@@ -150,6 +153,19 @@ function modelFolderName(spec: string): string {
   return spec.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
+/**
+ * The services of the remote backend: `--remote` (comma-separated), else the config file's
+ * `remotes`; the token from `SANDBENCH_REMOTE_TOKEN`, else the variable the config names.
+ */
+async function remoteServices(options: { remote?: string; config?: string }): Promise<{ urls: string[]; token?: string } | undefined> {
+  const { loadModelConfig } = await import('../models/model-config.ts');
+  const configured = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.remotes;
+  const urls = options.remote !== undefined ? options.remote.split(',').map((url) => url.trim()).filter(Boolean) : configured?.urls;
+  if (!urls || urls.length === 0) return undefined;
+  const token = process.env.SANDBENCH_REMOTE_TOKEN ?? (configured?.tokenEnv ? process.env[configured.tokenEnv] : undefined);
+  return { urls, ...(token ? { token } : {}) };
+}
+
 /** The judge model (`--judge-model`) and the config file's approval policy, for agent and answer tasks. */
 async function episodeSettings(
   options: { judgeModel?: string; config?: string },
@@ -173,6 +189,7 @@ program
   )
   .option('--config <file>', 'config file (default: sandbench.config.yaml / .yml / .json in the working folder)')
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .option('-n, --samples <n>', 'samples per task', wholeNumber('--samples'), 1)
   .option('-c, --concurrency <n>', 'samples scored at once', wholeNumber('--concurrency'), 2)
   .option('--model-concurrency <n>', 'model requests in flight at once (default: the model\'s setting, else 4)', wholeNumber('--model-concurrency'))
@@ -350,6 +367,7 @@ program
   .description('check a suite before launch: references pass, empty answers fail, verdicts are stable')
   .argument('<suite>', 'folder of task files, a task file, or a dataset')
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .addOption(formatOption())
   .option('--repeats <n>', 'reference runs per task to detect flaky tests', wholeNumber('--repeats'), 3)
   .addOption(dockerRecycleOption())
@@ -452,6 +470,7 @@ program
   .argument('<file>', 'program source file')
   .addOption(languageOption())
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .option('--stdin <file>', "file to feed on standard input ('-': this process's stdin; default: piped input, if any)")
   .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', wholeNumber('--timeout-ms'))
   .option('--cpu-time-ms <n>', 'CPU-time limit in milliseconds', wholeNumber('--cpu-time-ms'))

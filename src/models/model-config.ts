@@ -76,6 +76,13 @@ export const modelConfigSchema = z
     providers: z.record(z.string(), providerConfigSchema).default({}),
     /** Per-model settings keyed by the full `<provider>:<model>` spec. */
     models: z.record(z.string(), modelSettingsSchema).default({}),
+    /** The remote backend's services (`--sandbox remote`): their URLs and the variable holding their token. */
+    remotes: z
+      .strictObject({
+        urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+        tokenEnv: z.string().regex(ENVIRONMENT_VARIABLE, 'must be an environment variable name').optional(),
+      })
+      .optional(),
     /** Agent tasks: an approval policy for every run with this config, checked before each task's own. */
     approval: approvalPolicySchema.optional(),
   })

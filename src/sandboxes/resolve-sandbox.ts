@@ -33,6 +33,8 @@ export interface SandboxOptions {
    * `dispose()`); the CLI turns it on.
    */
   handleSignals?: boolean;
+  /** Remote backend: the sandbench services to send executions to, and their token. */
+  remote?: { urls: string[]; token?: string };
 }
 
 /** What the set needs of a task to choose its backend. */
@@ -58,9 +60,16 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.handleSignals ? { handleSignals: true } : {}),
       });
     }
+    case 'remote': {
+      const { RemoteSandbox } = await import('./remote-sandbox.ts');
+      if (!options.remote || options.remote.urls.length === 0) {
+        throw new InvalidInputError('the remote sandbox needs the services to use: --remote <url>[,<url>…] or `remotes:` in the config file');
+      }
+      return new RemoteSandbox({ ...options.remote, ...(options.logger ? { logger: options.logger } : {}) });
+    }
     default: {
       const unknown: never = name;
-      throw new InvalidInputError(`unknown sandbox '${String(unknown)}' (known: isolate, docker)`);
+      throw new InvalidInputError(`unknown sandbox '${String(unknown)}' (known: isolate, docker, remote)`);
     }
   }
 }

@@ -121,6 +121,16 @@ export class SandboxService {
       source = files[body.entry!]!;
       delete files[body.entry!];
     }
+    const compile = body.compileLimits
+      ? applyServerLimits(body.compileLimits, {
+          maximum: this.#options.maximumLimits,
+          policy: this.#options.limitsPolicy,
+          field: `${field}compileLimits`,
+          profileLimits: runtimeProfileCompileLimits(body.language),
+          step: 'compile',
+        })
+      : undefined;
+    adjustments.push(...(compile?.adjustments ?? []));
     const request: Omit<SandboxRunRequest, 'signal'> = {
       language: body.language,
       source,
@@ -128,6 +138,10 @@ export class SandboxService {
       limits,
       ...(Object.keys(files).length > 0 ? { files } : {}),
       ...(body.typescript ? { typescript: body.typescript } : {}),
+      ...(body.testCode !== undefined ? { testCode: body.testCode } : {}),
+      ...(compile && Object.keys(compile.limits).length > 0 ? { compileLimits: compile.limits } : {}),
+      ...(body.variant ? { variant: body.variant } : {}),
+      ...(body.collectFiles ? { collectFiles: body.collectFiles } : {}),
     };
     const placement = { id: 'request', language: body.language, ...(body.sandbox ? { sandbox: body.sandbox } : {}) };
     return {
