@@ -491,7 +491,7 @@ export class DockerSandbox implements Sandbox {
 
   /** Ids of the containers this sandbox holds now (for diagnostics and tests). */
   containerIds(): string[] {
-    return [...this.pools.values()].flatMap((pool) => pool.containerIds());
+    return [...[...this.pools.values()].flatMap((pool) => pool.containerIds()), ...[...this.sessions].map((session) => session.containerId)];
   }
 
   /** The random owner id on this sandbox's containers and lease (label `sandbench.owner`). */

@@ -47,6 +47,8 @@ export class DockerSession implements SandboxSession {
   #disposed: Promise<void> | null = null;
   /** Why the container is gone, once it is (the session then answers every call with that). */
   #ended: string | null = null;
+  /** The container's removal once the session ended early. */
+  #ending: Promise<void> | null = null;
 
   constructor(parts: DockerSessionParts) {
     this.#parts = parts;
@@ -180,7 +182,10 @@ export class DockerSession implements SandboxSession {
       }
       return execution;
     } catch (error) {
-      if (request.signal?.aborted) return cancelledResult('docker', { message: 'cancelled; the session ended with it (its container was removed)' });
+      if (request.signal?.aborted) {
+        await this.#end('a command was cancelled');
+        return cancelledResult('docker', { message: 'cancelled; the session ended with it (its container was removed)' });
+      }
       if (SandboxError.isInstance(error)) throw error;
       if (!(error instanceof RunnerGoneError) && !(error instanceof RunnerTimeoutError) && !started.connection.gone) {
         return this.#parts.judgeLost(error, started, deadlineMs);
@@ -197,10 +202,13 @@ export class DockerSession implements SandboxSession {
   }
 
   /** The container is unusable: remove it now (files are lost); later calls say why. */
-  async #end(reason: string): Promise<void> {
+  #end(reason: string): Promise<void> {
     this.#ended ??= reason;
-    const { connection, container } = this.#parts.started;
-    connection.close();
-    await removeContainer(container).catch(() => {});
+    this.#ending ??= (async () => {
+      const { connection, container } = this.#parts.started;
+      connection.close();
+      await removeContainer(container).catch(() => {});
+    })();
+    return this.#ending;
   }
 }

@@ -268,6 +268,24 @@ describe.skipIf(!engine.available)('Docker sessions: independence and disposal',
     await expect(bash(session, 'echo after')).rejects.toThrow(/disposed/);
   });
 
+  it('cancelling a command ends the session: the command is a cancelled timeout, its container is removed, later calls say the session is gone', async () => {
+    const session = await sandbox.openSession({ language: 'python' });
+    const id = (session as unknown as { containerId: string }).containerId;
+    expect(sandbox.containerIds()).toContain(id);
+    const controller = new AbortController();
+    const running = session.runCommand!({ argv: ['sleep', '30'], signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    const cancelled = await running;
+    expect(cancelled.status).toBe('timeout');
+    expect(cancelled.message).toMatch(/^cancelled/);
+    expect(await ownedContainers()).not.toContain(id);
+    const after = await bash(session, 'echo after');
+    expect(after.status).toBe('runtime-error');
+    expect(after.message).toMatch(/container is gone/);
+    await session.dispose();
+    expect(sandbox.containerIds()).not.toContain(id);
+  });
+
   it("the sandbox's dispose removes sessions still open", async () => {
     const other = new DockerSandbox({ poolSize: 1 });
     const session = await other.openSession({ language: 'python' });
