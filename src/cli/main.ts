@@ -19,6 +19,7 @@ import {
   languageOption,
   sandboxOption,
   remoteOption,
+  dockerEngineOption,
   shellWord,
   suiteOptions,
   tsTargetOption,
@@ -116,12 +117,19 @@ function stoppedExitCode(): number {
 }
 
 /** The sandboxes module loads the backends lazily; load it only when a command needs it. */
-async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string }, log: Logger, oneRun = false) {
+async function sandboxSet(
+  forced: string | undefined,
+  options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string; dockerEngine?: string[] },
+  log: Logger,
+  oneRun = false,
+) {
   const { SandboxSet } = await import('../sandboxes/resolve-sandbox.ts');
   const remote = await remoteServices(options);
+  const dockerEngines = await dockerEngineSpecs(options);
   const sandboxes = new SandboxSet(forced as never, {
     logger: log,
     ...(remote ? { remote } : {}),
+    ...(dockerEngines ? { dockerEngines } : {}),
     handleSignals: true,
     ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}),
     // One program needs one worker or container, not a pool, nor what pays off over many runs.
@@ -166,6 +174,20 @@ async function remoteServices(options: { remote?: string; config?: string }): Pr
   return { urls, ...(token ? { token } : {}) };
 }
 
+/** The Docker engines: `--docker-engine address[=pool]` (repeated), else the config file's `dockerEngines`. */
+async function dockerEngineSpecs(options: { dockerEngine?: string[]; config?: string }): Promise<Array<{ address: string; poolSize?: number; certPath?: string }> | undefined> {
+  if (options.dockerEngine && options.dockerEngine.length > 0) {
+    return options.dockerEngine.map((entry) => {
+      const match = /^(.*?)(?:=(\d+))?$/.exec(entry)!;
+      const address = match[1]!;
+      if (!/^(unix|tcp|ssh):\/\/.+/.test(address)) throw new InvalidInputError(`--docker-engine ${entry}: expected unix:///path, tcp://host:port or ssh://user@host, optionally =<pool size>`);
+      return { address, ...(match[2] ? { poolSize: Number(match[2]) } : {}) };
+    });
+  }
+  const { loadModelConfig } = await import('../models/model-config.ts');
+  return (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.dockerEngines;
+}
+
 /** The judge model (`--judge-model`) and the config file's approval policy, for agent and answer tasks. */
 async function episodeSettings(
   options: { judgeModel?: string; config?: string },
@@ -190,6 +212,7 @@ program
   .option('--config <file>', 'config file (default: sandbench.config.yaml / .yml / .json in the working folder)')
   .addOption(sandboxOption())
   .addOption(remoteOption())
+  .addOption(dockerEngineOption())
   .option('-n, --samples <n>', 'samples per task', wholeNumber('--samples'), 1)
   .option('-c, --concurrency <n>', 'samples scored at once', wholeNumber('--concurrency'), 2)
   .option('--model-concurrency <n>', 'model requests in flight at once (default: the model\'s setting, else 4)', wholeNumber('--model-concurrency'))
@@ -368,6 +391,7 @@ program
   .argument('<suite>', 'folder of task files, a task file, or a dataset')
   .addOption(sandboxOption())
   .addOption(remoteOption())
+  .addOption(dockerEngineOption())
   .addOption(formatOption())
   .option('--repeats <n>', 'reference runs per task to detect flaky tests', wholeNumber('--repeats'), 3)
   .addOption(dockerRecycleOption())
@@ -471,6 +495,7 @@ program
   .addOption(languageOption())
   .addOption(sandboxOption())
   .addOption(remoteOption())
+  .addOption(dockerEngineOption())
   .option('--stdin <file>', "file to feed on standard input ('-': this process's stdin; default: piped input, if any)")
   .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', wholeNumber('--timeout-ms'))
   .option('--cpu-time-ms <n>', 'CPU-time limit in milliseconds', wholeNumber('--cpu-time-ms'))

@@ -32,6 +32,10 @@ export function choiceOption(flags: string, description: string, values: readonl
 export const sandboxOption = (): Option => choiceOption('-s, --sandbox <name>', 'force a backend (default: per task / language)', SANDBOX_NAMES);
 export const remoteOption = (): Option =>
   new Option('--remote <urls>', 'with --sandbox remote: sandbench services to send executions to (comma-separated URLs; token in SANDBENCH_REMOTE_TOKEN)');
+export const dockerEngineOption = (): Option =>
+  new Option('--docker-engine <address>', 'spread the Docker pools over this engine too (repeat; unix:///path | tcp://host:port | ssh://user@host, optionally =<pool size>)').argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
 export const formatOption = (): Option => choiceOption('--format <format>', 'dataset format, overriding detection', DATASET_FORMATS);
 export const languageOption = (): Option => choiceOption('-l, --language <language>', 'language (default: from the file extension)', LANGUAGES);
 export const tsTargetOption = (): Option =>

@@ -6,7 +6,7 @@ import { EXIT } from '../errors/exit-codes.ts';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
 import type { ScoreSamplesSummary } from '../harness/score-samples.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
-import { dockerRecycleOption, formatOption, remoteOption, sandboxOption, suiteOptions, wholeNumber } from './options.ts';
+import { dockerEngineOption, dockerRecycleOption, formatOption, remoteOption, sandboxOption, suiteOptions, wholeNumber } from './options.ts';
 
 // Loaded with the CLI at every start: this module imports only commander's types and small
 // modules; the library (zod, the sandboxes) is imported when the command runs.
@@ -14,7 +14,7 @@ import { dockerRecycleOption, formatOption, remoteOption, sandboxOption, suiteOp
 /** What `score` borrows from the CLI's main module: its logger, sandboxes, progress and signals. */
 export interface ScoreCommandContext {
   logger(command: Command): Promise<Logger>;
-  sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string }, log: Logger): Promise<SandboxSet>;
+  sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string; dockerEngine?: string[] }, log: Logger): Promise<SandboxSet>;
   progressReporter(label: string, unit: string): Promise<{ update(state: { done: number; total: number; counts: Record<string, number> }): void; stop(): void }>;
   warn(message: string): void;
   /** Aborted by the first Ctrl-C / SIGTERM once `startGraceful` was called. */
@@ -66,6 +66,7 @@ export function registerScoreCommand(program: Command, context: ScoreCommandCont
     .requiredOption('--samples <file>', 'JSONL (or .jsonl.gz) lines {"task_id", "completion"} or {"task_id", "solution"}, several per task')
     .addOption(sandboxOption())
     .addOption(remoteOption())
+    .addOption(dockerEngineOption())
     .addOption(formatOption())
     .option('-c, --concurrency <n>', 'samples in flight at once', wholeNumber('--concurrency'), 2)
     .option('-o, --out <folder>', 'write results.jsonl and summary.json there (default: <samples>_results.jsonl and <samples>_summary.json beside the samples)')

@@ -76,6 +76,17 @@ export const modelConfigSchema = z
     providers: z.record(z.string(), providerConfigSchema).default({}),
     /** Per-model settings keyed by the full `<provider>:<model>` spec. */
     models: z.record(z.string(), modelSettingsSchema).default({}),
+    /** The Docker backend's engines (several spread the pools): address, pool size, TLS folder for tcp://. */
+    dockerEngines: z
+      .array(
+        z.strictObject({
+          address: z.string().regex(/^(unix|tcp|ssh):\/\/.+/, 'a DOCKER_HOST-style address: unix:///path, tcp://host:port or ssh://user@host'),
+          poolSize: z.int().positive().max(64).optional(),
+          certPath: z.string().min(1).optional(),
+        }),
+      )
+      .min(1)
+      .optional(),
     /** The remote backend's services (`--sandbox remote`): their URLs and the variable holding their token. */
     remotes: z
       .strictObject({

@@ -33,6 +33,11 @@ export interface SandboxOptions {
    * `dispose()`); the CLI turns it on.
    */
   handleSignals?: boolean;
+  /**
+   * Docker backend: the engines to spread pools over (`DOCKER_HOST`-style addresses, each with
+   * its pool size); default one engine, `DOCKER_HOST` or the local socket.
+   */
+  dockerEngines?: Array<{ address: string; poolSize?: number; certPath?: string }>;
   /** Remote backend: the sandbench services to send executions to, and their token. */
   remote?: { urls: string[]; token?: string };
 }
@@ -53,6 +58,15 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
     }
     case 'docker': {
       const { DockerSandbox, RECYCLE_POLICIES } = await import('./docker-sandbox.ts');
+      if (options.dockerEngines && options.dockerEngines.length > 0) {
+        const { DockerEnginesSandbox } = await import('./docker-engines-sandbox.ts');
+        return new DockerEnginesSandbox(options.dockerEngines, {
+          ...(options.logger ? { logger: options.logger } : {}),
+          ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
+          ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
+          ...(options.handleSignals ? { handleSignals: true } : {}),
+        });
+      }
       return new DockerSandbox({
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),

@@ -201,3 +201,41 @@ function engineError(error: unknown): unknown {
   if (typeof status !== 'number') return error;
   return new EngineError((error as Error).message.trim(), status, (error as { json?: unknown }).json, { cause: error });
 }
+
+/** Files of a TLS client identity for a `tcp://` engine (as `DOCKER_CERT_PATH` holds them). */
+export interface EngineTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * An engine client for a `DOCKER_HOST`-style address: `unix:///path/docker.sock` (answered
+ * directly), `tcp://host:port` (with `tls`: https with that client identity), or
+ * `ssh://user@host[:port]` (dockerode's SSH transport, through the user's SSH agent).
+ *
+ * @throws RangeError for an address of another form
+ */
+export function engineFromAddress(address: string, tls?: { ca: Buffer | string; cert: Buffer | string; key: Buffer | string }): DockerEngine {
+  if (address.startsWith('unix://') && address.length > 'unix://'.length) return new SocketEngine(address.slice('unix://'.length));
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new RangeError(`not an engine address: ${address} (unix:///path, tcp://host:port or ssh://user@host)`);
+  }
+  const DockerodeClass = createRequire(import.meta.url)('dockerode') as typeof Dockerode;
+  if (url.protocol === 'tcp:') {
+    const port = url.port === '' ? (tls ? 2376 : 2375) : Number(url.port);
+    return new DockerodeClass({ host: url.hostname, port, protocol: tls ? 'https' : 'http', ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) }) as unknown as DockerEngine;
+  }
+  if (url.protocol === 'ssh:') {
+    return new DockerodeClass({
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port === '' ? 22 : Number(url.port),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    }) as unknown as DockerEngine;
+  }
+  throw new RangeError(`not an engine address: ${address} (unix:///path, tcp://host:port or ssh://user@host)`);
+}
