@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { scorerKind, scoringPolicySchema, taskScorerSchema, taskScorersSchema } from '../../../src/agents/scorers/scorer-schema.ts';
 import { formatZodIssues } from '../../../src/schemas/format-zod-error.ts';
 
@@ -77,5 +78,11 @@ describe('scorer schema', () => {
     expect(taskScorersSchema.safeParse([{ answer: { equals: 'x' }, weight: 0 }]).error?.issues[0]?.message).toBe('at least one scorer must have a weight above 0');
     expect(scoringPolicySchema.safeParse({ mode: 'weighted' }).success).toBe(false);
     expect(scoringPolicySchema.safeParse({ mode: 'majority' }).error?.issues[0]?.message).toMatch(/mode: all.*mode: weighted/);
+  });
+
+  it('converts to JSON Schema for editor completion (the task-file schema command)', () => {
+    const schema = z.toJSONSchema(taskScorersSchema, { io: 'input', unrepresentable: 'any' }) as { items: { properties: Record<string, unknown> } };
+    expect(Object.keys(schema.items.properties).sort()).toEqual(['answer', 'command', 'custom', 'file', 'judge', 'name', 'trajectory', 'weight']);
+    expect(z.toJSONSchema(scoringPolicySchema, { io: 'input', unrepresentable: 'any' })).toMatchObject({ oneOf: expect.any(Array) });
   });
 });
