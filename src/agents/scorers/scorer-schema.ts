@@ -65,7 +65,7 @@ export type FileCheck = z.infer<typeof fileCheckSchema>;
 /** A checker command run with `bash -c` in the sandbox after the episode; exit 0 passes. */
 export const commandCheckSchema = z.strictObject({
   /** The command line (bash). */
-  run: z.string().min(1),
+  run: z.string().min(1).refine((run) => !run.includes('\0'), { message: 'a command cannot hold a NUL character' }),
   /** Wall-clock limit (default 30,000 ms). */
   timeoutMs: z.int().positive().max(300_000).optional(),
   /** Cap on its captured output (default 64 KiB); the output only explains a failure. */

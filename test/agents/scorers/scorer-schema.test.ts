@@ -61,6 +61,7 @@ describe('scorer schema', () => {
     expect(issuesOf({ file: { path: 'a', regex: '(' } })).toMatch(/^scorers\[0\]\.file\.regex: the pattern does not compile/);
     expect(issuesOf({ file: { path: 'a', contains: 'x', flags: 'i' } })).toBe('scorers[0].file.flags: flags go with regex');
     expect(issuesOf({ command: { run: '' } })).toMatch(/^scorers\[0\]\.command\.run: /);
+    expect(issuesOf({ command: { run: 'true\0' } })).toBe('scorers[0].command.run: a command cannot hold a NUL character');
     expect(issuesOf({ judge: { rubric: [] } })).toMatch(/^scorers\[0\]\.judge\.rubric: /);
     expect(issuesOf({ judge: { rubric: ['x'], threshold: 2 } })).toMatch(/^scorers\[0\]\.judge\.threshold: /);
     expect(issuesOf({ answer: { equals: 'x', extra: 1 } })).toMatch(/^scorers\[0\]\.answer/);
