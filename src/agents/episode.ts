@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { usageSchema } from '../schemas/sample-result.ts';
 
 /**
  * The record of an agent (or answer) episode: every model turn and tool call, why it stopped,
  * and what the scorers made of it. These shapes go into `samples.jsonl` as they are.
  */
+
+/** Tokens as the provider reported them (the shape of a sample's `usage`; declared here, as the sample schema imports this module). */
+const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().default(0),
+  outputTokens: z.number().int().nonnegative().default(0),
+});
 
 /** Why an episode ended. */
 export const stopReasonSchema = z.enum([

@@ -8,6 +8,8 @@ import { EXIT, exitCodeFor } from '../errors/exit-codes.ts';
 import { errorMessage, InvalidInputError, SandbenchError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import type { Language } from '../schemas/task.ts';
+import type { ApprovalPolicy } from '../agents/agent-task-schema.ts';
+import type { Model } from '../models/model.ts';
 import { SANDBENCH_VERSION } from '../version.ts';
 import {
   choiceOption,
@@ -16,6 +18,7 @@ import {
   formatOption,
   languageOption,
   sandboxOption,
+  remoteOption,
   shellWord,
   suiteOptions,
   tsTargetOption,
@@ -113,10 +116,12 @@ function stoppedExitCode(): number {
 }
 
 /** The sandboxes module loads the backends lazily; load it only when a command needs it. */
-async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger, oneRun = false) {
+async function sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string }, log: Logger, oneRun = false) {
   const { SandboxSet } = await import('../sandboxes/resolve-sandbox.ts');
+  const remote = await remoteServices(options);
   const sandboxes = new SandboxSet(forced as never, {
     logger: log,
+    ...(remote ? { remote } : {}),
     handleSignals: true,
     ...(options.dockerRecycle ? { dockerRecycle: options.dockerRecycle } : {}),
     // One program needs one worker or container, not a pool, nor what pays off over many runs.
@@ -148,6 +153,31 @@ function modelFolderName(spec: string): string {
   return spec.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
+/**
+ * The services of the remote backend: `--remote` (comma-separated), else the config file's
+ * `remotes`; the token from `SANDBENCH_REMOTE_TOKEN`, else the variable the config names.
+ */
+async function remoteServices(options: { remote?: string; config?: string }): Promise<{ urls: string[]; token?: string } | undefined> {
+  const { loadModelConfig } = await import('../models/model-config.ts');
+  const configured = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.remotes;
+  const urls = options.remote !== undefined ? options.remote.split(',').map((url) => url.trim()).filter(Boolean) : configured?.urls;
+  if (!urls || urls.length === 0) return undefined;
+  const token = process.env.SANDBENCH_REMOTE_TOKEN ?? (configured?.tokenEnv ? process.env[configured.tokenEnv] : undefined);
+  return { urls, ...(token ? { token } : {}) };
+}
+
+/** The judge model (`--judge-model`) and the config file's approval policy, for agent and answer tasks. */
+async function episodeSettings(
+  options: { judgeModel?: string; config?: string },
+  log: Awaited<ReturnType<typeof logger>>,
+): Promise<{ judge?: Model; approval?: ApprovalPolicy }> {
+  const { resolveModel } = await import('../models/resolve-model.ts');
+  const { loadModelConfig } = await import('../models/model-config.ts');
+  const judge = options.judgeModel ? await resolveModel(options.judgeModel, { ...(options.config ? { configPath: options.config } : {}), logger: log }) : undefined;
+  const approval = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.approval;
+  return { ...(judge ? { judge } : {}), ...(approval ? { approval } : {}) };
+}
+
 program
   .command('run')
   .description('ask a model for every task of a suite, score the answers in a sandbox, write a run journal')
@@ -159,6 +189,7 @@ program
   )
   .option('--config <file>', 'config file (default: sandbench.config.yaml / .yml / .json in the working folder)')
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .option('-n, --samples <n>', 'samples per task', wholeNumber('--samples'), 1)
   .option('-c, --concurrency <n>', 'samples scored at once', wholeNumber('--concurrency'), 2)
   .option('--model-concurrency <n>', 'model requests in flight at once (default: the model\'s setting, else 4)', wholeNumber('--model-concurrency'))
@@ -178,6 +209,7 @@ program
   .option('--cache', 'cache model answers on disk (default: on, except with --samples > 1 at a temperature above 0)')
   .option('--no-cache', 'never read or write the response cache')
   .addOption(choiceOption('--missing-answers <policy>', 'samples an offline model has no answer for: refuse the run, or score them as empty', ['error', 'empty']).default('error'))
+  .option('--judge-model <spec>', 'model that judges the rubric (judge) scorers of agent and answer tasks; any model spec')
   .addOption(dockerRecycleOption())
   .option('--json', 'print the summary as JSON on stdout (an array with several models)')
   .action(async (suitePath: string, options, command: Command) => {
@@ -197,6 +229,7 @@ program
     // Every model is resolved (keys found, files read) before anything runs.
     const models: Array<Awaited<ReturnType<typeof resolveModel>>> = [];
     for (const spec of specs) models.push(await resolveModel(spec, { ...(options.config ? { configPath: options.config } : {}), logger: log }));
+    const { judge, approval } = await episodeSettings(options, log);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { runSuite, runTemperature } = await import('../harness/run-suite.ts');
     const { formatSummary, formatLeaderboard } = await import('../report/format-summary.ts');
@@ -238,6 +271,7 @@ program
         ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),
         ...(options.feedbackTurns ? ['--feedback-turns', String(options.feedbackTurns)] : []),
         ...(options.missingAnswers !== 'error' ? ['--missing-answers', options.missingAnswers] : []),
+        ...(options.judgeModel ? ['--judge-model', options.judgeModel] : []),
         '--resume',
         '--out',
         out ?? lastFolder ?? '<run folder>',
@@ -271,6 +305,8 @@ program
           ...(options.promptStyle ? { promptStyle: options.promptStyle } : {}),
           cache: cacheFor(model),
           missingAnswers: options.missingAnswers,
+          ...(judge ? { judge } : {}),
+          ...(approval ? { approval } : {}),
           logger: log,
           signal: abort.signal,
           onModelStatus: (status) => {
@@ -331,28 +367,34 @@ program
   .description('check a suite before launch: references pass, empty answers fail, verdicts are stable')
   .argument('<suite>', 'folder of task files, a task file, or a dataset')
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .addOption(formatOption())
   .option('--repeats <n>', 'reference runs per task to detect flaky tests', wholeNumber('--repeats'), 3)
   .addOption(dockerRecycleOption())
   .option('-c, --concurrency <n>', 'tasks checked at once', wholeNumber('--concurrency'), 2)
   .option('--tasks <ids>', 'only these task ids (comma-separated)')
+  .option('--judge-model <spec>', 'model that judges the rubric (judge) scorers of agent and answer tasks')
+  .option('--config <file>', 'config file (providers of --judge-model)')
   .option('--json', 'print the findings as JSON on stdout')
   .action(async (suitePath: string, options, command: Command) => {
     const log = await logger(command);
     const { loadSuite } = await import('../datasets/load-suite.ts');
     const suite = await loadSuite(suitePath, suiteOptions(options));
     for (const warning of suite.warnings) warn(warning);
+    const { judge } = await episodeSettings(options, log);
     const sandboxes = await sandboxSet(options.sandbox, options, log);
     const { validateSuite } = await import('../harness/validate-suite.ts');
+    const { tasksNeedingBackends } = await import('../harness/run-suite.ts');
     const progress = await progressReporter(`validate ${suite.name}`, 'tasks');
     const counts = { sound: 0, failing: 0 };
     graceful = true;
     try {
-      await sandboxes.prepare(suite.tasks);
+      await sandboxes.prepare(tasksNeedingBackends(suite.tasks));
       progress.update({ done: 0, total: suite.tasks.length, counts });
       const report = await validateSuite({
         suite,
         sandboxes,
+        ...(judge ? { judge } : {}),
         repeats: options.repeats,
         concurrency: options.concurrency,
         signal: abort.signal,
@@ -428,6 +470,7 @@ program
   .argument('<file>', 'program source file')
   .addOption(languageOption())
   .addOption(sandboxOption())
+  .addOption(remoteOption())
   .option('--stdin <file>', "file to feed on standard input ('-': this process's stdin; default: piped input, if any)")
   .option('--timeout-ms <n>', 'wall-clock limit in milliseconds', wholeNumber('--timeout-ms'))
   .option('--cpu-time-ms <n>', 'CPU-time limit in milliseconds', wholeNumber('--cpu-time-ms'))

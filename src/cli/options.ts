@@ -30,6 +30,8 @@ export function choiceOption(flags: string, description: string, values: readonl
 }
 
 export const sandboxOption = (): Option => choiceOption('-s, --sandbox <name>', 'force a backend (default: per task / language)', SANDBOX_NAMES);
+export const remoteOption = (): Option =>
+  new Option('--remote <urls>', 'with --sandbox remote: sandbench services to send executions to (comma-separated URLs; token in SANDBENCH_REMOTE_TOKEN)');
 export const formatOption = (): Option => choiceOption('--format <format>', 'dataset format, overriding detection', DATASET_FORMATS);
 export const languageOption = (): Option => choiceOption('-l, --language <language>', 'language (default: from the file extension)', LANGUAGES);
 export const tsTargetOption = (): Option =>

@@ -6,7 +6,7 @@ import { EXIT } from '../errors/exit-codes.ts';
 import { errorMessage, InvalidInputError } from '../errors/sandbench-error.ts';
 import type { ScoreSamplesSummary } from '../harness/score-samples.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
-import { dockerRecycleOption, formatOption, sandboxOption, suiteOptions, wholeNumber } from './options.ts';
+import { dockerRecycleOption, formatOption, remoteOption, sandboxOption, suiteOptions, wholeNumber } from './options.ts';
 
 // Loaded with the CLI at every start: this module imports only commander's types and small
 // modules; the library (zod, the sandboxes) is imported when the command runs.
@@ -14,7 +14,7 @@ import { dockerRecycleOption, formatOption, sandboxOption, suiteOptions, wholeNu
 /** What `score` borrows from the CLI's main module: its logger, sandboxes, progress and signals. */
 export interface ScoreCommandContext {
   logger(command: Command): Promise<Logger>;
-  sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit' }, log: Logger): Promise<SandboxSet>;
+  sandboxSet(forced: string | undefined, options: { dockerRecycle?: 'on-failure' | 'on-limit'; remote?: string; config?: string }, log: Logger): Promise<SandboxSet>;
   progressReporter(label: string, unit: string): Promise<{ update(state: { done: number; total: number; counts: Record<string, number> }): void; stop(): void }>;
   warn(message: string): void;
   /** Aborted by the first Ctrl-C / SIGTERM once `startGraceful` was called. */
@@ -65,13 +65,18 @@ export function registerScoreCommand(program: Command, context: ScoreCommandCont
     .argument('<suite>', 'folder of task files, a task file (YAML/JSON), or a dataset (.jsonl / .jsonl.gz)')
     .requiredOption('--samples <file>', 'JSONL (or .jsonl.gz) lines {"task_id", "completion"} or {"task_id", "solution"}, several per task')
     .addOption(sandboxOption())
+    .addOption(remoteOption())
     .addOption(formatOption())
     .option('-c, --concurrency <n>', 'samples in flight at once', wholeNumber('--concurrency'), 2)
     .option('-o, --out <folder>', 'write results.jsonl and summary.json there (default: <samples>_results.jsonl and <samples>_summary.json beside the samples)')
+    .option('--judge-model <spec>', 'model that judges rubric (judge) scorers of answer tasks')
+    .option('--config <file>', 'config file (providers of --judge-model)')
     .addOption(dockerRecycleOption())
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (suitePath: string, options, command: Command) => {
       const log = await context.logger(command);
+      const { resolveModel } = await import('../models/resolve-model.ts');
+      const judge = options.judgeModel ? await resolveModel(options.judgeModel, { ...(options.config ? { configPath: options.config } : {}), logger: log }) : undefined;
       const { loadSuite } = await import('../datasets/load-suite.ts');
       const suite = await loadSuite(suitePath, suiteOptions(options));
       for (const warning of suite.warnings) context.warn(warning);
@@ -100,6 +105,7 @@ export function registerScoreCommand(program: Command, context: ScoreCommandCont
           lineCount: lines.length,
           sandboxes,
           concurrency: options.concurrency,
+          ...(judge ? { judge } : {}),
           logger: log,
           signal: context.signal,
           onProgress: (update) => progress.update({ done: update.done, total: update.total, counts: { passed: update.passed, failed: update.failed, errors: update.errors } }),

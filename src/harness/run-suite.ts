@@ -26,6 +26,10 @@ import {
   type RunManifest,
   type RunPart,
 } from './run-manifest.ts';
+import type { ApprovalPolicy } from '../agents/agent-task-schema.ts';
+import { episodeNeeds } from '../agents/episode-sandboxes.ts';
+import { ask, capRaw } from './ask-model.ts';
+import { runEpisodeSample, type EpisodeSampleOptions } from './run-episode-sample.ts';
 import { scoreCompletion } from './score-completion.ts';
 import { summarizeRun } from './summarize-run.ts';
 
@@ -99,9 +103,21 @@ export interface RunSuiteOptions {
    * empty answers.
    */
   missingAnswers?: 'error' | 'empty';
+  /** Agent and answer tasks: the model that judges rubric (`judge`) scorers (`--judge-model`). */
+  judge?: Model;
+  /** Agent tasks: an approval policy checked before each task's own (the config file's `approval`). */
+  approval?: ApprovalPolicy;
   logger?: Logger;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * The tasks that need their backend before the run starts: code tasks, and agent tasks whose
+ * episodes run in a container (answer tasks and isolate-only agents need no image).
+ */
+export function tasksNeedingBackends(tasks: readonly Task[]): Task[] {
+  return tasks.filter((task) => task.kind === 'code' || (task.kind === 'agent' && episodeNeeds(task).commands));
 }
 
 export interface RunSuiteResult {
@@ -140,22 +156,6 @@ function faultSample(task: Task, sampleIndex: number, options: RunSuiteOptions, 
   };
 }
 
-/** Characters of a provider's raw response kept in a sample's transcript. */
-export const RAW_RESPONSE_CHARS = 16_384;
-
-/** The raw response as capped JSON text. */
-function capRaw(raw: unknown): Pick<Transcript, 'raw' | 'truncated'> {
-  if (raw === undefined) return {};
-  let text: string;
-  try {
-    text = typeof raw === 'string' ? raw : JSON.stringify(raw);
-  } catch {
-    return {};
-  }
-  if (text === undefined) return {};
-  return text.length > RAW_RESPONSE_CHARS ? { raw: text.slice(0, RAW_RESPONSE_CHARS), truncated: true } : { raw: text };
-}
-
 /** What every sample of a run shares, worked out once per run. */
 interface SampleContext {
   /** Concurrency limits: model calls and scoring each have their own. */
@@ -165,24 +165,6 @@ interface SampleContext {
   temperature: number;
   /** Replaces the template's system prompt when set. */
   systemPrompt: string | undefined;
-}
-
-/** Ask the model (through the cache, when there is one). */
-async function ask(
-  options: RunSuiteOptions,
-  request: GenerateRequest,
-  sampleIndex: number,
-  turn: number,
-): Promise<{ response: GenerateResponse; cached: boolean }> {
-  const cache = options.model.offline ? undefined : options.cache;
-  const key = cache?.key(options.model, request, sampleIndex, turn);
-  if (cache && key) {
-    const hit = await cache.get(key);
-    if (hit) return { response: { ...hit, retries: 0 }, cached: true };
-  }
-  const response = await options.model.generate(request);
-  if (cache && key) await cache.put(key, response);
-  return { response, cached: false };
 }
 
 /**
@@ -390,7 +372,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
 
   // Refuse what no backend can serve, and check the engines and images, before anything is
   // written or asked of the model.
-  await options.sandboxes.prepare(tasks);
+  await options.sandboxes.prepare(tasksNeedingBackends(tasks));
   if (options.signal?.aborted) {
     const summary = summarizeRun([], { runId, suite: options.suite.name, model: options.model.id, sandbox: 'none', tasks, samplesPerTask, startedAt: new Date().toISOString(), durationMs: 0 });
     return { summary, folder, samples: [], interrupted: true, progress: { done: 0, total: tasks.length * samplesPerTask }, started: false };
@@ -402,6 +384,32 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   } finally {
     await journal.unlock();
   }
+}
+
+/** What an agent or answer sample takes from its run. */
+function episodeOptions(options: RunSuiteOptions, context: SampleContext, logger: Logger): EpisodeSampleOptions {
+  const generation = options.generation ?? {};
+  return {
+    model: options.model,
+    sandboxes: options.sandboxes,
+    ...(options.cache ? { cache: options.cache } : {}),
+    request: {
+      temperature: context.temperature,
+      ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
+      ...(generation.maxTokens !== undefined ? { maxTokens: generation.maxTokens } : {}),
+      ...(generation.stopSequences !== undefined ? { stopSequences: generation.stopSequences } : {}),
+      ...(generation.seed !== undefined ? { seed: generation.seed } : {}),
+    },
+    ...(context.systemPrompt !== undefined ? { system: context.systemPrompt } : {}),
+    ...(options.approval ? { approval: options.approval } : {}),
+    ...(options.judge ? { judge: options.judge } : {}),
+    modelLane: context.modelLane,
+    // An episode holds a scoring slot from its first turn to its last scorer: it bounds containers.
+    episodeLane: context.scoreLane,
+    ...(options.onModelStatus ? { onModelStatus: options.onModelStatus } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    logger,
+  };
 }
 
 /** The prompt style of a run: as asked, else the model's own (continuation for references and samples files), else chat. */
@@ -422,6 +430,8 @@ function runParameters(options: RunSuiteOptions): Record<string, unknown> {
   // Recorded when it differs from what the model's answers call for by themselves.
   if (promptStyleOf(options) !== (options.model.promptStyle ?? DEFAULT_PROMPT_STYLE)) parameters.promptStyle = promptStyleOf(options);
   if (options.promptTemplate !== undefined) parameters.promptTemplate = options.promptTemplate;
+  if (options.judge !== undefined) parameters.judgeModel = options.judge.id;
+  if (options.approval !== undefined) parameters.approval = options.approval;
   return parameters;
 }
 
@@ -516,7 +526,7 @@ async function runLocked(
       ...(modelInfo ? { modelInfo } : {}),
       taskFiles: await taskFileHashes(options.suite.source).catch(() => []),
       limits: limitsInForce(),
-      backends: await options.sandboxes.describe(tasks),
+      backends: await options.sandboxes.describe(tasksNeedingBackends(tasks)),
       environment: { node: process.version, platform: platform(), arch: arch(), host: hostname(), cpus: availableParallelism() },
       startedAt: part.startedAt,
       parts: [part],
@@ -573,7 +583,10 @@ async function runLocked(
     while (next < queue.length && !options.signal?.aborted) {
       const job = queue[next++]!;
       const taskLogger = logger.child({ task: job.task.id, sample: job.sampleIndex });
-      const sample = await runSample(job.task, job.sampleIndex, options, context, taskLogger);
+      const sample =
+        job.task.kind === 'code'
+          ? await runSample(job.task, job.sampleIndex, options, context, taskLogger)
+          : await runEpisodeSample(job.task, job.sampleIndex, episodeOptions(options, context, taskLogger));
       // A sample cut short by cancellation says nothing about the answer: leave it out of the
       // journal, so that --resume runs it again.
       if (options.signal?.aborted) return;

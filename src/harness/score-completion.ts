@@ -53,6 +53,12 @@ export async function scoreCompletion(
   sandbox: Sandbox,
   options: ScoreCompletionOptions = {},
 ): Promise<CompletionScore> {
+  if (task.kind !== 'code') {
+    // Such a task has no tests: scoring it here would pass any completion.
+    throw new SandbenchError('unsupported', `task '${task.id}' is an ${task.kind} task: its scorers judge an answer or an episode, not a program (use run, or score for answer tasks)`, {
+      details: { task: task.id, kind: task.kind },
+    });
+  }
   const verdicts: Array<TestVerdict | undefined> = new Array(task.tests.length);
   let error: string | undefined;
   const started = performance.now();

@@ -9,6 +9,8 @@ import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { passAtKSummary } from '../scoring/pass-at-k.ts';
+import type { Model } from '../models/model.ts';
+import { scoreAnswerText } from './score-answer-text.ts';
 import { scoreCompletion } from './score-completion.ts';
 
 /**
@@ -201,6 +203,8 @@ export interface ScoreSamplesOptions {
   sandboxes: SandboxSet;
   /** Samples in flight at once (default 2). */
   concurrency?: number;
+  /** The model that judges rubric scorers of answer tasks. */
+  judge?: Model;
   /** Where engine faults are logged; silent by default. */
   logger?: Logger;
   /** Called before the first sample and after each one. */
@@ -230,6 +234,12 @@ function taskFor(planned: PlannedSample, wholePrograms: Map<string, Task>): Task
 async function scoreOne(planned: PlannedSample, task: Task, options: ScoreSamplesOptions, logger: Logger): Promise<ScoredSample> {
   const base = { sample: planned.sample, sampleIndex: planned.sampleIndex };
   try {
+    if (task.kind === 'answer') {
+      const scored = await scoreAnswerText(task, planned.sample.code, options.sandboxes, { ...(options.judge ? { judge: options.judge } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      // A judge that could not answer leaves the sample unjudged, like an engine fault.
+      const outcome = scored.outcome === 'model-error' ? 'sandbox-error' : scored.outcome;
+      return { ...base, outcome, verdicts: scored.verdicts, executionMs: scored.executionMs, sandbox: 'none', ...(scored.error ? { error: scored.error } : {}) };
+    }
     const sandbox = await options.sandboxes.forTask(task);
     // Samples files are scored as their upstream harness joins them: prefix + completion, exactly.
     const score = await scoreCompletion(task, planned.sample.code, sandbox, { assembly: 'exact', logger, ...(options.signal ? { signal: options.signal } : {}) });
@@ -259,10 +269,16 @@ export async function scoreSamples(options: ScoreSamplesOptions): Promise<ScoreS
       { details: { file: options.samplesFile } },
     );
   }
+  const agentTask = plan.samples.find((planned) => planned.task.kind === 'agent');
+  if (agentTask) {
+    throw new InvalidInputError(`task '${agentTask.task.id}' is an agent task: its episodes need a model to act (use run); score takes code and answer tasks`, {
+      details: { task: agentTask.task.id },
+    });
+  }
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
   const wholePrograms = new Map<string, Task>();
   const tasks = [...new Map(plan.samples.map((planned) => [planned.task.id, taskFor(planned, wholePrograms)])).values()];
-  await options.sandboxes.prepare(tasks);
+  await options.sandboxes.prepare(tasks.filter((task) => task.kind === 'code'));
 
   const startedAt = new Date().toISOString();
   const started = performance.now();

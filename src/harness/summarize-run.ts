@@ -4,6 +4,7 @@ import { passAt1ByTurn } from '../scoring/pass-at-1-by-turn.ts';
 import { passAt1Interval } from '../scoring/pass-at-1-interval.ts';
 import { passAtKSummary } from '../scoring/pass-at-k.ts';
 import { passHatKSummary } from '../scoring/pass-hat-k.ts';
+import { bootstrapMeanInterval } from '../scoring/bootstrap-mean-interval.ts';
 
 export interface SummaryContext {
   runId: string;
@@ -32,8 +33,8 @@ export type SummarizedSample = Omit<SampleResult, 'turns'> & {
  * the samples that were scored. Test verdicts count the tests of scored samples only.
  */
 export function summarizeRun(samples: readonly SummarizedSample[], context: SummaryContext): RunSummary {
-  const perTask = new Map<string, { samples: number; passed: number; turnOutcomes: string[][] }>();
-  for (const task of context.tasks) perTask.set(task.id, { samples: 0, passed: 0, turnOutcomes: [] });
+  const perTask = new Map<string, { samples: number; passed: number; turnOutcomes: string[][]; scores: number[] }>();
+  for (const task of context.tasks) perTask.set(task.id, { samples: 0, passed: 0, turnOutcomes: [], scores: [] });
   const testVerdicts: Record<string, number> = {};
   let passed = 0;
   let failed = 0;
@@ -56,6 +57,7 @@ export function summarizeRun(samples: readonly SummarizedSample[], context: Summ
       continue;
     }
     counts.samples += 1;
+    if (sample.score !== undefined) counts.scores.push(sample.score);
     if (sample.outcome === 'passed') {
       counts.passed += 1;
       passed += 1;
@@ -70,6 +72,8 @@ export function summarizeRun(samples: readonly SummarizedSample[], context: Summ
   const scored = passed + failed;
   const withScores = [...perTask.values()].filter((counts) => counts.samples > 0);
   const interval = passAt1Interval(withScores);
+  const taskScores = withScores.filter((counts) => counts.scores.length > 0).map((counts) => counts.scores.reduce((sum, value) => sum + value, 0) / counts.scores.length);
+  const meanScore = taskScores.length > 0 ? { mean: taskScores.reduce((sum, value) => sum + value, 0) / taskScores.length, ...bootstrapMeanInterval(taskScores), tasks: taskScores.length } : undefined;
   const taskSummaries: TaskSummary[] = [...perTask].map(([taskId, counts]) => {
     const unscored = context.samplesPerTask - counts.samples;
     return { taskId, samples: counts.samples, passed: counts.passed, ...(unscored > 0 ? { unscored } : {}) };
@@ -89,6 +93,7 @@ export function summarizeRun(samples: readonly SummarizedSample[], context: Summ
     ...(interval ? { passAt1Interval: interval } : {}),
     ...(hasTurns ? { passAt1ByTurn: passAt1ByTurn(withScores.map((counts) => counts.turnOutcomes)) } : {}),
     perTask: taskSummaries,
+    ...(meanScore ? { meanScore } : {}),
     testVerdicts,
     usage: { inputTokens, outputTokens },
     durationMs: Math.round(context.durationMs),

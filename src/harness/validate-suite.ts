@@ -1,7 +1,14 @@
+import pLimit from 'p-limit';
 import type { Suite } from '../datasets/load-suite.ts';
+import { silentLogger } from '../logging/silent-logger.ts';
+import { emptyModel } from '../models/empty-model.ts';
+import type { Model } from '../models/model.ts';
+import { referenceModel } from '../models/reference-model.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
+import { runEpisodeSample } from './run-episode-sample.ts';
+import { tasksNeedingBackends } from './run-suite.ts';
 import { scoreCompletion } from './score-completion.ts';
 
 /** One problem found with one task. */
@@ -36,6 +43,8 @@ export interface ValidateSuiteOptions {
   /** How many times the reference runs to detect flaky tests (default 3). */
   repeats?: number;
   concurrency?: number;
+  /** The model that judges rubric scorers of agent and answer tasks (`--judge-model`). */
+  judge?: Model;
   onTask?: (result: TaskValidation, done: number, total: number) => void;
   /** Stops the validation; tasks not yet checked are left out of the report. */
   signal?: AbortSignal;
@@ -48,8 +57,56 @@ function describe(verdicts: readonly TestVerdict[]): string {
     .join('; ');
 }
 
+/**
+ * Checks an agent or answer task: the reference (its `referenceCalls`, then `reference`
+ * submitted) passes the scorers, stably; an episode that answers nothing fails them.
+ */
+async function validateEpisodeTask(task: Task, options: ValidateSuiteOptions): Promise<TaskValidation> {
+  const problems: ValidationProblem[] = [];
+  const repeats = options.repeats ?? 3;
+  const episode = (model: Model) =>
+    runEpisodeSample(task, 0, {
+      model,
+      sandboxes: options.sandboxes,
+      request: {},
+      ...(options.judge ? { judge: options.judge } : {}),
+      modelLane: pLimit(1),
+      episodeLane: pLimit(1),
+      ...(options.signal ? { signal: options.signal } : {}),
+      logger: silentLogger,
+    });
+  const describeScores = (sample: Awaited<ReturnType<typeof episode>>): string =>
+    sample.error ?? (describe(sample.verdicts) || `stopped: ${sample.episode?.stopReason ?? 'unknown'}`);
+  const empty = await episode(emptyModel);
+  if (empty.outcome === 'sandbox-error' || empty.outcome === 'model-error') {
+    problems.push({ check: 'sandbox-error', severity: 'error', message: `the empty answer could not be judged: ${empty.error}` });
+  } else if (empty.outcome === 'passed') {
+    problems.push({ check: 'vacuous-tests', severity: 'error', message: 'an empty answer passes every scorer: the scorers check nothing' });
+  }
+  if (task.reference === undefined && (task.referenceCalls ?? []).length === 0) {
+    problems.push({ check: 'no-reference', severity: 'warning', message: 'no reference answer: reference and flakiness checks skipped' });
+    return { taskId: task.id, problems };
+  }
+  const runs = [];
+  for (let repeat = 0; repeat < repeats; repeat += 1) runs.push(await episode(referenceModel));
+  const faulted = runs.find((run) => run.outcome === 'sandbox-error' || run.outcome === 'model-error');
+  if (faulted) {
+    problems.push({ check: 'sandbox-error', severity: 'error', message: `the reference could not be judged: ${faulted.error}` });
+    return { taskId: task.id, problems };
+  }
+  const first = runs[0]!;
+  if (first.outcome !== 'passed') problems.push({ check: 'reference-fails', severity: 'error', message: `the reference fails: ${describeScores(first)}` });
+  const signature = (verdicts: readonly TestVerdict[]): string => verdicts.map((verdict) => verdict.verdict).join(',');
+  const differing = runs.findIndex((run) => signature(run.verdicts) !== signature(first.verdicts));
+  if (differing > 0) {
+    problems.push({ check: 'flaky', severity: 'error', message: `the reference gave different verdicts across ${repeats} runs: [${signature(first.verdicts)}] then [${signature(runs[differing]!.verdicts)}]` });
+  }
+  return { taskId: task.id, problems };
+}
+
 /** Checks one task: the reference passes every test, stably; the empty answer fails some test. */
 async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<TaskValidation> {
+  if (task.kind !== 'code') return validateEpisodeTask(task, options);
   const problems: ValidationProblem[] = [];
   const sandbox = await options.sandboxes.forTask(task);
   const repeats = options.repeats ?? 3;
@@ -96,7 +153,7 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
  */
 export async function validateSuite(options: ValidateSuiteOptions): Promise<SuiteValidation> {
   const { tasks } = options.suite;
-  for (const task of tasks) await options.sandboxes.forTask(task);
+  for (const task of tasksNeedingBackends(tasks)) await options.sandboxes.forTask(task);
   const results: Array<TaskValidation | undefined> = new Array(tasks.length);
   let next = 0;
   let done = 0;

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { approvalPolicySchema } from '../agents/agent-task-schema.ts';
 import { SandbenchError } from '../errors/sandbench-error.ts';
 
 /** Wire formats a configured provider can speak. */
@@ -75,6 +76,15 @@ export const modelConfigSchema = z
     providers: z.record(z.string(), providerConfigSchema).default({}),
     /** Per-model settings keyed by the full `<provider>:<model>` spec. */
     models: z.record(z.string(), modelSettingsSchema).default({}),
+    /** The remote backend's services (`--sandbox remote`): their URLs and the variable holding their token. */
+    remotes: z
+      .strictObject({
+        urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+        tokenEnv: z.string().regex(ENVIRONMENT_VARIABLE, 'must be an environment variable name').optional(),
+      })
+      .optional(),
+    /** Agent tasks: an approval policy for every run with this config, checked before each task's own. */
+    approval: approvalPolicySchema.optional(),
   })
   .superRefine((config, context) => {
     for (const [name, provider] of Object.entries(config.providers)) {

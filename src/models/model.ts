@@ -4,7 +4,14 @@ import type { Task } from '../schemas/task.ts';
 /** A chat message sent to a model. */
 export interface ModelMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
+  /** The text (a tool message: the tool's result as the model will read it). */
   content: string;
+  /** An assistant message: the tool calls it asked for, in order (agent episodes). */
+  toolCalls?: ModelToolCall[];
+  /** A tool message: the id of the call it answers (every provider matches results to calls by it). */
+  toolCallId?: string;
+  /** A tool message: the name of the tool that answered. */
+  toolName?: string;
 }
 
 /** A tool the model may call (agent runs). */

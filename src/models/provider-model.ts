@@ -110,6 +110,15 @@ function languageModel(options: ProviderModelOptions): LanguageModel {
   }
 }
 
+/** A tool call's arguments as the SDK wants them: the parsed JSON, or the raw text when it is not JSON. */
+function callInput(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 /** The request's messages in the SDK's shape, system messages gathered into `instructions`. */
 function sdkPrompt(request: GenerateRequest, defaultSystem: string | undefined): { instructions?: string; messages: SdkMessage[] } {
   const system: string[] = [];
@@ -123,11 +132,29 @@ function sdkPrompt(request: GenerateRequest, defaultSystem: string | undefined):
         messages.push({ role: 'user', content: message.content });
         break;
       case 'assistant':
-        messages.push({ role: 'assistant', content: message.content });
+        if (!message.toolCalls || message.toolCalls.length === 0) {
+          messages.push({ role: 'assistant', content: message.content });
+          break;
+        }
+        messages.push({
+          role: 'assistant',
+          content: [
+            ...(message.content === '' ? [] : [{ type: 'text' as const, text: message.content }]),
+            ...message.toolCalls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: callInput(call.arguments) })),
+          ],
+        });
         break;
-      case 'tool':
-        // The contract's tool messages carry no call id, which every provider requires.
-        throw new SandbenchError('model', 'provider models do not take tool messages yet (a tool result needs the id of its call)');
+      case 'tool': {
+        if (message.toolCallId === undefined || message.toolName === undefined) {
+          throw new SandbenchError('model', 'a tool message needs the id and the name of the call it answers');
+        }
+        const part = { type: 'tool-result' as const, toolCallId: message.toolCallId, toolName: message.toolName, output: { type: 'text' as const, value: message.content } };
+        // Results of one turn's parallel calls travel in one message, as providers expect.
+        const previous = messages.at(-1);
+        if (previous?.role === 'tool' && Array.isArray(previous.content)) previous.content.push(part);
+        else messages.push({ role: 'tool', content: [part] });
+        break;
+      }
     }
   }
   const instructions = system.length > 0 ? system.join('\n\n') : defaultSystem;

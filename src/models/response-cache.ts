@@ -36,7 +36,8 @@ export class ResponseCache {
       fingerprint: model.fingerprint ?? null,
       // The endpoint and per-model defaults matter, never a key (describe() holds none).
       describe: this.#descriptions.has(model) ? this.#descriptions.get(model) : this.#describe(model),
-      messages: request.messages.map((message) => [message.role, message.content]),
+      // Tool calls and results are part of what was asked (two episodes differing only there must not share answers).
+      messages: request.messages.map((message) => (message.toolCalls || message.toolCallId ? [message.role, message.content, message.toolCalls ?? null, message.toolCallId ?? null, message.toolName ?? null] : [message.role, message.content])),
       tools: request.tools ?? null,
       temperature: request.temperature ?? null,
       topP: request.topP ?? null,

@@ -11,19 +11,44 @@ import type { GenerateRequest, GenerateResponse, Model, ModelCoverage } from './
  * One line of a script: the answer to one sample of one task. Other fields are ignored, so
  * human-eval style `samples.jsonl` files (`task_id`, `completion`, maybe `result`) load as is.
  */
-export const scriptLineSchema = z.object({
-  /** The task this answer is for. */
-  task_id: z.string().min(1),
-  /** The model's text for that sample. */
-  completion: z.string(),
-  /** Which sample it answers (0-based); defaults to the line's rank among the task's lines. */
-  sample_index: z.number().int().nonnegative().optional(),
+/** One scripted model answer of an agent episode: text, tool calls, or both. */
+export const scriptTurnSchema = z.object({
+  text: z.string().default(''),
+  tool_calls: z
+    .array(
+      z.object({
+        /** The call's id (default `call_<turn>_<index>`). */
+        id: z.string().min(1).optional(),
+        name: z.string().min(1),
+        /** The arguments: an object, or raw text (which may be invalid JSON on purpose). */
+        arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).default({}),
+      }),
+    )
+    .default([]),
 });
+export type ScriptTurn = z.infer<typeof scriptTurnSchema>;
+
+export const scriptLineSchema = z
+  .object({
+    /** The task this answer is for. */
+    task_id: z.string().min(1),
+    /** The model's text for that sample. */
+    completion: z.string().optional(),
+    /**
+     * Agent and answer tasks: the model's answers, turn by turn (turn 0 first); past the last,
+     * the model answers an empty text.
+     */
+    turns: z.array(scriptTurnSchema).min(1).optional(),
+    /** Which sample it answers (0-based); defaults to the line's rank among the task's lines. */
+    sample_index: z.number().int().nonnegative().optional(),
+  })
+  .refine((line) => line.completion !== undefined || line.turns !== undefined, { path: ['completion'], message: 'required: the answer text (or turns, for agent and answer tasks)' });
 export type ScriptLine = z.infer<typeof scriptLineSchema>;
 
 /** Where an answer came from, for conflict messages. */
 interface ScriptedAnswer {
   completion: string;
+  turns?: ScriptTurn[];
   line: number;
 }
 
@@ -101,7 +126,7 @@ export class ScriptedModel implements Model {
           { details: { file, line: lineNumber, taskId: entry.task_id, sampleIndex } },
         );
       }
-      forTask.set(sampleIndex, { completion: entry.completion, line: lineNumber });
+      forTask.set(sampleIndex, { completion: entry.completion ?? '', ...(entry.turns ? { turns: entry.turns } : {}), line: lineNumber });
     }
     if (answers.size === 0) throw new InvalidInputError(`${file}: the script holds no answers`, { details: { file } });
     return new ScriptedModel(file, answers, createHash('sha256').update(text).digest('hex'));
@@ -120,6 +145,17 @@ export class ScriptedModel implements Model {
     request.signal?.throwIfAborted();
     const taskId = request.task?.id;
     const answer = taskId === undefined ? undefined : this.#answers.get(taskId)?.get(request.sampleIndex ?? 0);
+    if (answer?.turns) {
+      const turn = request.turn ?? 0;
+      const scripted = answer.turns[turn];
+      if (!scripted) return { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, finishReason: 'no-script' };
+      const toolCalls = scripted.tool_calls.map((call, index) => ({
+        id: call.id ?? `call_${turn}_${index}`,
+        name: call.name,
+        arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+      }));
+      return { text: scripted.text, toolCalls, usage: { inputTokens: 0, outputTokens: 0 }, finishReason: toolCalls.length > 0 ? 'tool-calls' : 'stop' };
+    }
     return {
       text: answer?.completion ?? '',
       toolCalls: [],

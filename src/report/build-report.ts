@@ -5,7 +5,7 @@ import { InvalidInputError } from '../errors/sandbench-error.ts';
 import { RunJournal } from '../harness/run-journal.ts';
 import { runTaskSchema, type RunTask } from '../harness/run-tasks.ts';
 import type { ModelSettings } from '../models/model-config.ts';
-import type { RunSummary, SampleResult, TestVerdict } from '../schemas/sample-result.ts';
+import type { RunSummary, SampleResult, TestVerdict, TranscriptMessage } from '../schemas/sample-result.ts';
 import { mcnemarExactPValue, pairedBootstrap } from '../scoring/paired-comparison.ts';
 import { passAt1Interval } from '../scoring/pass-at-1-interval.ts';
 import { passAtKSummary } from '../scoring/pass-at-k.ts';
@@ -177,11 +177,19 @@ function testDetail(verdict: TestVerdict): SampleTestDetail {
 
 const LIMIT_VERDICTS = new Set(['timeout', 'memory-limit', 'output-limit']);
 
+/** A transcript message as text: an assistant's tool calls and a tool's result named in it. */
+function flatMessage(message: TranscriptMessage): { role: string; content: string } {
+  if (message.role === 'tool') return { role: 'tool', content: `[${message.toolName ?? 'tool'} ${message.toolCallId ?? ''}] ${message.content}` };
+  const calls = (message.toolCalls ?? []).map((call) => `→ ${call.name}(${call.arguments}) [${call.id}]`);
+  return { role: message.role, content: [message.content, ...calls].filter((part) => part !== '').join('\n') };
+}
+
 /** The detail view of one sample. */
 function sampleDetail(sample: SampleResult, task: RunTask | undefined): SampleDetail {
   const tests = sample.verdicts.map(testDetail);
+  // A code sample's transcript ends with the answer, shown apart; an episode's is the whole exchange.
   const messages = sample.transcript
-    ? sample.transcript.messages.slice(0, -1).map(({ role, content }) => ({ role, content }))
+    ? (sample.episode ? sample.transcript.messages : sample.transcript.messages.slice(0, -1)).map(flatMessage)
     : task
       ? [{ role: 'user', content: task.prompt }]
       : [];
@@ -198,6 +206,8 @@ function sampleDetail(sample: SampleResult, task: RunTask | undefined): SampleDe
     modelLatencyMs: sample.modelLatencyMs,
     executionMs: sample.executionMs,
     ...(sample.error !== undefined ? { error: sample.error } : {}),
+    ...(sample.episode ? { stopReason: sample.episode.stopReason } : {}),
+    ...(sample.score !== undefined ? { score: sample.score } : {}),
     ...(sample.turns
       ? {
           turns: sample.turns.map((turn) => ({

@@ -58,6 +58,9 @@ export function formatSummary(summary: RunSummary, folder?: string): string {
     `pass@k    ${passAtLine(summary)}`,
     ...(passHat ? [`pass^k    ${passHat}`] : []),
     ...(repair ? [`repair    pass@1 ${repair}`] : []),
+    ...(summary.meanScore
+      ? [`score     mean ${summary.meanScore.mean.toFixed(3)} [${summary.meanScore.low.toFixed(3)}–${summary.meanScore.high.toFixed(3)}] (95% bootstrap interval over ${summary.meanScore.tasks} scored agent/answer tasks)`]
+      : []),
     `tests     ${Object.entries(summary.testVerdicts).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} (verdicts of each test of each scored sample)`,
     `tokens    in ${summary.usage.inputTokens}, out ${summary.usage.outputTokens}`,
     `time      ${(summary.durationMs / 1000).toFixed(2)} s`,

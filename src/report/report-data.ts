@@ -142,6 +142,10 @@ export interface SampleDetail {
   executionMs: number;
   /** The fault's message for `sandbox-error` / `model-error`. */
   error?: string;
+  /** Agent and answer tasks: why the episode ended. */
+  stopReason?: string;
+  /** Agent and answer tasks: the combined score. */
+  score?: number;
   /** Every turn in order, when the run repaired answers. */
   turns?: SampleTurnDetail[];
 }

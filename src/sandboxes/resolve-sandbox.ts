@@ -33,6 +33,8 @@ export interface SandboxOptions {
    * `dispose()`); the CLI turns it on.
    */
   handleSignals?: boolean;
+  /** Remote backend: the sandbench services to send executions to, and their token. */
+  remote?: { urls: string[]; token?: string };
 }
 
 /** What the set needs of a task to choose its backend. */
@@ -58,9 +60,16 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.handleSignals ? { handleSignals: true } : {}),
       });
     }
+    case 'remote': {
+      const { RemoteSandbox } = await import('./remote-sandbox.ts');
+      if (!options.remote || options.remote.urls.length === 0) {
+        throw new InvalidInputError('the remote sandbox needs the services to use: --remote <url>[,<url>…] or `remotes:` in the config file');
+      }
+      return new RemoteSandbox({ ...options.remote, ...(options.logger ? { logger: options.logger } : {}) });
+    }
     default: {
       const unknown: never = name;
-      throw new InvalidInputError(`unknown sandbox '${String(unknown)}' (known: isolate, docker)`);
+      throw new InvalidInputError(`unknown sandbox '${String(unknown)}' (known: isolate, docker, remote)`);
     }
   }
 }
@@ -94,6 +103,22 @@ export class SandboxSet {
     return profile.backends[0] ?? 'docker';
   }
 
+  /**
+   * The backend of this name, created on first use and owned by the set, whatever `--sandbox`
+   * forces (agent episodes run their `javascript` tool and custom scorers in the isolate).
+   */
+  async named(name: SandboxName): Promise<Sandbox> {
+    const forced = this.#forced;
+    if (forced && typeof forced !== 'string' && forced.name === name) return forced;
+    let pending = this.#created.get(name);
+    if (!pending) {
+      pending = createSandbox(name, this.#options);
+      this.#created.set(name, pending);
+      pending.catch(() => this.#created.delete(name));
+    }
+    return pending;
+  }
+
   /** The backend for a task, refusing (with a clear message) one that cannot run its language. */
   async forTask(task: TaskPlacement): Promise<Sandbox> {
     const forced = this.#forced;
@@ -101,14 +126,7 @@ export class SandboxSet {
     if (forced && typeof forced !== 'string') {
       sandbox = forced;
     } else {
-      const name = this.backendFor(task) as SandboxName;
-      let pending = this.#created.get(name);
-      if (!pending) {
-        pending = createSandbox(name, this.#options);
-        this.#created.set(name, pending);
-        pending.catch(() => this.#created.delete(name));
-      }
-      sandbox = await pending;
+      sandbox = await this.named(this.backendFor(task) as SandboxName);
     }
     if (!sandbox.capabilities.languages.includes(task.language)) {
       const alternatives = runtimeProfile(task.language).backends.filter((backend) => backend !== sandbox.name);

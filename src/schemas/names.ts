@@ -6,7 +6,7 @@
 /** Languages sandbench knows how to run. */
 export const LANGUAGES = ['javascript', 'typescript', 'python', 'bash', 'c', 'cpp', 'java', 'go', 'rust'] as const;
 /** Sandbox backends. */
-export const SANDBOX_NAMES = ['isolate', 'docker'] as const;
+export const SANDBOX_NAMES = ['isolate', 'docker', 'remote'] as const;
 /** Comparators of I/O tests, by name. */
 export const COMPARATOR_NAMES = ['exact', 'trim', 'whitespace', 'float', 'regex', 'contains'] as const;
 /** TypeScript emit targets. */

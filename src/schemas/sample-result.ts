@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { episodeRecordSchema, scoreComponentSchema } from '../agents/episode.ts';
 import { executionStatusSchema } from './execution-result.ts';
 
 /** The verdict of one test against one sample. `sandbox-error` is an engine fault, not the model's. */
@@ -47,7 +48,14 @@ export type Usage = z.infer<typeof usageSchema>;
 export const transcriptMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string(),
+  /** An assistant message's tool calls (agent episodes). */
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })).optional(),
+  /** A tool message: the call it answers. */
+  toolCallId: z.string().optional(),
+  toolName: z.string().optional(),
 });
+
+export type TranscriptMessage = z.infer<typeof transcriptMessageSchema>;
 
 /** What the model exchange of a sample looked like: enough to audit and reproduce it. */
 export const transcriptSchema = z.object({
@@ -122,6 +130,12 @@ export const sampleResultSchema = z.object({
    * own fields are those of the last turn.
    */
   turns: z.array(sampleTurnSchema).optional(),
+  /** Agent and answer tasks: the episode (every model turn and tool call, why it stopped, the answer). */
+  episode: episodeRecordSchema.optional(),
+  /** Agent and answer tasks: each scorer's judgement (also listed as `verdicts`, one per scorer). */
+  scores: z.array(scoreComponentSchema).optional(),
+  /** Agent and answer tasks: the combined score in [0, 1]. */
+  score: z.number().min(0).max(1).optional(),
 });
 export type SampleResult = z.infer<typeof sampleResultSchema>;
 
@@ -218,6 +232,20 @@ export const runSummarySchema = z.object({
   passAt1ByTurn: z.array(z.number().min(0).max(1)).optional(),
   /** Scored and passed samples of every task, in suite order (read as `[]` from runs made before it existed). */
   perTask: z.array(taskSummarySchema).default([]),
+  /**
+   * Mean combined score over scored samples of agent and answer tasks (each task's samples
+   * averaged first, then the tasks), with a 95% bootstrap interval over tasks; absent when no
+   * scored sample has a score.
+   */
+  meanScore: z
+    .object({
+      mean: z.number().min(0).max(1),
+      low: z.number().min(0).max(1),
+      high: z.number().min(0).max(1),
+      /** Tasks the mean is over. */
+      tasks: z.number().int().positive(),
+    })
+    .optional(),
   /** Per-test verdict counts over every test of every scored sample (one verdict per test). */
   testVerdicts: z.record(z.string(), z.number().int().nonnegative()),
   usage: usageSchema,

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  agentBudgetSchema,
+  approvalPolicySchema,
+  referenceCallSchema,
+  taskToolSchema,
+  toolLimitsSchema,
+  toolNames,
+} from '../agents/agent-task-schema.ts';
 import { anchoredRegex } from '../scoring/regex-pattern.ts';
 import { executionLimitsInputSchema } from './limits.ts';
 import { COMPARATOR_NAMES, LANGUAGES, SANDBOX_NAMES, TYPESCRIPT_TARGETS } from './names.ts';
@@ -125,9 +133,41 @@ export const taskObjectSchema = z
   .object({
     /** Unique id within the suite. */
     id: z.string().min(1),
+    /**
+     * `code` (the default): the model writes code that the tests run. `agent`: the model works
+     * with tools in a sandbox over several turns and the scorers judge the outcome. `answer`: the
+     * model's text is the answer the scorers judge (no tools, no sandbox).
+     */
+    kind: z.enum(['code', 'agent', 'answer']).default('code'),
     /** What the model sees. */
     prompt: z.string().min(1),
-    language: languageSchema,
+    /**
+     * Code tasks: the program's language. Agent tasks: the runtime whose image hosts the episode
+     * (`python`: bash and python3). Answer tasks need none (it reads `javascript`: the isolate,
+     * where custom scorers run).
+     */
+    language: languageSchema.optional(),
+    /** Agent and answer tasks: the system prompt (the run's `--system` wins). */
+    system: z.string().optional(),
+    /** Agent tasks: files placed in the episode's work directory before the first turn (relative path → text). */
+    files: z.record(z.string(), z.string()).optional(),
+    /** Agent tasks: the tools the model may call, built-in by name or custom. */
+    tools: z.array(taskToolSchema).optional(),
+    /** Agent tasks: what the episode may spend (turns, tool calls, tokens, time). */
+    budget: agentBudgetSchema.optional(),
+    /** Agent tasks: limits of each tool call. */
+    toolLimits: toolLimitsSchema.optional(),
+    /** Agent tasks: which tool calls may run (the run config's policy is checked first). */
+    approval: approvalPolicySchema.optional(),
+    /** Agent and answer tasks: how the outcome is judged (several scorers combine into one verdict). */
+    scorers: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Agent and answer tasks: how the scorers combine (default: every one must pass). */
+    scoring: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Agent tasks: tool calls the `reference` model makes, one per turn, before it submits
+     * `reference` (so that `validate` can check scorers of files and trajectories).
+     */
+    referenceCalls: z.array(referenceCallSchema).optional(),
     /**
      * Code placed before the completion in the program that runs. HumanEval-style tasks set it
      * to the prompt, because the model continues the function the prompt begins.
@@ -137,8 +177,8 @@ export const taskObjectSchema = z
     starterCode: z.string().optional(),
     /** Name of the function under test, when there is one. */
     entryPoint: z.string().optional(),
-    /** At least one test. */
-    tests: z.array(testCaseSchema).min(1),
+    /** Code tasks: at least one test. */
+    tests: z.array(testCaseSchema).default([]),
     /** Default comparator for this task's I/O tests. */
     comparator: comparatorSchema.optional(),
     /** A known-good completion (what the `reference` model answers). */
@@ -193,12 +233,55 @@ export const taskObjectSchema = z
   })
   .strict();
 
+type TaskFields = z.infer<typeof taskObjectSchema>;
+
+/** Fields only agent and answer tasks take, and those only agent tasks take. */
+const EPISODE_FIELDS = ['system', 'scorers', 'scoring'] as const;
+const AGENT_FIELDS = ['files', 'tools', 'budget', 'toolLimits', 'approval', 'referenceCalls'] as const;
+
+/** The rules of each kind: what it needs, what it refuses. */
+function checkKind(task: TaskFields, context: z.RefinementCtx): void {
+  const issue = (path: Array<string | number>, message: string): void => context.addIssue({ code: 'custom', path, message });
+  if (task.kind === 'code') {
+    if (task.language === undefined) issue(['language'], 'a code task needs a language');
+    if (task.tests.length === 0) issue(['tests'], 'a code task needs at least one test');
+    for (const field of [...EPISODE_FIELDS, ...AGENT_FIELDS]) {
+      if (task[field] !== undefined) issue([field], `'${field}' belongs to agent and answer tasks (set kind: agent or kind: answer)`);
+    }
+    return;
+  }
+  if (task.tests.length > 0) issue(['tests'], `a ${task.kind} task is judged by its scorers, not tests`);
+  if (!task.scorers || task.scorers.length === 0) issue(['scorers'], `a ${task.kind} task needs at least one scorer`);
+  if (task.kind === 'answer') {
+    for (const field of AGENT_FIELDS) {
+      if (task[field] !== undefined) issue([field], `'${field}' belongs to agent tasks (an answer task has no tools or sandbox)`);
+    }
+    return;
+  }
+  if (task.language === undefined) issue(['language'], 'an agent task needs a language: the runtime whose image hosts its episode (python gives bash and python3)');
+  for (const path of Object.keys(task.files ?? {})) {
+    if (path === '' || path.startsWith('/') || path.split(/[\\/]/).some((part) => part === '..' || part === '')) {
+      issue(['files', path], 'a file path is relative to the work directory, without .. or empty parts');
+    }
+  }
+  const names = toolNames(task.tools ?? []);
+  const seen = new Set<string>();
+  for (const [index, name] of names.entries()) {
+    if (seen.has(name)) issue(['tools', index], `tool '${name}' is listed twice (a custom tool cannot take a built-in tool's name)`);
+    seen.add(name);
+  }
+  for (const [index, call] of (task.referenceCalls ?? []).entries()) {
+    if (!seen.has(call.tool)) issue(['referenceCalls', index, 'tool'], `the reference calls '${call.tool}', which is not among the task's tools (${names.join(', ') || 'none'})`);
+  }
+}
+
 /**
  * A task. Beyond the fields' own rules: every I/O test whose comparator (its own, else the
  * task's) is `regex` must hold a pattern that compiles, so a broken pattern is refused when the
  * file loads rather than failing every answer.
  */
 export const taskSchema = taskObjectSchema.superRefine((task, context) => {
+  checkKind(task, context);
   for (const [index, test] of task.tests.entries()) {
     if (test.kind !== 'io') continue;
     const comparator = test.comparator ?? task.comparator;
@@ -215,7 +298,7 @@ export const taskSchema = taskObjectSchema.superRefine((task, context) => {
       });
     }
   }
-});
+}).transform((task) => ({ ...task, language: task.language ?? ('javascript' as const) }));
 export type Task = z.infer<typeof taskSchema>;
 /** A task as written in a file, before defaults are applied. */
 export type TaskInput = z.input<typeof taskSchema>;

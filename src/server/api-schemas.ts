@@ -14,6 +14,9 @@ export interface BodyLimits {
   maxCompletions: number;
 }
 
+/** The backends a request may ask for: the server's own (it never forwards to another service). */
+const serverSandboxSchema = sandboxNameSchema.exclude(['remote']);
+
 /** Most extra files in one execution. */
 const MAX_FILES = 64;
 
@@ -99,8 +102,19 @@ export function requestSchemas(limits: BodyLimits) {
     entry: z.string().min(1).max(255).optional(),
     stdin: code.default(''),
     limits: executionLimitsInputSchema.optional(),
-    sandbox: sandboxNameSchema.optional(),
+    sandbox: serverSandboxSchema.optional(),
     typescript: typescriptOptionsSchema.optional(),
+    /**
+     * Test code run after the program in the same program (HumanEval-style tests); the result's
+     * `testCompleted` says whether it ran to its end.
+     */
+    testCode: code.optional(),
+    /** Limits of the compile step, for compiled languages. */
+    compileLimits: executionLimitsInputSchema.optional(),
+    /** A named variant of the language's runtime profile (a dataset harness's flags and layout). */
+    variant: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name').max(100).optional(),
+    /** Work-directory files to read back after the run. */
+    collectFiles: z.array(z.string().min(1).max(255)).max(MAX_FILES).optional(),
   };
   const scoreFields = {
     /** The task, inline. */
@@ -113,7 +127,7 @@ export function requestSchemas(limits: BodyLimits) {
     completions: z.array(code).min(1).max(limits.maxCompletions).optional(),
     /** `fitted` (default): an answer that repeats the prefix's function replaces it; `exact`: prefix + completion. */
     assembly: z.enum(['fitted', 'exact']).default('fitted'),
-    sandbox: sandboxNameSchema.optional(),
+    sandbox: serverSandboxSchema.optional(),
   };
   const executeObject = z.object(executeFields).strict();
   const scoreObject = z.object(scoreFields).strict();

@@ -121,6 +121,16 @@ export class SandboxService {
       source = files[body.entry!]!;
       delete files[body.entry!];
     }
+    const compile = body.compileLimits
+      ? applyServerLimits(body.compileLimits, {
+          maximum: this.#options.maximumLimits,
+          policy: this.#options.limitsPolicy,
+          field: `${field}compileLimits`,
+          profileLimits: runtimeProfileCompileLimits(body.language),
+          step: 'compile',
+        })
+      : undefined;
+    adjustments.push(...(compile?.adjustments ?? []));
     const request: Omit<SandboxRunRequest, 'signal'> = {
       language: body.language,
       source,
@@ -128,6 +138,10 @@ export class SandboxService {
       limits,
       ...(Object.keys(files).length > 0 ? { files } : {}),
       ...(body.typescript ? { typescript: body.typescript } : {}),
+      ...(body.testCode !== undefined ? { testCode: body.testCode } : {}),
+      ...(compile && Object.keys(compile.limits).length > 0 ? { compileLimits: compile.limits } : {}),
+      ...(body.variant ? { variant: body.variant } : {}),
+      ...(body.collectFiles ? { collectFiles: body.collectFiles } : {}),
     };
     const placement = { id: 'request', language: body.language, ...(body.sandbox ? { sandbox: body.sandbox } : {}) };
     return {
@@ -166,6 +180,11 @@ export class SandboxService {
       if (!found) throw new ApiError('not-found', `suite '${suite.name}' has no task '${body.taskId}'`, { field: `${field}taskId` });
       task = found;
       suiteName = suite.name;
+    }
+    if (task.kind !== 'code') {
+      throw new ApiError('invalid-request', `task '${task.id}' is an ${task.kind} task: /v1/score judges programs against tests; ${task.kind} tasks are scored by their scorers through \`sandbench run\` or \`score\``, {
+        field: `${field}${body.task ? 'task.kind' : 'taskId'}`,
+      });
     }
     const adjustments: LimitAdjustment[] = [];
     const limits: NonNullable<Task['limits']> = {};

@@ -99,7 +99,7 @@ describe('scripted model', () => {
 
   it('names the file and line of a bad line', () => {
     expect(() => ScriptedModel.parse('{"task_id":"a","completion":"x"}\n{"task_id":"a"}\n', 'bad.jsonl')).toThrow(
-      /^bad\.jsonl:2: completion: Invalid input: expected string, received undefined$/,
+      /^bad\.jsonl:2: completion: required: the answer text \(or turns, for agent and answer tasks\)$/,
     );
     expect(() => ScriptedModel.parse('{"task_id":"a","completion":"x"}\n{oops\n', 'bad.jsonl')).toThrow(/^bad\.jsonl:2: invalid JSON: /);
     expect(() => ScriptedModel.parse('[1]\n', 'bad.jsonl')).toThrow(/^bad\.jsonl:1: /);

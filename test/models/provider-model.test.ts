@@ -170,6 +170,59 @@ describe('wire formats', () => {
       await tools.close();
     }
   });
+
+  it.each(['openai:gpt-4o', 'anthropic:my-claude', 'google:gemini-test'])('%s sends tool calls and their results back in its wire format, parallel results in one turn', async (spec) => {
+    const tools = await startFakeProviderServer({ answer: () => 'done' });
+    try {
+      const [provider] = spec.split(':') as ['openai' | 'anthropic' | 'google'];
+      const model = await resolveModel(spec, { config: { providers: { [provider]: { baseURL: tools.baseURLs[provider] } }, models: {} }, env });
+      await model.generate({
+        messages: [
+          { role: 'user', content: 'hash both files' },
+          {
+            role: 'assistant',
+            content: 'Hashing.',
+            toolCalls: [
+              { id: 'call_a', name: 'bash', arguments: '{"command":"sha256sum a.txt"}' },
+              { id: 'call_b', name: 'bash', arguments: '{"command":"sha256sum b.txt"}' },
+            ],
+          },
+          { role: 'tool', toolCallId: 'call_a', toolName: 'bash', content: 'RESULT-A' },
+          { role: 'tool', toolCallId: 'call_b', toolName: 'bash', content: 'RESULT-B' },
+        ],
+        tools: [{ name: 'bash', description: 'Run a command', inputSchema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }],
+      });
+      const body = JSON.stringify(tools.requests[0]!.body);
+      // Each format names the call's id beside its result, and carries the call's arguments.
+      expect(body).toContain('RESULT-A');
+      expect(body).toContain('RESULT-B');
+      expect(body).toContain('sha256sum a.txt');
+      const request = tools.requests[0]!.body as Record<string, unknown>;
+      if (provider === 'openai') {
+        const messages = request.messages as Array<Record<string, unknown>>;
+        const assistant = messages.find((message) => message.role === 'assistant')!;
+        expect((assistant.tool_calls as Array<{ id: string }>).map((call) => call.id)).toEqual(['call_a', 'call_b']);
+        expect(messages.filter((message) => message.role === 'tool').map((message) => [message.tool_call_id, message.content])).toEqual([
+          ['call_a', 'RESULT-A'],
+          ['call_b', 'RESULT-B'],
+        ]);
+      } else if (provider === 'anthropic') {
+        const messages = request.messages as Array<{ role: string; content: Array<Record<string, unknown>> }>;
+        const results = messages.at(-1)!;
+        expect(results.role).toBe('user');
+        expect(results.content.map((part) => [part.type, part.tool_use_id])).toEqual([
+          ['tool_result', 'call_a'],
+          ['tool_result', 'call_b'],
+        ]);
+      } else {
+        const contents = request.contents as Array<{ role: string; parts: Array<Record<string, unknown>> }>;
+        const names = contents.at(-1)!.parts.map((part) => (part.functionResponse as { name: string } | undefined)?.name);
+        expect(names).toEqual(['bash', 'bash']);
+      }
+    } finally {
+      await tools.close();
+    }
+  });
 });
 
 describe('per-model defaults from the config', () => {
