@@ -173,4 +173,14 @@ describe('judge scorer with the scripted model', () => {
     expect(second).toMatchObject({ fault: 'model-error' });
     expect(second.detail.answers).toHaveLength(2);
   });
+
+  it('a script with turns answers the retry with its next turn', async () => {
+    const model = ScriptedModel.parse(
+      JSON.stringify({ task_id: 'capital', turns: [{ text: 'Looks right to me.' }, { text: '{"verdicts": [{"criterion": 1, "pass": true, "reason": "Paris"}, {"criterion": 2, "pass": true, "reason": "2.1 million"}]}' }] }),
+      'judge-turns.jsonl',
+    );
+    const result = await scoreWithJudge({ check: { rubric: RUBRIC }, answer: 'Paris, 2.1 million', model, task });
+    expect(result).toMatchObject({ pass: true, score: 1 });
+    expect(result.detail.answers.map((attempt) => attempt.problem)).toEqual(['it holds no JSON object', undefined]);
+  });
 });
