@@ -13,7 +13,8 @@ import { cleanupOnExit } from './docker/cleanup-on-exit.ts';
 import { ContainerPool, type PooledContainer } from './docker/container-pool.ts';
 import { createContainerOwner, OWNER_ID_LABEL, type ContainerOwner } from './docker/container-owner.ts';
 import { createDockerEngine, diagnoseEngine, type DockerEngine, type EngineContainer } from './docker/engine-client.ts';
-import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, type ContainerSpec } from './docker/create-container.ts';
+import { RUNNER_MEMORY_OVERHEAD_BYTES, removeContainer, startSandboxContainer, type ContainerSpec, type StartedContainer } from './docker/create-container.ts';
+import { DockerSession } from './docker/docker-session.ts';
 import { OwnerLease } from './docker/owner-lease.ts';
 import { normalizeWorkPath, packFiles, type WorkFile } from './docker/pack-files.ts';
 import {
@@ -26,7 +27,15 @@ import {
   type RunnerStepResult,
 } from './docker/runner-connection.ts';
 import { sweepContainers } from './docker/sweep-containers.ts';
-import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
+import {
+  joinProgram,
+  type Sandbox,
+  type SandboxBatchRequest,
+  type SandboxCapabilities,
+  type SandboxRunRequest,
+  type SandboxSession,
+  type SandboxSessionOptions,
+} from './sandbox.ts';
 
 /** Outcomes after which a container is replaced rather than reused. */
 export type RecycleOutcome = 'timeout' | 'memory-limit' | 'output-limit' | 'runtime-error' | 'compile-error' | 'signal';
@@ -130,6 +139,8 @@ export class DockerSandbox implements Sandbox {
   private readonly owner: ContainerOwner = createContainerOwner();
   private readonly lease: OwnerLease;
   private readonly pools = new Map<string, ContainerPool>();
+  /** Open sessions (each its own container); dispose removes them. */
+  private readonly sessions = new Set<DockerSession>();
   private ready: Promise<void> | null = null;
   /** The start-up sweep, running beside the first jobs (dispose waits for it). */
   private sweeping: Promise<void> | null = null;
@@ -266,7 +277,7 @@ export class DockerSandbox implements Sandbox {
     } catch (error) {
       recycle = 'job failed';
       if (request.signal?.aborted) return cancelledResult('cancelled; its container was removed', 0);
-      return await this.judgeLostJob(error, container, deadlineMs);
+      return await this.judgeLostJob(error, container.started, deadlineMs);
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
       pool.release(container, recycle);
@@ -363,7 +374,7 @@ export class DockerSandbox implements Sandbox {
         if (request.signal?.aborted) return [...results, ...cancelled('cancelled; its container was removed')];
         // An engine fault (the container removed from outside, the engine gone) is one here as in
         // `run` (this throws it); what a program may have done is judged below, run by run.
-        await this.judgeLostJob(error, container, deadlineMs);
+        await this.judgeLostJob(error, container.started, deadlineMs);
         lost = true;
       } finally {
         request.signal?.removeEventListener('abort', onAbort);
@@ -425,9 +436,62 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
+  /**
+   * Opens a session for an agent episode: a container of its own (never from the warm pool),
+   * hardened like pool containers and owned (labelled, leased) like them, so that `dispose`, the
+   * exit cleanup and a later sweep all remove it. The session's `limits` set the container's
+   * memory, processes and disk (the runtime profile's otherwise); its work directory is mounted
+   * with exec, so a program the agent compiles there can run. `files` are written before it
+   * returns. See `DockerSession` for what persists between commands.
+   */
+  async openSession(options: SandboxSessionOptions): Promise<SandboxSession> {
+    if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
+    const profile = this.profile(options.language);
+    const limits = resolveLimits([profile.limits, options.limits]);
+    // Bad paths are refused before a container is made.
+    const files = Object.entries(options.files ?? {});
+    await packFiles(files.map(([path, content]) => ({ path, content })));
+    options.signal?.throwIfAborted();
+    await this.ensureReady();
+    const image = profile.image.includes(':') ? profile.image : `${profile.image}:latest`;
+    const spec: ContainerSpec = {
+      image,
+      memoryBytes: limits.memoryBytes + RUNNER_MEMORY_OVERHEAD_BYTES,
+      // The runner is one process of the container.
+      pids: limits.pids + 1,
+      diskBytes: limits.diskBytes,
+      workdirExec: true,
+      nanoCpus: Math.round(this.cpus * 1e9),
+      ownerLabels: this.owner.labels,
+    };
+    const started = await startSandboxContainer(this.docker, spec);
+    const session = new DockerSession({
+      started,
+      limits,
+      step: (argv, commandLimits) => this.step('run', argv, commandLimits, limits.memoryBytes, true, profile),
+      judge: (facts, commandLimits, step) => {
+        if (facts.starved) throw starvedStepError(facts, commandLimits);
+        return runExecution(facts, commandLimits, step, undefined);
+      },
+      judgeLost: (error, lost, deadlineMs) => this.judgeLostJob(error, lost, deadlineMs),
+      onDisposed: (closed) => this.sessions.delete(closed),
+    });
+    this.sessions.add(session);
+    try {
+      // The sandbox was disposed while the container started: nobody else would remove it.
+      if (this.disposed) throw new SandboxError('the Docker sandbox was disposed', { code: 'sandbox-failure' });
+      options.signal?.throwIfAborted();
+      if (files.length > 0) await session.writeFiles(Object.fromEntries(files));
+    } catch (error) {
+      await session.dispose().catch(() => {});
+      throw error;
+    }
+    return session;
+  }
+
   /** Ids of the containers this sandbox holds now (for diagnostics and tests). */
   containerIds(): string[] {
-    return [...this.pools.values()].flatMap((pool) => pool.containerIds());
+    return [...[...this.pools.values()].flatMap((pool) => pool.containerIds()), ...[...this.sessions].map((session) => session.containerId)];
   }
 
   /** The random owner id on this sandbox's containers and lease (label `sandbench.owner`). */
@@ -439,7 +503,10 @@ export class DockerSandbox implements Sandbox {
   dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = (async () => {
-        await Promise.all([...this.pools.values()].map((pool) => pool.dispose()));
+        await Promise.all([
+          ...[...this.pools.values()].map((pool) => pool.dispose()),
+          ...[...this.sessions].map((session) => session.dispose().catch(() => {})),
+        ]);
         await this.sweeping;
         this.pools.clear();
         // A container that could not be removed keeps the lease until it expires, so that
@@ -629,10 +696,10 @@ export class DockerSandbox implements Sandbox {
   }
 
   /** The runner did not answer (deadline) or vanished: judge the job, or blame the engine. */
-  private async judgeLostJob(error: unknown, container: PooledContainer, deadlineMs: number): Promise<ExecutionResult> {
+  private async judgeLostJob(error: unknown, started: StartedContainer, deadlineMs: number): Promise<ExecutionResult> {
     // Already judged an engine fault (a starved step).
     if (SandboxError.isInstance(error)) throw error;
-    const { connection, container: docker } = container.started;
+    const { connection, container: docker } = started;
     if (error instanceof RunnerTimeoutError) {
       connection.close();
       await removeContainer(docker).catch(() => {});

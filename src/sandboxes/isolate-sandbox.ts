@@ -5,9 +5,19 @@ import { silentLogger } from '../logging/silent-logger.ts';
 import type { CollectedFile, CompileResult, ExecutionResult } from '../schemas/execution-result.ts';
 import { resolveLimits } from '../schemas/limits.ts';
 import type { Language } from '../schemas/task.ts';
-import { cancelledResult, capMessage, compileErrorResult, lostResult, type ExecutionFacts } from './execution-results.ts';
+import { cancelledResult, compileErrorResult, type ExecutionFacts } from './execution-results.ts';
+import { isolateExecutionResult } from './isolate/isolate-execution-result.ts';
+import { IsolateSession } from './isolate/isolate-session.ts';
 import { defaultIsolateWorkerCount, IsolatePool, type PoolOutcome } from './isolate/isolate-pool.ts';
-import { joinProgram, type Sandbox, type SandboxBatchRequest, type SandboxCapabilities, type SandboxRunRequest } from './sandbox.ts';
+import {
+  joinProgram,
+  type Sandbox,
+  type SandboxBatchRequest,
+  type SandboxCapabilities,
+  type SandboxRunRequest,
+  type SandboxSession,
+  type SandboxSessionOptions,
+} from './sandbox.ts';
 
 const MiB = 1024 * 1024;
 /** Below this an isolate cannot even hold the guest prelude; smaller limits are raised to it. */
@@ -58,6 +68,8 @@ export class IsolateSandbox implements Sandbox {
   };
   readonly #pool: IsolatePool;
   readonly #logger: Logger;
+  /** Open sessions (each with its own worker); dispose ends them. */
+  readonly #sessions = new Set<IsolateSession>();
 
   constructor(options: IsolateSandboxOptions = {}) {
     this.#logger = options.logger ?? silentLogger;
@@ -185,34 +197,45 @@ export class IsolateSandbox implements Sandbox {
       request.signal,
     );
 
-    if (outcome.type === 'cancelled') return cancelledResult(this.name, { ...facts, durationMs: outcome.durationMs });
-    if (outcome.type === 'crash') {
-      return lostResult(this.name, outcome.status, outcome.message, { ...facts, durationMs: outcome.durationMs || performance.now() - started });
-    }
-    return {
-      status: outcome.status,
-      exitCode: outcome.exitCode,
-      signal: null,
-      stdout: outcome.stdout,
-      stderr: outcome.stderr,
-      stdoutTruncated: outcome.stdoutTruncated,
-      stderrTruncated: outcome.stderrTruncated,
-      durationMs: outcome.durationMs,
-      cpuTimeMs: outcome.cpuTimeMs,
-      memoryBytes: outcome.memoryBytes,
-      // An exception's text is the guest's to choose: cap it like the output.
-      ...(outcome.message !== undefined ? { message: capMessage(outcome.message) } : {}),
-      // The worker says for every run with test code whether it ran to its end.
-      ...(outcome.testCompleted !== undefined ? { testCompleted: outcome.testCompleted } : testCode !== undefined ? { testCompleted: false } : {}),
-      ...(compile ? { compile: { ...compile } } : {}),
-      ...(facts.files ? { files: facts.files } : {}),
-      backend: this.name,
-    };
+    return isolateExecutionResult(outcome, facts, performance.now() - started);
   }
 
-  /** Kill the worker processes; queued runs fail with a SandboxError. Idempotent. */
+  /**
+   * Opens a session for an agent episode's JavaScript (see `IsolateSession`): one persistent
+   * context in a worker process of its own, its heap limited by `limits.memoryBytes`. It has
+   * `evaluate` only: no commands, no files. Resolves once the worker is ready.
+   */
+  async openSession(options: SandboxSessionOptions): Promise<SandboxSession> {
+    if (options.language !== 'javascript') {
+      throw new SandboxError(`isolate sessions run JavaScript, not ${options.language}`, { code: 'unsupported', details: { language: options.language } });
+    }
+    if (options.files && Object.keys(options.files).length > 0) {
+      throw new SandboxError('the isolate sandbox has no filesystem: a session cannot be given files', { code: 'unsupported' });
+    }
+    options.signal?.throwIfAborted();
+    const limits = resolveLimits([options.limits]);
+    const session = new IsolateSession({
+      limits,
+      memoryMb: memoryMb(limits.memoryBytes),
+      logger: this.#logger,
+      onDisposed: (closed) => this.#sessions.delete(closed),
+    });
+    this.#sessions.add(session);
+    try {
+      // The worker's start-up (and the first context) belongs to opening, not to the first call.
+      const first = await session.evaluate({ code: '', ...(options.signal ? { signal: options.signal } : {}) });
+      options.signal?.throwIfAborted();
+      if (first.status !== 'ok') throw new SandboxError(`the isolate session did not start: ${first.message ?? first.status}`, { code: 'sandbox-failure' });
+    } catch (error) {
+      await session.dispose();
+      throw error;
+    }
+    return session;
+  }
+
+  /** Kill the worker processes (sessions' too); queued runs fail with a SandboxError. Idempotent. */
   async dispose(): Promise<void> {
-    await this.#pool.dispose();
+    await Promise.all([this.#pool.dispose(), ...[...this.#sessions].map((session) => session.dispose())]);
   }
 }
 

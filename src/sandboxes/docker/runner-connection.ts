@@ -100,6 +100,19 @@ const resultSchema = z.object({
   blobs: z.array(z.number().int().nonnegative()),
 });
 
+const filesWrittenSchema = z.object({
+  type: z.literal('files-written'),
+  /** The entries that could not be written, and why (the others were). */
+  errors: z.array(z.object({ path: z.string(), error: z.string() })),
+  blobs: z.array(z.number().int().nonnegative()).max(0),
+});
+
+const filesReadSchema = z.object({
+  type: z.literal('files'),
+  files: z.array(z.object({ path: z.string(), blob: z.number().int().nonnegative().optional(), error: z.string().optional() })),
+  blobs: z.array(z.number().int().nonnegative()),
+});
+
 const errorSchema = z.object({
   type: z.literal('error'),
   id: z.number().int().nullable().optional(),
@@ -198,6 +211,12 @@ export interface RunnerJob {
    * crash): the runner then prepares the next job's process right away, as after a clean job.
    */
   keepAfterFailure?: boolean;
+  /**
+   * A session's job: the runner keeps the work directory (and /tmp, /dev/shm) after the job
+   * instead of emptying it, and writes `files` over what is there. Processes are killed after
+   * the job all the same. Not for batches.
+   */
+  keepWorkdir?: boolean;
 }
 
 /** One step's facts with its captured output. */
@@ -421,6 +440,7 @@ export class RunnerConnection {
       collect: job.collect,
       collectMaxBytes: job.collectMaxBytes,
       keepAfterFailure: job.keepAfterFailure === true,
+      ...(job.keepWorkdir === true ? { keepWorkdir: true } : {}),
       ...(job.stdins ? { batch: true } : {}),
     };
     if (job.stdins?.length === 0) throw new RunnerProtocolError('a batch needs at least one stdin');
@@ -458,6 +478,45 @@ export class RunnerConnection {
       }),
       recycle: result.recycle,
     };
+  }
+
+  /**
+   * Between a session's jobs: write a tar of files over its work directory (regular files
+   * replaced; a path that is or passes through a symbolic link refused). Returns the entries that
+   * could not be written; throws `RunnerProtocolError` for an archive the runner refuses.
+   */
+  async writeFiles(files: Buffer, timeoutMs: number): Promise<Array<{ path: string; error: string }>> {
+    const frame = await this.request({ type: 'write-files' }, [files], timeoutMs);
+    if (frame.header.type === 'error') {
+      const parsed = errorSchema.safeParse(frame.header);
+      throw new RunnerProtocolError(`runner refused the files: ${parsed.success ? parsed.data.message : 'malformed error frame'}`);
+    }
+    const parsed = filesWrittenSchema.safeParse(frame.header);
+    if (!parsed.success) throw new RunnerProtocolError(`bad files-written answer from runner: ${formatZodIssues(parsed.error.issues)}`);
+    return parsed.data.errors;
+  }
+
+  /**
+   * Between a session's jobs: read work-directory files as a job's `collect` does (at most
+   * `maxBytes` each, never following a link out of the work directory).
+   */
+  async readFiles(paths: string[], maxBytes: number, timeoutMs: number): Promise<Array<{ path: string; content?: Buffer; error?: string }>> {
+    const frame = await this.request({ type: 'read-files', paths, maxBytes }, [], timeoutMs);
+    const parsed = filesReadSchema.safeParse(frame.header);
+    if (!parsed.success) throw new RunnerProtocolError(`bad files answer from runner: ${formatZodIssues(parsed.error.issues)}`);
+    if (frame.blobs.length !== parsed.data.files.filter((file) => file.blob !== undefined).length) {
+      throw new RunnerProtocolError('runner files answer has the wrong number of blobs');
+    }
+    return parsed.data.files.map((file) => {
+      const entry: { path: string; content?: Buffer; error?: string } = { path: file.path };
+      if (file.blob !== undefined) {
+        const content = frame.blobs[file.blob];
+        if (content === undefined) throw new RunnerProtocolError(`file '${file.path}' has no content blob`);
+        entry.content = content;
+      }
+      if (file.error !== undefined) entry.error = file.error;
+      return entry;
+    });
   }
 
   /** Ask the runner to exit (best effort) and stop listening. */

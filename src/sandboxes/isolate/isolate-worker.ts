@@ -386,7 +386,67 @@ function backstopMs(limits: WorkerLimits): number {
   return Math.min(limits.timeoutMs * RERUN_BACKSTOP_FACTOR, limits.timeoutMs + 600_000);
 }
 
+/**
+ * A session's isolate and context, kept between its runs (session workers only: one session per
+ * worker); undefined before the first session run and after a limit discarded it.
+ */
+let sessionSlot: Prepared | undefined;
+/** Whether this worker ever made a session context (a new one is then a reset). */
+let sessionStarted = false;
+
+/**
+ * One session run: the code evaluated as a classic script in the session's context, so its
+ * top-level declarations and globals stay for the next run. Always measured as it goes (the
+ * `async` mode of reruns): a run that changes state cannot be done again when load cut it. A run
+ * stopped by a limit, `process.exit` or a cancel leaves its isolate disposed or suspect: the
+ * context is discarded, and the next run says it got a fresh one.
+ */
+async function executeInSession(request: RunMessage): Promise<ResultMessage> {
+  const started = performance.now();
+  let contextReset = false;
+  if (!sessionSlot || sessionSlot.isolate.isDisposed) {
+    contextReset = sessionStarted;
+    sessionSlot = takePrepared(request.limits.memoryMb);
+    sessionStarted = true;
+    // require, module, exports as globals, as the CommonJS wrapper gives a one-shot program.
+    testSetupCall(sessionSlot).release();
+  }
+  const slot = sessionSlot;
+  // The host's deadline allows the measured mode's backstop, as for a rerun.
+  send({ type: 'extend', id: request.id, timeoutMs: backstopMs(request.limits) });
+  const attempt = await runAttempt(request, 'async', slot);
+  const verdict = classifyRun(attempt.facts);
+  // Only a run that returned or threw on its own leaves a context fit for the next one (timers
+  // still pending past a limit would fire in it).
+  const ending = attempt.facts.ending.kind;
+  if (verdict.kind !== 'verdict' || slot.isolate.isDisposed || (ending !== 'drained' && ending !== 'threw')) {
+    if (!slot.isolate.isDisposed) slot.isolate.dispose();
+    sessionSlot = undefined;
+  }
+  if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
+  const { output } = attempt;
+  const result: ResultMessage = {
+    type: 'result',
+    id: request.id,
+    status: verdict.status,
+    exitCode: verdict.exitCode,
+    stdout: output.stdout.join(''),
+    stderr: output.stderr.join(''),
+    stdoutTruncated: output.stdoutTruncated,
+    stderrTruncated: output.stderrTruncated,
+    durationMs: attempt.facts.clock.elapsedMs,
+    cpuTimeMs: attempt.cpuTimeMs,
+    memoryBytes: attempt.memoryBytes,
+    phases: { ...attempt.phases, totalMs: performance.now() - started, attempts: 1 },
+    residentBytes: attempt.residentBytes,
+  };
+  if (verdict.message !== undefined) result.message = verdict.message;
+  if (contextReset) result.contextReset = true;
+  return result;
+}
+
 async function execute(request: RunMessage): Promise<ResultMessage> {
+  if (request.session) return executeInSession(request);
   const started = performance.now();
   lastMemoryMb = request.limits.memoryMb;
   let attempt = await runAttempt(request, 'sync');
@@ -424,9 +484,10 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
 }
 
 /** Run the request once in a fresh isolate and gather the facts of how it ended. */
-async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutcome> {
+async function runAttempt(request: RunMessage, mode: Mode, kept?: Prepared): Promise<AttemptOutcome> {
   const { limits } = request;
-  const slot = takePrepared(limits.memoryMb);
+  // A session's run uses the session's isolate, which outlives the run.
+  const slot = kept ?? takePrepared(limits.memoryMb);
   const { isolate } = slot;
   let sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   const run: RunState = {
@@ -501,7 +562,7 @@ async function runAttempt(request: RunMessage, mode: Mode): Promise<AttemptOutco
   }
   slot.run = undefined;
   current = undefined;
-  prepareNext(isolate);
+  if (!kept) prepareNext(isolate);
   const facts: RunFacts = { ending, limits, clock: reading, exitCode: run.exitCode, mayRerun: mode === 'sync' };
   if (run.requestedExit !== undefined) facts.requestedExit = run.requestedExit;
   if (request.testCode !== undefined) facts.test = { returned: attempt.testReturned };
@@ -608,14 +669,8 @@ function timerIsLate(attempt: Attempt, wait: number): RunEnding | undefined {
  * and sees it return. Nothing in the isolate stands for "the test ended", so nothing can forge it.
  */
 async function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Script): Promise<void> {
-  const { isolate, context, bound } = attempt.slot;
-  // The worker's own code, before any guest code: bounded, but no entry of the guest's. From the
-  // prelude snapshot when there is one (compiled once per worker), else compiled here.
-  const setup = (bound
-    ? bound.getSync('testSetup', { reference: true })
-    : isolate.compileScriptSync(`(${TEST_SETUP})`, { filename: PRELUDE_FILENAME }).runSync(context, { reference: true })) as ivm.Reference<() => unknown>;
-  const callTest = setup.applySync(undefined, [], { result: { reference: true }, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
-  setup.release();
+  const { context } = attempt.slot;
+  const callTest = testSetupCall(attempt.slot);
   try {
     await enter(attempt, (timeout) => program.runSync(context, { timeout }), (timeout) => program.run(context, { timeout }));
     if (attempt.run.stop) return;
@@ -634,6 +689,21 @@ async function runWithTest(attempt: Attempt, program: ivm.Script, test: ivm.Scri
   } finally {
     callTest.release();
   }
+}
+
+/**
+ * Runs `TEST_SETUP` in a prepared context (CommonJS names as globals) and returns its function
+ * that calls test code. The worker's own code, before any guest code: bounded, but no entry of
+ * the guest's. From the prelude snapshot when there is one (compiled once per worker), else
+ * compiled here.
+ */
+function testSetupCall({ isolate, context, bound }: Prepared): ivm.Reference<(body: unknown) => void> {
+  const setup = (bound
+    ? bound.getSync('testSetup', { reference: true })
+    : isolate.compileScriptSync(`(${TEST_SETUP})`, { filename: PRELUDE_FILENAME }).runSync(context, { reference: true })) as ivm.Reference<() => unknown>;
+  const callTest = setup.applySync(undefined, [], { result: { reference: true }, timeout: 1_000 }) as ivm.Reference<(body: unknown) => void>;
+  setup.release();
+  return callTest;
 }
 
 /** How an attempt ended, from what its entry threw. */
@@ -655,6 +725,10 @@ type Program = { kind: 'script'; script: ivm.Script; test?: ivm.Script } | { kin
 function compileProgram({ request, slot }: Attempt): Program {
   const { isolate } = slot;
   const { filename, testCode } = request;
+  if (request.session) {
+    // No wrapper: a classic script's top-level declarations are the context's, for later runs.
+    return { kind: 'script', script: isolate.compileScriptSync(request.code, { filename }) };
+  }
   if (request.kind === 'script') {
     const code = request.code.startsWith('#!') ? '//' + request.code : request.code;
     try {

@@ -46,6 +46,12 @@ export interface RunMessage {
   filename: string;
   stdin: string;
   limits: WorkerLimits;
+  /**
+   * Evaluate `code` as a classic script in the worker's persistent session context (made on the
+   * first such run, or again after a limit discarded it) instead of a fresh isolate: its globals
+   * survive for the next session run. Never with `testCode`; `kind` must be `script`.
+   */
+  session?: boolean;
 }
 
 /** Host → worker: stop the current run (the request's AbortSignal fired). */
@@ -82,6 +88,11 @@ export interface ResultMessage {
    * included, nothing of the guest's yet): the host caps the worker's next run from it.
    */
   residentBytes: number;
+  /**
+   * Session runs: true when this run got a fresh context because the worker discarded the
+   * session's previous one (a limit, `process.exit` or a cancel ended the run that used it).
+   */
+  contextReset?: boolean;
 }
 
 /** Worker-side timings of one run. */

@@ -93,9 +93,9 @@ describe('resident runner protocol (host python3)', () => {
     expect(Buffer.byteLength(loadRunnerSource(), 'utf8')).toBeLessThan(128 * 1024);
   });
 
-  it('says hello: protocol 3, not in a container, non-dumpable, with its fork server', async () => {
+  it('says hello: protocol 4, not in a container, non-dumpable, with its fork server', async () => {
     const hello = await connection.hello;
-    expect(hello).toMatchObject({ type: 'hello', protocol: 3, inContainer: false, cgroup: null, dumpable: false });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 4, inContainer: false, cgroup: null, dumpable: false });
     expect(hello.forkServer).toBeGreaterThan(0);
     expect(readFileSync(`/proc/${hello.forkServer}/comm`, 'utf8')).toBe('sandbench-forks\n');
     await connection.ping(5000);
@@ -183,6 +183,53 @@ describe('resident runner protocol (host python3)', () => {
   it('removes the job folder after each job', async () => {
     await run('open("left.txt", "w").write("x")');
     expect(existsSync(join(workRoot, 'job'))).toBe(false);
+  });
+
+  it("keeps a session's work directory between jobs (keepWorkdir), kills what a job left behind, and reads and writes its files between jobs", async () => {
+    const session = (source: string) =>
+      connection.runJob(
+        {
+          steps: [step(['python3', '-c', source])],
+          files: Buffer.alloc(0),
+          stdin: Buffer.alloc(0),
+          collect: [],
+          collectMaxBytes: 0,
+          keepWorkdir: true,
+          keepAfterFailure: true,
+        },
+        20_000,
+      );
+    try {
+      const first = await session('import subprocess\nopen("kept.txt", "w").write("one")\np = subprocess.Popen(["sleep", "30"], start_new_session=True)\nprint(p.pid)');
+      const [facts] = first.steps;
+      expect(facts!.leftBehind).toBe(true);
+      const pid = Number(facts!.stdout.toString());
+      expect(existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
+      expect(readFileSync(join(workRoot, 'job', 'kept.txt'), 'utf8')).toBe('one');
+
+      const written = await connection.writeFiles(await packFiles([{ path: 'kept.txt', content: 'two' }, { path: 'deep/new.txt', content: 'new' }]), 10_000);
+      expect(written).toEqual([]);
+      const second = await session('print(open("kept.txt").read(), open("deep/new.txt").read())');
+      expect(second.steps[0]!.stdout.toString()).toBe('two new\n');
+
+      await session('import os\nos.symlink("/etc", "link")\nos.symlink("/etc/hostname", "file-link")');
+      const refused = await connection.writeFiles(await packFiles([{ path: 'link/planted', content: 'x' }, { path: 'file-link', content: 'x' }, { path: 'ok.txt', content: 'ok' }]), 10_000);
+      expect(refused.map((entry) => entry.path)).toEqual(['link/planted', 'file-link']);
+      expect(refused[0]!.error).toMatch(/symbolic link/);
+      expect(existsSync('/etc/planted')).toBe(false);
+
+      const read = await connection.readFiles(['ok.txt', 'link/hostname', 'file-link', 'nope', '../x'], 1024, 10_000);
+      expect(read[0]).toEqual({ path: 'ok.txt', content: Buffer.from('ok') });
+      expect(read[1]!.error).toMatch(/symbolic link/);
+      expect(read[2]!.error).toMatch(/symbolic link/);
+      expect(read[3]!.error).toBe('not found');
+      expect(read[4]!.error).toMatch(/invalid path/);
+    } finally {
+      rmSync(join(workRoot, 'job'), { recursive: true, force: true });
+    }
+    // The runner serves ordinary jobs again once the folder is gone.
+    const plain = await run('print("plain")');
+    expect(plain.steps[0]!.stdout.toString()).toBe('plain\n');
   });
 
   /** The process the runner prepared for its next job: its child that is not the fork server. */

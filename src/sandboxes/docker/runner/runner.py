@@ -12,7 +12,13 @@
 #
 # Host -> runner:
 #     {"type": "job", "id": N, "blobs": [tar, stdin], "steps": [...], "collect": [...],
-#      "collectMaxBytes": N, "keepAfterFailure": bool}
+#      "collectMaxBytes": N, "keepAfterFailure": bool, "keepWorkdir": bool}
+#                                      keepWorkdir (a session's job): the work directory, /tmp and
+#                                      /dev/shm are kept after the job (only its processes are
+#                                      killed); the tar is written over what is there
+#     {"type": "write-files", "blobs": [tar]}  -> {"type": "files-written", "errors": [...]}
+#     {"type": "read-files", "paths": [...], "maxBytes": N}  -> {"type": "files", "files": [...]}
+#                                      a session's files, between its jobs (never following links)
 #     {"type": "ping"}                 -> {"type": "pong"}
 #     {"type": "shutdown"}             -> the runner exits
 # Runner -> host:
@@ -67,7 +73,7 @@ import stat
 import struct
 import time
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 65536
 
@@ -440,6 +446,74 @@ def extract_files(tar_bytes, target):
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
+
+
+def _open_work_folder(target, parts):
+    """A descriptor of the folder `target/parts...`, made where missing, opened component by
+    component without following a symbolic link (a session's earlier commands may have left
+    links anywhere in its work directory)."""
+    fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts:
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                child = os.open(part, flags, dir_fd=fd)
+            except FileNotFoundError:
+                os.mkdir(part, 0o755, dir_fd=fd)
+                child = os.open(part, flags, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _write_work_file(folder_fd, name, mode, data):
+    """Write one file in a folder, replacing a regular file of that name (never a link)."""
+    try:
+        info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise OSError(errno.ELOOP, "is a symbolic link")
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EISDIR, "exists and is not a regular file")
+        os.unlink(name, dir_fd=folder_fd)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o755 if mode & 0o100 else 0o644, dir_fd=folder_fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def write_work_files(tar_bytes, target):
+    """Write a tar archive's files and folders over a session's work directory (`extract_files`
+    for a folder that already holds files): existing regular files are replaced, and a path
+    that is or passes through a symbolic link (or a file) is refused. Returns [{path, error}]
+    for the entries that could not be written (the others are); an unsafe path or a malformed
+    archive raises JobError."""
+    errors = []
+    for name, is_dir, mode, data in tar_entries(tar_bytes) if tar_bytes else ():
+        parts = check_relative_path(name).split("/")
+        folder_parts = parts if is_dir else parts[:-1]
+        try:
+            fd = _open_work_folder(target, folder_parts)
+            try:
+                if not is_dir:
+                    _write_work_file(fd, parts[-1], mode, data)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                reason = "the path is or passes through a symbolic link (or a file)"
+            else:
+                reason = error.strerror or str(error)
+            errors.append({"path": name, "error": reason})
+    return errors
 
 
 # A batch keeps its compiled work directory in memory (and may send it to the host): at most this.
@@ -2397,6 +2471,10 @@ class Runner:
                 self.channel.write_frame({"type": "pong"})
             elif kind == "shutdown":
                 return 0
+            elif kind == "write-files":
+                self.write_files(header, blobs)
+            elif kind == "read-files":
+                self.read_files(header)
             elif kind == "job":
                 try:
                     self.job(header, blobs)
@@ -2416,10 +2494,18 @@ class Runner:
         zygote, self.zygote = self.zygote, None
         step_facts, out_blobs, files, error = [], [], [], None
         recycle, extra, complete = set(), {}, False
+        keep = header.get("keepWorkdir") is True
         try:
             steps = self.check_job(header, blobs)
-            os.mkdir(JOB_DIR, 0o700)
-            extract_files(blobs[0], JOB_DIR)
+            if keep:
+                if not os.path.isdir(JOB_DIR):
+                    os.mkdir(JOB_DIR, 0o700)
+                problems = write_work_files(blobs[0], JOB_DIR)
+                if problems:
+                    raise JobError("could not write %s: %s" % (problems[0]["path"], problems[0]["error"]))
+            else:
+                os.mkdir(JOB_DIR, 0o700)
+                extract_files(blobs[0], JOB_DIR)
             if header.get("batch") is True:
                 complete = self.run_batch(header, steps, blobs, zygote, step_facts, out_blobs, recycle, extra)
                 zygote = None
@@ -2439,7 +2525,7 @@ class Runner:
             error = "%s: %s" % (type(problem).__name__, problem)
         if zygote is not None:
             zygote.discard()
-        recycle |= self.clean_up(step_facts)
+        recycle |= self.clean_up(step_facts, keep)
         if error is not None:
             recycle.add("job-error")
             self.channel.write_frame({"type": "error", "id": header.get("id"), "message": error, "recycle": sorted(recycle)})
@@ -2452,7 +2538,8 @@ class Runner:
         # container then (its recycle policy).
         succeeded = complete and all(step_succeeded(fact) for fact in step_facts)
         requested = None
-        if not recycle and (succeeded or header.get("keepAfterFailure") is True):
+        # A session keeps its container whatever its jobs did: the next one's process is ready too.
+        if keep or (not recycle and (succeeded or header.get("keepAfterFailure") is True)):
             if self.jobs % 64 == 0:
                 gc.collect()
             requested = self.request_next_zygote()
@@ -2511,6 +2598,25 @@ class Runner:
             extra["snapshot"] = snapshot
         return False
 
+    def write_files(self, header, blobs):
+        """A session's files written between its jobs (no job process is alive then)."""
+        try:
+            if len(blobs) != 1:
+                raise JobError("write-files carries exactly one blob (a tar)")
+            if not os.path.isdir(JOB_DIR):
+                os.mkdir(JOB_DIR, 0o700)
+            errors = write_work_files(blobs[0], JOB_DIR)
+        except JobError as problem:
+            self.channel.write_frame({"type": "error", "id": None, "message": str(problem)})
+            return
+        self.channel.write_frame({"type": "files-written", "errors": errors})
+
+    def read_files(self, header):
+        """A session's files read between its jobs, as a job's `collect` reads them."""
+        out_blobs = []
+        files = self.collect({"collect": header.get("paths"), "collectMaxBytes": header.get("maxBytes", 1 << 20)}, out_blobs)
+        self.channel.write_frame({"type": "files", "files": files}, out_blobs)
+
     def check_job(self, header, blobs):
         batch = header.get("batch") is True
         if len(blobs) != 2 and not (batch and len(blobs) >= 2):
@@ -2524,6 +2630,10 @@ class Runner:
             check_step(step)
         if batch and any(step.get("completion") for step in steps):
             raise JobError("a batch runs no test code")
+        if header.get("keepWorkdir") is True:
+            if batch:
+                raise JobError("a batch keeps no work directory")
+            return steps
         if os.path.lexists(JOB_DIR):
             raise JobError("the work directory was not cleaned")
         return steps
@@ -2593,9 +2703,10 @@ class Runner:
         run.close()
         return result
 
-    def clean_up(self, step_facts):
+    def clean_up(self, step_facts, keep_files=False):
         """Nothing of this job may reach the next one: kill, empty, check. Returns the reasons to
-        replace the container (empty when it is as clean as new)."""
+        replace the container (empty when it is as clean as new). A session's job (`keep_files`)
+        keeps its files (work directory, /tmp, /dev/shm): its processes are killed all the same."""
         recycle = set()
         for flag, reason in (("leftBehind", "processes-left-behind"), ("timedOut", "timeout"), ("starved", "timeout"), ("outputLimited", "output-limit"), ("oomKilled", "memory-limit")):
             if any(fact[flag] for fact in step_facts):
@@ -2604,12 +2715,13 @@ class Runner:
             recycle.add("processes-survived")
         if filesystem_full(WORK_ROOT) or any(filesystem_full(d) for d in SCRATCH_DIRS):
             recycle.add("disk-full")
-        cleaned = empty_directory(WORK_ROOT) if IN_CONTAINER else self.remove_job_files()
-        for folder in SCRATCH_DIRS:
-            cleaned = empty_directory(folder) and cleaned
-        if not cleaned:
-            recycle.add("cleanup-failed")
-        if IN_CONTAINER:
+        if not keep_files:
+            cleaned = empty_directory(WORK_ROOT) if IN_CONTAINER else self.remove_job_files()
+            for folder in SCRATCH_DIRS:
+                cleaned = empty_directory(folder) and cleaned
+            if not cleaned:
+                recycle.add("cleanup-failed")
+        if IN_CONTAINER and not keep_files:
             if os.path.isdir("/dev/mqueue") and os.listdir("/dev/mqueue"):
                 recycle.add("ipc-left-behind")
             for table in ("shm", "msg", "sem"):
