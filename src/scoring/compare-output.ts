@@ -186,8 +186,11 @@ export const REGEX_TIMEOUT_MS = 1000;
 let regexContext: vm.Context | undefined;
 const regexScript = new vm.Script('pattern.test(text)');
 
-/** `pattern.test(text)` under a deadline (V8 interrupts a running match); throws past it. */
-function regexMatchesWithin(pattern: RegExp, text: string): boolean {
+/**
+ * `pattern.test(text)` under a deadline of `REGEX_TIMEOUT_MS` (V8 interrupts a running match);
+ * throws past it. For patterns run on untrusted text (guest output, a model's arguments).
+ */
+export function regexMatchesWithin(pattern: RegExp, text: string): boolean {
   regexContext ??= vm.createContext({});
   regexContext.pattern = pattern;
   regexContext.text = text;
