@@ -5,8 +5,6 @@ import type { Task } from '../schemas/task.ts';
 
 /** Built-in tools that run in the episode's container. */
 const COMMAND_TOOLS = new Set(['bash', 'python', 'read_file', 'write_file', 'list_files']);
-/** Scorers that look into the episode's container after it ends. */
-const CONTAINER_SCORERS = ['file', 'command'];
 
 /** What an episode of this task needs: a container for commands and files, an isolate context for `javascript`. */
 export function episodeNeeds(task: Task): { commands: boolean; javascript: boolean } {
@@ -14,7 +12,8 @@ export function episodeNeeds(task: Task): { commands: boolean; javascript: boole
   const commands =
     tools.some((entry) => (typeof entry === 'string' ? COMMAND_TOOLS.has(entry) : entry.command !== undefined)) ||
     Object.keys(task.files ?? {}).length > 0 ||
-    (task.scorers ?? []).some((scorer) => CONTAINER_SCORERS.some((kind) => kind in scorer));
+    // Scorers that look into the episode's container after it ends.
+    (task.scorers ?? []).some((scorer) => scorer.file !== undefined || scorer.command !== undefined || (scorer.custom?.files.length ?? 0) > 0);
   return { commands, javascript: tools.includes('javascript') };
 }
 

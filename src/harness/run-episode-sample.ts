@@ -131,7 +131,7 @@ export async function runEpisodeSample(task: Task, sampleIndex: number, options:
       episode = run.episode;
       messages = run.messages;
       if (episode.stopReason === 'model-error') return finish({ outcome: 'model-error', error: episode.message ?? 'model error' });
-      const judged = await judgeEpisode({ task, episode, sandboxes, ...(options.judge ? { judge: options.judge } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+      const judged = await judgeEpisode({ task, episode, sandboxes, sampleIndex, ...(options.judge ? { judge: options.judge } : {}), ...(options.signal ? { signal: options.signal } : {}) });
       const fields = { verdicts: verdictsOf(judged.components), scores: judged.components, score: judged.score };
       if (judged.fault) return finish({ ...fields, outcome: judged.fault, error: judged.faultMessage ?? `a scorer could not judge (${judged.fault})` });
       return finish({ ...fields, outcome: judged.pass ? 'passed' : 'failed' });

@@ -29,6 +29,7 @@ import {
 import type { ApprovalPolicy } from '../agents/agent-task-schema.ts';
 import { episodeNeeds } from '../agents/episode-sandboxes.ts';
 import { ask, capRaw } from './ask-model.ts';
+import { checkJudgeAvailable } from './judge-episode.ts';
 import { runEpisodeSample, type EpisodeSampleOptions } from './run-episode-sample.ts';
 import { scoreCompletion } from './score-completion.ts';
 import { summarizeRun } from './summarize-run.ts';
@@ -352,6 +353,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   const { tasks } = options.suite;
   checkGeneration(options);
   checkCoverage(options, samplesPerTask);
+  const judgeProblem = checkJudgeAvailable(tasks, options.judge);
+  if (judgeProblem) throw new InvalidInputError(judgeProblem, { details: { field: 'judge' } });
 
   const identity: RunIdentity = {
     ...suiteFingerprint(options.suite),

@@ -10,6 +10,7 @@ import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
 import { passAtKSummary } from '../scoring/pass-at-k.ts';
 import type { Model } from '../models/model.ts';
+import { checkJudgeAvailable } from './judge-episode.ts';
 import { scoreAnswerText } from './score-answer-text.ts';
 import { scoreCompletion } from './score-completion.ts';
 
@@ -275,6 +276,8 @@ export async function scoreSamples(options: ScoreSamplesOptions): Promise<ScoreS
       details: { task: agentTask.task.id },
     });
   }
+  const judgeProblem = checkJudgeAvailable([...new Set(plan.samples.map((planned) => planned.task))], options.judge);
+  if (judgeProblem) throw new InvalidInputError(judgeProblem, { details: { field: 'judge' } });
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2));
   const wholePrograms = new Map<string, Task>();
   const tasks = [...new Map(plan.samples.map((planned) => [planned.task.id, taskFor(planned, wholePrograms)])).values()];

@@ -7,6 +7,8 @@ import { referenceModel } from '../models/reference-model.ts';
 import type { SandboxSet } from '../sandboxes/resolve-sandbox.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
 import type { Task } from '../schemas/task.ts';
+import { InvalidInputError } from '../errors/sandbench-error.ts';
+import { checkJudgeAvailable } from './judge-episode.ts';
 import { runEpisodeSample } from './run-episode-sample.ts';
 import { tasksNeedingBackends } from './run-suite.ts';
 import { scoreCompletion } from './score-completion.ts';
@@ -153,6 +155,8 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
  */
 export async function validateSuite(options: ValidateSuiteOptions): Promise<SuiteValidation> {
   const { tasks } = options.suite;
+  const judgeProblem = checkJudgeAvailable(tasks, options.judge);
+  if (judgeProblem) throw new InvalidInputError(judgeProblem, { details: { field: 'judge' } });
   for (const task of tasksNeedingBackends(tasks)) await options.sandboxes.forTask(task);
   const results: Array<TaskValidation | undefined> = new Array(tasks.length);
   let next = 0;

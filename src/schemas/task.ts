@@ -7,6 +7,7 @@ import {
   toolLimitsSchema,
   toolNames,
 } from '../agents/agent-task-schema.ts';
+import { scoringPolicySchema, taskScorersSchema } from '../agents/scorers/scorer-schema.ts';
 import { anchoredRegex } from '../scoring/regex-pattern.ts';
 import { executionLimitsInputSchema } from './limits.ts';
 import { COMPARATOR_NAMES, LANGUAGES, SANDBOX_NAMES, TYPESCRIPT_TARGETS } from './names.ts';
@@ -160,9 +161,9 @@ export const taskObjectSchema = z
     /** Agent tasks: which tool calls may run (the run config's policy is checked first). */
     approval: approvalPolicySchema.optional(),
     /** Agent and answer tasks: how the outcome is judged (several scorers combine into one verdict). */
-    scorers: z.array(z.record(z.string(), z.unknown())).optional(),
+    scorers: taskScorersSchema.optional(),
     /** Agent and answer tasks: how the scorers combine (default: every one must pass). */
-    scoring: z.record(z.string(), z.unknown()).optional(),
+    scoring: scoringPolicySchema.optional(),
     /**
      * Agent tasks: tool calls the `reference` model makes, one per turn, before it submits
      * `reference` (so that `validate` can check scorers of files and trajectories).
