@@ -224,6 +224,17 @@ describe('resident runner protocol (host python3)', () => {
       expect(read[2]!.error).toMatch(/symbolic link/);
       expect(read[3]!.error).toBe('not found');
       expect(read[4]!.error).toMatch(/invalid path/);
+
+      // A command that swaps the work directory itself for a link gets a fresh folder, not the link's target.
+      const elsewhere = mkdtempSync(join(tmpdir(), 'sandbench-elsewhere-'));
+      try {
+        await session(`import os, shutil\nos.chdir("..")\nshutil.rmtree("job")\nos.symlink(${JSON.stringify(elsewhere)}, "job")`);
+        expect(await connection.writeFiles(await packFiles([{ path: 'fresh.txt', content: 'fresh' }]), 10_000)).toEqual([]);
+        expect(readdirSync(elsewhere)).toEqual([]);
+        expect(readFileSync(join(workRoot, 'job', 'fresh.txt'), 'utf8')).toBe('fresh');
+      } finally {
+        rmSync(elsewhere, { recursive: true, force: true });
+      }
     } finally {
       rmSync(join(workRoot, 'job'), { recursive: true, force: true });
     }

@@ -490,6 +490,24 @@ def _write_work_file(folder_fd, name, mode, data):
         os.close(fd)
 
 
+def ensure_session_folder():
+    """A session's work directory as a real folder of the runner's: made when missing, and made
+    again when a command replaced it with a link or a file (what it held is then gone)."""
+    if IN_CONTAINER:
+        try:
+            os.chmod(WORK_ROOT, 0o700)  # a command may have taken the runner's write access away
+        except OSError:
+            pass
+    try:
+        info = os.lstat(JOB_DIR)
+    except FileNotFoundError:
+        os.mkdir(JOB_DIR, 0o700)
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(JOB_DIR)
+        os.mkdir(JOB_DIR, 0o700)
+
+
 def write_work_files(tar_bytes, target):
     """Write a tar archive's files and folders over a session's work directory (`extract_files`
     for a folder that already holds files): existing regular files are replaced, and a path
@@ -2498,8 +2516,7 @@ class Runner:
         try:
             steps = self.check_job(header, blobs)
             if keep:
-                if not os.path.isdir(JOB_DIR):
-                    os.mkdir(JOB_DIR, 0o700)
+                ensure_session_folder()
                 problems = write_work_files(blobs[0], JOB_DIR)
                 if problems:
                     raise JobError("could not write %s: %s" % (problems[0]["path"], problems[0]["error"]))
@@ -2603,8 +2620,7 @@ class Runner:
         try:
             if len(blobs) != 1:
                 raise JobError("write-files carries exactly one blob (a tar)")
-            if not os.path.isdir(JOB_DIR):
-                os.mkdir(JOB_DIR, 0o700)
+            ensure_session_folder()
             errors = write_work_files(blobs[0], JOB_DIR)
         except JobError as problem:
             self.channel.write_frame({"type": "error", "id": None, "message": str(problem)})
