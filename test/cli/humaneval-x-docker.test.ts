@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,13 @@ import { runCli } from '../helpers/run-cli.ts';
 
 const docker = hasData ? await dockerForTests() : { available: false, reason: 'no data' };
 
+/**
+ * References whose verdict depends on chance, upstream as here: Go/95 (`CheckDictCase`) breaks
+ * out of a `range` over a map after its first or second key, and Go randomises map order, so its
+ * tests pass on some orders only (3 of 10 runs failed here, as they do with upstream's `go test`).
+ */
+const FLAKY_UPSTREAM: Record<string, string[]> = { Go: ['Go/95'] };
+
 const SPLITS = [
   { split: 'C++', file: datasets.humanevalXCpp },
   { split: 'Python', file: datasets.humanevalXPython },
@@ -19,13 +26,16 @@ const SPLITS = [
   { split: 'Rust', file: datasets.humanevalXRust },
 ];
 
-describe.runIf(hasData && docker.available).each(SPLITS)('HumanEval-X $split in the Docker sandbox', ({ file }) => {
-  it('run --model reference passes 164/164', { timeout: 1_200_000 }, async () => {
+describe.runIf(hasData && docker.available).each(SPLITS)('HumanEval-X $split in the Docker sandbox', ({ split, file }) => {
+  it('run --model reference passes 164/164 (but for references that are flaky upstream)', { timeout: 1_200_000 }, async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'sandbench-hx-')), 'run');
     const result = await runCli(['run', file, '--model', 'reference', '--sandbox', 'docker', '--json', '--out', out], { timeoutMs: 1_200_000 });
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 164, complete: true, samples: { scored: 164, passed: 164, failed: 0, sandboxErrors: 0 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 164, complete: true, samples: { scored: 164, sandboxErrors: 0 } });
+    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { taskId: string; outcome: string });
+    const flaky = new Set(FLAKY_UPSTREAM[split] ?? []);
+    expect(samples.filter((sample) => sample.outcome !== 'passed' && !flaky.has(sample.taskId)).map((sample) => sample.taskId)).toEqual([]);
   });
 
   it('run --model empty fails the first 8 tasks', { timeout: 600_000 }, async () => {
