@@ -24,10 +24,13 @@ const KEPT_OUTPUT_CHARS = 2_000;
 export interface FinalStateScore {
   scorer: 'file' | 'command';
   pass: boolean;
+  /** 1 or 0. */
   score: number;
+  /** What was found (the file's difference, the checker's exit and last line). */
   reason: string;
   /** Set when the sandbox engine failed: the sample is not scored. */
   fault?: 'sandbox-error';
+  /** Commands: status, exit code, duration, the ends of stdout and stderr. Files: the bytes read. */
   detail?: Record<string, unknown>;
 }
 

@@ -40,8 +40,10 @@ const judgeReplySchema = z.object({
 
 /** One criterion as judged. */
 export interface CriterionVerdict {
+  /** The criterion's text, as the rubric gives it. */
   criterion: string;
   pass: boolean;
+  /** The judge's reason. */
   reason: string;
 }
 
@@ -56,6 +58,7 @@ export interface JudgeScoreRequest {
   model: Model;
   /** Passed on to the judge's request: offline judges (`scripted`) answer by task and sample. */
   task?: GenerateRequest['task'];
+  /** The sample being judged (default 0); the retry is the request's turn 1, so a scripted judge's `turns` serve attempts. */
   sampleIndex?: number;
   /** Most tokens of the judge's answer (the model's default otherwise). */
   maxTokens?: number;
@@ -65,6 +68,7 @@ export interface JudgeScoreRequest {
 /** What the judge made of an answer. */
 export interface JudgeScore {
   scorer: 'judge';
+  /** The fraction of criteria met reaches the threshold. */
   pass: boolean;
   /** Fraction of criteria met (0 on a fault). */
   score: number;

@@ -39,6 +39,7 @@ export interface ScoreEpisodeRequest {
   question?: string;
   /** Passed on to the judge's requests: an offline judge (`scripted`) answers by task and sample. */
   task?: GenerateRequest['task'];
+  /** The sample being scored, passed on to the judge. */
   sampleIndex?: number;
   /** Cancels scoring: it then throws rather than give a verdict on partial checks. */
   signal?: AbortSignal;

@@ -33,6 +33,7 @@ const QUOTED_ARGUMENT_CHARS = 200;
 /** What the trajectory scorer made of an episode's calls. */
 export interface TrajectoryScore {
   scorer: 'trajectory';
+  /** Recall 1 (and precision 1 when exact). */
   pass: boolean;
   /** F1 of precision and recall. */
   score: number;
@@ -42,9 +43,13 @@ export interface TrajectoryScore {
 
 /** The matching, call by call. */
 export interface TrajectoryDetail {
+  /** Matched calls over counted calls (0 when none was counted). */
   precision: number;
+  /** Matched calls over expected calls. */
   recall: number;
+  /** Whether the order of the expected calls mattered. */
   ordered: boolean;
+  /** Whether extra calls to the named tools failed the trajectory. */
   exact: boolean;
   /** Expected calls (by index in `calls`) and the made call each matched. */
   matched: Array<{ expected: number; callId: string; tool: string; turn: number }>;
