@@ -17,7 +17,11 @@ export type Language = z.infer<typeof languageSchema>;
  * - `float`: tokens equal, numeric tokens within `absTolerance` or `relTolerance`;
  * - `regex`: the expected text is a regular expression that must match the whole output
  *   (after trimming a final newline);
- * - `contains`: the output contains the expected text.
+ * - `contains`: the output contains the expected text;
+ * - `sandboxfusion`: SandboxFusion's stdio check (CodeContests, APPS): both outputs trimmed
+ *   and split into lines (one trailing empty line tolerated), equal line counts, each line
+ *   trimmed and compared case-insensitively, a line that reads as a number on both sides
+ *   within a relative difference below 1e-5 of the expected value.
  */
 export const comparatorSchema = z.union([
   z.enum(COMPARATOR_NAMES),
