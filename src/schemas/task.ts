@@ -145,6 +145,12 @@ export const taskObjectSchema = z
     tests: z.array(testCaseSchema).min(1),
     /** Default comparator for this task's I/O tests. */
     comparator: comparatorSchema.optional(),
+    /**
+     * Stop at the first test that does not pass (contest sets have hundreds of tests): the tests
+     * after it get the verdict `not-run`, which fails the sample as any other verdict but
+     * `passed` does. Absent or false: every test runs.
+     */
+    stopAtFirstFailure: z.boolean().optional(),
     /** A known-good completion (what the `reference` model answers). */
     reference: z.string().optional(),
     /** Limits for the run step and the compile step, on top of the runtime's defaults. */
