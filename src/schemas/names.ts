@@ -12,4 +12,4 @@ export const COMPARATOR_NAMES = ['exact', 'trim', 'whitespace', 'float', 'regex'
 /** TypeScript emit targets. */
 export const TYPESCRIPT_TARGETS = ['es5', 'es2015', 'es2020', 'es2022', 'esnext'] as const;
 /** Dataset formats the loader reads. */
-export const DATASET_FORMATS = ['humaneval', 'humaneval-x', 'mbxp', 'tasks-jsonl'] as const;
+export const DATASET_FORMATS = ['humaneval', 'humaneval-x', 'mbxp', 'tasks-jsonl', 'codecontests', 'apps'] as const;
