@@ -68,6 +68,25 @@ describe('a client that disconnects cancels its execution (isolate)', () => {
     expect(counts['javascript/timeout']).toBeUndefined();
     expect(counts['javascript/ok']).toBe(1);
   });
+
+  it('a streamed batch whose client goes away: its running and its waiting items are cancelled, the server keeps serving', async () => {
+    const client = new AbortController();
+    const spin = { kind: 'execute', language: 'javascript', code: 'for (;;) {}', limits: { timeoutMs: 300_000 } };
+    const response = await fetch(`${t.base}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify({ items: [spin, spin] }),
+      signal: client.signal,
+    });
+    expect(response.status).toBe(200);
+    // One item runs, the other waits for the only slot.
+    await healthUntil(t, (health) => health.queue.running === 1 && health.queue.waiting === 1);
+    client.abort();
+    await healthUntil(t, (health) => health.queue.running === 0 && health.queue.waiting === 0 && health.queue.admitted === 0);
+    const next = await t.call('POST', '/v1/execute', { json: { language: 'javascript', code: 'console.log("after")' } });
+    expect(next.status).toBe(200);
+    expect(next.body).toMatchObject({ status: 'ok', stdout: 'after\n' });
+  });
 });
 
 /** sandbench containers whose owner is `pid`. */
