@@ -69,6 +69,24 @@ describe('a client that disconnects cancels its execution (isolate)', () => {
     expect(counts['javascript/ok']).toBe(1);
   });
 
+  it('a scoring whose client goes away is cancelled and counted as cancelled, not as a failed sample', async () => {
+    const client = new AbortController();
+    const task = { id: 'spin', prompt: 'p', language: 'javascript', tests: [{ kind: 'io', stdout: 'x' }], limits: { run: { timeoutMs: 300_000 } } };
+    const pending = fetch(`${t.base}/v1/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task, completion: 'for (;;) {}' }),
+      signal: client.signal,
+    }).catch((error: unknown) => error);
+    await healthUntil(t, (health) => health.queue.running === 1);
+    client.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await healthUntil(t, (health) => health.queue.running === 0 && health.queue.admitted === 0);
+    const text = (await t.call('GET', '/metrics')).text;
+    expect(text).toMatch(/^sandbench_scored_samples_total\{language="javascript",outcome="cancelled"\} 1$/m);
+    expect(text).not.toMatch(/^sandbench_scored_samples_total\{language="javascript",outcome="failed"\}/m);
+  });
+
   it('a streamed batch whose client goes away: its running and its waiting items are cancelled, the server keeps serving', async () => {
     const client = new AbortController();
     const spin = { kind: 'execute', language: 'javascript', code: 'for (;;) {}', limits: { timeoutMs: 300_000 } };
