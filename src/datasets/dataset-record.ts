@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { InvalidInputError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { taskSchema, type Task, type TaskInput } from '../schemas/task.ts';
@@ -18,11 +18,34 @@ export function describeLocation(location: RecordLocation): string {
   return `${displayPath(location.file)}:${location.line}${id}`;
 }
 
-/** The record's id under `key` when it is a non-empty string, even if the rest is invalid. */
+/**
+ * The record's id under `key` when it is a non-empty string or an integer (APPS and SandboxFusion
+ * number their problems), even if the rest is invalid.
+ */
 export function readTaskId(value: unknown, key: string): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const id = (value as Record<string, unknown>)[key];
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
   return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+/**
+ * A field that holds JSON-encoded text (`"[{\"input\": …}]"`), decoded and checked by `schema`;
+ * the decoded value itself is accepted too (SandboxFusion's loaders take either).
+ */
+export function jsonEncoded<Schema extends z.ZodType>(schema: Schema) {
+  return z
+    .unknown()
+    .transform((value, context) => {
+      if (typeof value !== 'string') return value;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `not valid JSON text: ${error instanceof Error ? error.message : String(error)}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 }
 
 /** A dataset error whose message starts with the record's location. */

@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import { InvalidInputError } from '../errors/sandbench-error.ts';
 import { DATASET_FORMATS } from '../schemas/names.ts';
 import type { Task } from '../schemas/task.ts';
+import { importApps } from './apps.ts';
+import { importCodeContests } from './code-contests.ts';
 import { datasetError } from './dataset-record.ts';
 import { importTasksJsonl } from './generic-jsonl.ts';
 import { importHumanEvalX } from './humaneval-x.ts';
@@ -32,6 +34,8 @@ const IMPORTERS: Record<DatasetFormat, (records: readonly JsonlRecord[], file: s
   'humaneval-x': importHumanEvalX,
   mbxp: importMbxpTypescript,
   'tasks-jsonl': importTasksJsonl,
+  codecontests: importCodeContests,
+  apps: importApps,
 };
 
 function isDatasetFormat(value: unknown): value is DatasetFormat {
@@ -41,7 +45,8 @@ function isDatasetFormat(value: unknown): value is DatasetFormat {
 /**
  * The format a record's fields reveal, or undefined: sandbench tasks have `tests`; HumanEval-X
  * has `declaration`; MBXP has `language` and `description`; HumanEval has `entry_point`,
- * `canonical_solution` and `test` and none of the others.
+ * `canonical_solution` and `test` and none of the others; CodeContests as SandboxFusion packages
+ * it has `content` and `test`; APPS has `question` and `input_output`.
  */
 export function detectDatasetFormat(value: unknown): DatasetFormat | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -50,6 +55,8 @@ export function detectDatasetFormat(value: unknown): DatasetFormat | undefined {
   if (has('declaration')) return 'humaneval-x';
   if (has('language') && has('description')) return 'mbxp';
   if (has('entry_point') && has('canonical_solution') && has('test')) return 'humaneval';
+  if (has('content') && has('test')) return 'codecontests';
+  if (has('question') && has('input_output')) return 'apps';
   return undefined;
 }
 

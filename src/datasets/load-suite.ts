@@ -25,7 +25,7 @@ export interface Suite {
 }
 
 export interface LoadSuiteOptions {
-  /** Dataset format, overriding detection (`humaneval`, `humaneval-x`, `mbxp`, `tasks-jsonl`). */
+  /** Dataset format, overriding detection (`humaneval`, `humaneval-x`, `mbxp`, `tasks-jsonl`, `codecontests`, `apps`). */
   format?: string;
   /** Keep only these task ids (in the suite's order). */
   taskIds?: string[];

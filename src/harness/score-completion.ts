@@ -3,7 +3,7 @@ import { errorMessage, SandbenchError } from '../errors/sandbench-error.ts';
 import type { Sandbox, SandboxRunRequest } from '../sandboxes/sandbox.ts';
 import type { ExecutionResult } from '../schemas/execution-result.ts';
 import type { TestVerdict } from '../schemas/sample-result.ts';
-import type { Task } from '../schemas/task.ts';
+import type { ProgramTest, Task } from '../schemas/task.ts';
 import { judgeSandboxError, judgeTest } from '../scoring/judge-test.ts';
 import { assembleProgram, programSource, type ProgramAssembly } from './assemble-program.ts';
 
@@ -43,7 +43,8 @@ function baseRequest(task: Task, options: ScoreCompletionOptions): Omit<SandboxR
 /**
  * Run every test of a task against one completion and judge each. The I/O tests share one
  * program: it is compiled once and run once per test (`runBatch` where the backend has it).
- * Program tests each run their own program. Engine faults become `sandbox-error` verdicts
+ * Program tests each run their own program. A task with `stopAtFirstFailure` runs its tests in
+ * order until one does not pass (see `scoreUntilFirstFailure`). Engine faults become `sandbox-error` verdicts
  * (never model failures); anything else the sandbox throws that is not a `SandbenchError` is a
  * bug and propagates.
  */
@@ -75,35 +76,45 @@ export async function scoreCompletion(
     verdicts[testIndex] = { ...verdict, testIndex, ...(test.name ? { name: test.name } : {}) };
   };
 
-  const ioTests = [...task.tests.entries()].filter(([, test]) => test.kind === 'io').map(([index]) => index);
-  if (ioTests.length > 0) {
-    const source = programSource(task, completion, options.assembly);
-    const stdins = ioTests.map((index) => (task.tests[index] as { stdin: string }).stdin);
+  // The I/O tests share one program: compiled once per group and run once per stdin.
+  let source: string | undefined;
+  const runIoTests = async (indexes: readonly number[]): Promise<void> => {
+    source ??= programSource(task, completion, options.assembly);
+    const stdins = indexes.map((index) => (task.tests[index] as { stdin: string }).stdin);
     try {
       const executions = sandbox.runBatch
         ? await sandbox.runBatch({ ...base, source, stdins })
         : await runEach(sandbox, { ...base, source }, stdins);
       let compileReported = false;
-      for (const [position, testIndex] of ioTests.entries()) {
+      for (const [position, testIndex] of indexes.entries()) {
         let execution = executions[position]!;
         // One compile error is one fact: the first test carries it, the others point to it.
         if (execution.status === 'compile-error') {
-          if (compileReported) execution = { ...execution, stderr: '', message: `compilation failed (see test ${ioTests[0]})` };
+          if (compileReported) execution = { ...execution, stderr: '', message: `compilation failed (see test ${indexes[0]})` };
           compileReported = true;
         }
         judge(testIndex, execution);
       }
     } catch (caught) {
-      for (const testIndex of ioTests) fault(testIndex, caught);
+      for (const testIndex of indexes) fault(testIndex, caught);
     }
-  }
-  for (const [testIndex, test] of task.tests.entries()) {
-    if (test.kind !== 'program') continue;
-    const program = assembleProgram(task, completion, test, options.assembly);
+  };
+  const runProgramTest = async (testIndex: number): Promise<void> => {
+    const program = assembleProgram(task, completion, task.tests[testIndex] as ProgramTest, options.assembly);
     try {
       judge(testIndex, await sandbox.run({ ...base, source: program.source, ...(program.testCode !== undefined ? { testCode: program.testCode } : {}) }));
     } catch (caught) {
       fault(testIndex, caught);
+    }
+  };
+
+  if (task.stopAtFirstFailure) {
+    await scoreUntilFirstFailure(task, verdicts, runIoTests, runProgramTest);
+  } else {
+    const ioTests = [...task.tests.entries()].filter(([, test]) => test.kind === 'io').map(([index]) => index);
+    if (ioTests.length > 0) await runIoTests(ioTests);
+    for (const [testIndex, test] of task.tests.entries()) {
+      if (test.kind === 'program') await runProgramTest(testIndex);
     }
   }
   const all = verdicts as TestVerdict[];
@@ -113,6 +124,41 @@ export async function scoreCompletion(
       ? 'passed'
       : 'failed';
   return { verdicts: all, outcome, ...(error ? { error } : {}), executionMs: performance.now() - started };
+}
+
+/**
+ * `stopAtFirstFailure`: the tests in the task's order, consecutive I/O tests in groups of 1, 2,
+ * 4, … (each group one batch, so a failure early costs one run and a passing answer a few
+ * compiles), until a test does not pass. The tests after it, including any its group ran, are
+ * `not-run`: their results are not looked at.
+ */
+async function scoreUntilFirstFailure(
+  task: Task,
+  verdicts: Array<TestVerdict | undefined>,
+  runIoTests: (indexes: readonly number[]) => Promise<void>,
+  runProgramTest: (testIndex: number) => Promise<void>,
+): Promise<void> {
+  let cursor = 0;
+  let groupSize = 1;
+  while (cursor < task.tests.length) {
+    const group: number[] = [];
+    if (task.tests[cursor]!.kind === 'io') {
+      while (group.length < groupSize && cursor < task.tests.length && task.tests[cursor]!.kind === 'io') group.push(cursor++);
+      groupSize *= 2;
+      await runIoTests(group);
+    } else {
+      group.push(cursor++);
+      await runProgramTest(group[0]!);
+    }
+    const failing = group.find((testIndex) => verdicts[testIndex]!.verdict !== 'passed');
+    if (failing === undefined) continue;
+    const reason = `not run: the task stops at its first failing test (testIndex ${failing}: ${verdicts[failing]!.verdict})`;
+    for (let testIndex = failing + 1; testIndex < task.tests.length; testIndex++) {
+      const name = task.tests[testIndex]!.name;
+      verdicts[testIndex] = { testIndex, ...(name ? { name } : {}), verdict: 'not-run', reason };
+    }
+    return;
+  }
 }
 
 /** `runBatch` for a backend without one: one `run` per stdin. */

@@ -54,7 +54,8 @@ export interface ValidateSuiteOptions {
 
 function describe(verdicts: readonly TestVerdict[]): string {
   return verdicts
-    .filter((verdict) => verdict.verdict !== 'passed')
+    // A failing test's `not-run` followers repeat its reason.
+    .filter((verdict) => verdict.verdict !== 'passed' && verdict.verdict !== 'not-run')
     .map((verdict) => `test ${verdict.testIndex}${verdict.name ? ` (${verdict.name})` : ''}: ${verdict.verdict}${verdict.reason ? ` — ${verdict.reason.split('\n')[0]!.slice(0, 200)}` : ''}`)
     .join('; ');
 }

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { episodeRecordSchema, scoreComponentSchema } from '../agents/episode.ts';
 import { executionStatusSchema } from './execution-result.ts';
 
-/** The verdict of one test against one sample. `sandbox-error` is an engine fault, not the model's. */
+/**
+ * The verdict of one test against one sample. `sandbox-error` is an engine fault, not the model's.
+ * `not-run`: the task stops at its first failing test (`stopAtFirstFailure`) and an earlier test
+ * failed; like every verdict but `passed`, it fails the sample.
+ */
 export const verdictSchema = z.enum([
   'passed',
   'failed',
@@ -12,6 +16,7 @@ export const verdictSchema = z.enum([
   'runtime-error',
   'compile-error',
   'sandbox-error',
+  'not-run',
 ]);
 export type Verdict = z.infer<typeof verdictSchema>;
 

@@ -26,7 +26,11 @@ export type Language = z.infer<typeof languageSchema>;
  * - `float`: tokens equal, numeric tokens within `absTolerance` or `relTolerance`;
  * - `regex`: the expected text is a regular expression that must match the whole output
  *   (after trimming a final newline);
- * - `contains`: the output contains the expected text.
+ * - `contains`: the output contains the expected text;
+ * - `sandboxfusion`: SandboxFusion's stdio check (CodeContests, APPS): both outputs trimmed
+ *   and split into lines (one trailing empty line tolerated), equal line counts, each line
+ *   trimmed and compared case-insensitively, a line that reads as a number on both sides
+ *   within a relative difference below 1e-5 of the expected value.
  */
 export const comparatorSchema = z.union([
   z.enum(COMPARATOR_NAMES),
@@ -182,6 +186,12 @@ export const taskObjectSchema = z
     tests: z.array(testCaseSchema).default([]),
     /** Default comparator for this task's I/O tests. */
     comparator: comparatorSchema.optional(),
+    /**
+     * Stop at the first test that does not pass (contest sets have hundreds of tests): the tests
+     * after it get the verdict `not-run`, which fails the sample as any other verdict but
+     * `passed` does. Absent or false: every test runs.
+     */
+    stopAtFirstFailure: z.boolean().optional(),
     /** A known-good completion (what the `reference` model answers). */
     reference: z.string().optional(),
     /** Limits for the run step and the compile step, on top of the runtime's defaults. */

@@ -21,7 +21,7 @@ function failed(reason: string): ComparisonResult {
 }
 
 /** The comparator's name (`float` for both the string and the object form). */
-export function comparatorKind(comparator: Comparator): 'exact' | 'trim' | 'whitespace' | 'float' | 'regex' | 'contains' {
+export function comparatorKind(comparator: Comparator): 'exact' | 'trim' | 'whitespace' | 'float' | 'regex' | 'contains' | 'sandboxfusion' {
   return typeof comparator === 'string' ? comparator : comparator.type;
 }
 
@@ -53,6 +53,8 @@ export function compareOutput(actual: string, expected: string, comparator: Comp
       return actual.includes(expected)
         ? PASSED
         : failed(`output does not contain ${quoteExcerpt(expected)}${actual === '' ? ' (no output)' : ''}`);
+    case 'sandboxfusion':
+      return compareSandboxFusion(actual, expected);
   }
 }
 
@@ -229,4 +231,69 @@ function compareRegex(actual: string, pattern: string, flags: string): Compariso
       ? `output does not match /${shown}/${flags} (no output)`
       : `output does not match /${shown}/${flags}; got ${quoteExcerpt(firstLine)}${lines > 1 ? ` (+${lines - 1} more lines)` : ''}`,
   );
+}
+
+/** Relative tolerance of SandboxFusion's numeric lines. */
+export const SANDBOXFUSION_RELATIVE_TOLERANCE = 1e-5;
+
+// The characters Python's str.strip() and float() take for whitespace (str.isspace).
+const PYTHON_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PYTHON_STRIP = new RegExp(`^[${PYTHON_SPACE}]+|[${PYTHON_SPACE}]+$`, 'g');
+
+/** Python's `text.strip()`. */
+function pythonStrip(text: string): string {
+  return text.replace(PYTHON_STRIP, '');
+}
+
+// Python's float() literal: digits may be grouped by single underscores.
+const PYTHON_DIGITS = '\\d(?:_?\\d)*';
+const PYTHON_FLOAT = new RegExp(`^[+-]?(?:(?:${PYTHON_DIGITS}(?:\\.(?:${PYTHON_DIGITS})?)?|\\.${PYTHON_DIGITS})(?:[eE][+-]?${PYTHON_DIGITS})?|inf|infinity|nan)$`, 'i');
+
+/** The value Python's `float(text)` gives (ASCII digits), or undefined where it raises. */
+export function parsePythonFloat(text: string): number | undefined {
+  const stripped = pythonStrip(text);
+  if (!PYTHON_FLOAT.test(stripped)) return undefined;
+  const plain = stripped.replaceAll('_', '').toLowerCase();
+  const unsigned = plain.replace(/^[+-]/, '');
+  const negative = plain.startsWith('-');
+  if (unsigned === 'nan') return Number.NaN;
+  if (unsigned === 'inf' || unsigned === 'infinity') return negative ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  return Number(plain);
+}
+
+/** `n line(s)`. */
+function lineCount(count: number): string {
+  return `${count} line${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * SandboxFusion's stdio comparison (`check_stdio_test_case` with `lower_cmp`), rule for rule:
+ * both texts stripped and split on `\n`; one trailing empty line dropped from the longer side
+ * (after the strip only an all-blank text has one); equal line counts; lines compared lower-cased
+ * and stripped; two differing lines that both read as floats agree when
+ * `|got - expected| / max(|expected|, 1e-10) < 1e-5` (NaN and infinities never do).
+ */
+function compareSandboxFusion(actual: string, expected: string): ComparisonResult {
+  let got = pythonStrip(actual).split('\n');
+  let want = pythonStrip(expected).split('\n');
+  if (got.length - want.length === 1 && got.at(-1) === '') got = got.slice(0, -1);
+  if (want.length - got.length === 1 && want.at(-1) === '') want = want.slice(0, -1);
+  if (got.length !== want.length) return failed(`expected ${lineCount(want.length)}, got ${got.length}`);
+  for (let index = 0; index < want.length; index++) {
+    const gotLine = got[index]!.toLowerCase();
+    const wantLine = want[index]!.toLowerCase();
+    if (pythonStrip(gotLine) === pythonStrip(wantLine)) continue;
+    const gotNumber = parsePythonFloat(gotLine);
+    const wantNumber = parsePythonFloat(wantLine);
+    if (gotNumber !== undefined && wantNumber !== undefined) {
+      const relative = Math.abs(gotNumber - wantNumber) / Math.max(Math.abs(wantNumber), 1e-10);
+      if (relative < SANDBOXFUSION_RELATIVE_TOLERANCE) continue;
+      const shown = Number.isNaN(relative) ? 'undefined' : Number(relative.toPrecision(2)).toExponential();
+      return failed(
+        `line ${index + 1}: expected ${pythonStrip(want[index]!)} got ${pythonStrip(got[index]!)} (relative difference ${shown}, not below ${SANDBOXFUSION_RELATIVE_TOLERANCE.toExponential()})`,
+      );
+    }
+    return failed(`line ${index + 1}: expected ${quoteExcerpt(pythonStrip(want[index]!))} got ${quoteExcerpt(pythonStrip(got[index]!))}`);
+  }
+  return PASSED;
 }

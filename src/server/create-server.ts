@@ -1,4 +1,6 @@
 import swagger from '@fastify/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -171,6 +173,25 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
 
+  // Requests in progress per connection. Node's closeIdleConnections leaves open a connection
+  // that never sent a request (clients open them ahead of use), and close() would wait for it
+  // until its header timeout (~70 s): close closes every connection with nothing in progress.
+  const requestsInProgress = new Map<Socket, number>();
+  app.server.on('connection', (socket: Socket) => {
+    requestsInProgress.set(socket, 0);
+    socket.once('close', () => requestsInProgress.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    requestsInProgress.set(socket, (requestsInProgress.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      if (requestsInProgress.has(socket)) requestsInProgress.set(socket, requestsInProgress.get(socket)! - 1);
+    });
+  });
+  const closeUnusedConnections = (): void => {
+    for (const [socket, inProgress] of requestsInProgress) if (inProgress === 0) socket.destroy();
+  };
+
   let warmed: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   const warm = (): Promise<void> => {
@@ -196,7 +217,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
         admission.close();
         const deadline = setTimeout(() => service.cancelAll(), config.shutdownGraceMs);
         try {
-          await app.close();
+          const closed = app.close();
+          closeUnusedConnections();
+          await closed;
         } finally {
           clearTimeout(deadline);
           await warmed?.catch(() => {});

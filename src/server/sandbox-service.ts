@@ -152,7 +152,9 @@ export class SandboxService {
           const started = performance.now();
           try {
             const result = await sandbox.run({ ...request, signal: combined });
-            this.#options.metrics.executions.inc({ language: body.language, backend: sandbox.name, status: result.status });
+            // A run cut short by its client or by shutdown ends as the sandbox's `timeout`: count
+            // it as cancelled, so the metrics never show a timeout the program did not cause.
+            this.#options.metrics.executions.inc({ language: body.language, backend: sandbox.name, status: combined.aborted ? 'cancelled' : result.status });
             return { ...result, ...(adjustments.length > 0 ? { limitAdjustments: adjustments } : {}) };
           } catch (error) {
             this.#options.metrics.executions.inc({ language: body.language, backend: sandbox.name, status: 'sandbox-error' });
@@ -210,7 +212,7 @@ export class SandboxService {
             this.#admitted(admission, signal, async (combined) => {
               const sandbox = await this.#sandbox(heldTask);
               const score = await scoreCompletion(heldTask, completion, sandbox, { assembly: body.assembly, signal: combined, logger: this.#options.logger });
-              this.#options.metrics.samples.inc({ language: task.language, outcome: score.outcome });
+              this.#options.metrics.samples.inc({ language: task.language, outcome: combined.aborted ? 'cancelled' : score.outcome });
               this.#options.metrics.executionSeconds.observe({ language: task.language, backend: sandbox.name }, score.executionMs / 1000);
               return {
                 index,

@@ -27,13 +27,13 @@ export class ServerMetrics {
     const registers = [this.registry];
     this.executions = new Counter({
       name: 'sandbench_executions_total',
-      help: 'Programs run, by language, backend and how they ended (status, or sandbox-error for an engine fault)',
+      help: 'Programs run, by language, backend and how they ended (status; sandbox-error for an engine fault; cancelled when the client left or shutdown cut it short)',
       labelNames: ['language', 'backend', 'status'],
       registers,
     });
     this.samples = new Counter({
       name: 'sandbench_scored_samples_total',
-      help: 'Completions scored, by language and outcome',
+      help: 'Completions scored, by language and outcome (cancelled: the client left or shutdown cut it short)',
       labelNames: ['language', 'outcome'],
       registers,
     });

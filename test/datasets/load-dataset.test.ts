@@ -52,7 +52,7 @@ describe('format detection', () => {
     expect(detectDatasetFormat({ id: 'a', prompt: 'p', language: 'python', tests: [] })).toBe('tasks-jsonl');
     expect(detectDatasetFormat({ something: 1 })).toBeUndefined();
     expect(detectDatasetFormat([1])).toBeUndefined();
-    expect(DATASET_FORMATS).toEqual(['humaneval', 'humaneval-x', 'mbxp', 'tasks-jsonl']);
+    expect(DATASET_FORMATS).toEqual(['humaneval', 'humaneval-x', 'mbxp', 'tasks-jsonl', 'codecontests', 'apps']);
   });
 
   it('reads plain and gzip-compressed JSONL, whatever the name says', async () => {
@@ -71,7 +71,7 @@ describe('format detection', () => {
 
   it('refuses an unknown forced format and an undetectable file', async () => {
     const unknown = await loadError(datasets.humaneval, { format: 'mbpp' as never });
-    expect(unknown.message).toBe("unknown dataset format 'mbpp' (known: humaneval, humaneval-x, mbxp, tasks-jsonl)");
+    expect(unknown.message).toBe("unknown dataset format 'mbpp' (known: humaneval, humaneval-x, mbxp, tasks-jsonl, codecontests, apps)");
     const odd = await loadError(await file('odd.jsonl', [{ question: 'x', answer: 'y' }]));
     expect(odd.message).toMatch(/odd\.jsonl:1: cannot tell the dataset format from the first record \(fields question, answer\); pass a format: humaneval, /);
   });

@@ -45,6 +45,10 @@ export function registerBatchRoute(app: ZodFastify, context: ServerContext): voi
           admission.release();
           stream.end();
         });
+      // Node sends a response's status line and headers with its first bytes, which here wait for
+      // the first item to finish: send them as soon as fastify pipes the stream, so the client
+      // knows at once that its batch was admitted (and can read, or hang up, from then on).
+      reply.raw.once('pipe', () => reply.raw.flushHeaders());
       // A stream is sent as it is (no schema serializer applies to it).
       return reply.header('content-type', NDJSON).send(stream as never);
     },
