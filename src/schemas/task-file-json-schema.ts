@@ -17,8 +17,14 @@ export function taskFileJsonSchema(): JsonSchema {
   if (cached) return cached;
   const task = z.toJSONSchema(taskObjectSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   delete task.$schema;
+  // What each kind needs beyond the fields every task has (the loader's own rules, as JSON Schema).
+  task.allOf = [
+    { if: { properties: { kind: { const: 'code' } } }, then: { required: ['language', 'tests'] } },
+    { if: { properties: { kind: { const: 'agent' } }, required: ['kind'] }, then: { required: ['language', 'scorers'] } },
+    { if: { properties: { kind: { const: 'answer' } }, required: ['kind'] }, then: { required: ['scorers'] } },
+  ];
   // Inside `{ defaults, tasks }` every field may come from the defaults.
-  const { required: _required, ...partialTask } = task;
+  const { required: _required, allOf: _kinds, ...partialTask } = task;
   cached = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'sandbench task file',

@@ -300,6 +300,10 @@ describe('the JSON Schema of task files', () => {
     expect(validate({ id: 'a', prompt: 'p', language: 'cobol', tests: [{ kind: 'io', stdout: '1' }] })).toBe(false);
     expect(validate({ id: 'a', prompt: 'p', language: 'python', tests: [{ kind: 'io', stdout: '1' }], colour: 'red' })).toBe(false);
     expect(validate({ id: 'a', prompt: 'p', tests: [{ kind: 'io', stdout: '1' }] })).toBe(false);
+    // Agent and answer tasks: scorers instead of tests; an agent names its runtime.
+    expect(validate({ id: 'a', kind: 'answer', prompt: 'p', scorers: [{ answer: { equals: 'x' } }] })).toBe(true);
+    expect(validate({ id: 'a', kind: 'answer', prompt: 'p' })).toBe(false);
+    expect(validate({ id: 'a', kind: 'agent', prompt: 'p', tools: ['bash'], scorers: [{ answer: { equals: 'x' } }] })).toBe(false);
   });
 
   it('a suite folder does not read the schema written beside its tasks', async () => {

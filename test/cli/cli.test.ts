@@ -208,7 +208,14 @@ describe('sandbench CLI on the example suite (isolate)', () => {
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout);
     expect(schema.$defs.task.properties).toHaveProperty('tests');
-    expect(schema.$defs.task.required).toEqual(expect.arrayContaining(['id', 'prompt', 'language', 'tests']));
+    expect(schema.$defs.task.required).toEqual(expect.arrayContaining(['id', 'prompt']));
+    // Each kind's own needs: a code task (the default kind) needs a language and tests, an agent task a language and scorers.
+    expect(schema.$defs.task.allOf).toEqual(
+      expect.arrayContaining([
+        { if: { properties: { kind: { const: 'code' } } }, then: { required: ['language', 'tests'] } },
+        { if: { properties: { kind: { const: 'agent' } }, required: ['kind'] }, then: { required: ['language', 'scorers'] } },
+      ]),
+    );
   });
 });
 
