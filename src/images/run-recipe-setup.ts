@@ -21,9 +21,10 @@ export const SETUP_RECIPE_FOLDER = '/tmp/sandbench-recipe';
 /**
  * Put the recipe's inputs into the debootstrapped tree at `root` (a `.tar.gz` extracted, any
  * other file copied, an npm package's folder copied whole), then run its `setup` commands as
- * root inside the tree (chroot, with /proc mounted for the time of the commands; the recipe folder readable at `SETUP_RECIPE_FOLDER`,
- * so a command can be a script beside packages.txt). Throws a `SandboxError` naming the input that is
- * missing or the command that failed, with the end of its output.
+ * root inside the tree (chroot, with /proc mounted for the time of the commands; the recipe
+ * folder readable at `SETUP_RECIPE_FOLDER`, so a command can be a script beside packages.txt).
+ * Throws a `SandboxError` naming the input that is missing or the command that failed, with the
+ * end of its output.
  */
 export async function runRecipeSetup(root: string, recipe: Pick<ImageRecipe, 'name' | 'options' | 'folder'>, progress: (line: string) => void): Promise<void> {
   for (const input of recipe.options.inputs ?? []) {

@@ -40,6 +40,18 @@ describe.each([
     expect(result).toMatchObject({ status: 'ok', stdout: '6\n', stderr: '' });
   });
 
+  it('a package that threw while loading is not kept: the next require runs it again, as in Node', async () => {
+    const source = [
+      'const F = Function;',
+      'globalThis.Function = null;',
+      "try { require('lodash'); } catch (e) { console.log('first', e instanceof TypeError); }",
+      'globalThis.Function = F;',
+      "console.log(require('lodash').sum([1, 2]));",
+    ].join('\n');
+    const result = await sandbox.run({ language: 'javascript', source });
+    expect(result).toMatchObject({ status: 'ok', stdout: 'first true\n3\n', stderr: '' });
+  });
+
   it('an ES module imports it as its default export', async () => {
     const result = await sandbox.run({ language: 'javascript', source: "import _ from 'lodash';\nconsole.log(_.chunk(['a', 'b', 'c'], 2).length);" });
     expect(result).toMatchObject({ status: 'ok', stdout: '2\n' });

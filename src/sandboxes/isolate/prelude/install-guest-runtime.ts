@@ -284,8 +284,14 @@ export function installGuestRuntime(
     const folder = `/node_modules/${name}`;
     const module = { exports: {}, id: `${folder}/index.js`, filename: `${folder}/index.js`, loaded: false, children: [], paths: [] };
     packages[name] = module;
-    const body = new p.Function('exports', 'require', 'module', '__filename', '__dirname', 'global', source);
-    p.ReflectApply(body, module.exports, [module.exports, guestRequire, module, module.filename, folder, global]);
+    try {
+      const body = new p.Function('exports', 'require', 'module', '__filename', '__dirname', 'global', source);
+      p.ReflectApply(body, module.exports, [module.exports, guestRequire, module, module.filename, folder, global]);
+    } catch (error) {
+      // As Node: a module that threw while loading is not cached; the next require runs it again.
+      delete packages[name];
+      throw error;
+    }
     module.loaded = true;
     return module.exports;
   }
