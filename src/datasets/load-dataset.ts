@@ -8,7 +8,7 @@ import { datasetError } from './dataset-record.ts';
 import { importTasksJsonl } from './generic-jsonl.ts';
 import { importHumanEvalX } from './humaneval-x.ts';
 import { importHumanEval } from './humaneval.ts';
-import { importMbxpTypescript } from './mbxp-typescript.ts';
+import { importMxeval } from './mxeval.ts';
 import { displayPath, readJsonl, type JsonlRecord } from './read-jsonl.ts';
 
 /** Dataset formats `loadDataset` reads. */
@@ -32,7 +32,7 @@ export interface Dataset {
 const IMPORTERS: Record<DatasetFormat, (records: readonly JsonlRecord[], file: string) => Task[]> = {
   humaneval: importHumanEval,
   'humaneval-x': importHumanEvalX,
-  mbxp: importMbxpTypescript,
+  mbxp: importMxeval,
   'tasks-jsonl': importTasksJsonl,
   codecontests: importCodeContests,
   apps: importApps,
@@ -44,7 +44,8 @@ function isDatasetFormat(value: unknown): value is DatasetFormat {
 
 /**
  * The format a record's fields reveal, or undefined: sandbench tasks have `tests`; HumanEval-X
- * has `declaration`; MBXP has `language` and `description`; HumanEval has `entry_point`,
+ * has `declaration`; mxeval's MBXP and multilingual HumanEval have `language` with `prompt` and
+ * `test` (MBXP's Python split has no `description`); HumanEval has `entry_point`,
  * `canonical_solution` and `test` and none of the others; CodeContests as SandboxFusion packages
  * it has `content` and `test`; APPS has `question` and `input_output`.
  */
@@ -53,7 +54,7 @@ export function detectDatasetFormat(value: unknown): DatasetFormat | undefined {
   const has = (key: string): boolean => Object.hasOwn(value, key);
   if (has('tests')) return 'tasks-jsonl';
   if (has('declaration')) return 'humaneval-x';
-  if (has('language') && has('description')) return 'mbxp';
+  if (has('language') && has('prompt') && has('test')) return 'mbxp';
   if (has('entry_point') && has('canonical_solution') && has('test')) return 'humaneval';
   if (has('content') && has('test')) return 'codecontests';
   if (has('question') && has('input_output')) return 'apps';

@@ -40,7 +40,7 @@ const dataPath = z
  * `.tar.gz` is extracted into `to`, any other file is copied into `to`. Its bytes count in the
  * recipe hash, so a changed input rebuilds the image.
  */
-export const recipeInputSchema = z
+export const recipeDataInputSchema = z
   .object({
     /** Path under the data folder (`SANDBENCH_DATA`, else `../shared/data` beside the package). */
     data: dataPath,
@@ -48,7 +48,29 @@ export const recipeInputSchema = z
     to: absolutePattern,
   })
   .strict();
+
+/** An npm package name, scoped or not (`lodash`, `@scope/name`). */
+const npmPackageName = z.string().regex(/^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/, 'must be an npm package name');
+
+/**
+ * An npm package from sandbench's own `node_modules` (pinned in its package.json, so the build
+ * needs no registry): the package folder is copied whole to `to/<name>`. Every file of it counts
+ * in the recipe hash, so another version rebuilds the image.
+ */
+export const recipePackageInputSchema = z
+  .object({
+    /** The package name, as in sandbench's package.json. */
+    package: npmPackageName,
+    /** Absolute folder in the image; the package lands in `<to>/<package>`. */
+    to: absolutePattern,
+  })
+  .strict();
+
+/** What a recipe puts into its image besides Debian packages: a data file or an npm package. */
+export const recipeInputSchema = z.union([recipeDataInputSchema, recipePackageInputSchema]);
 export type RecipeInput = z.infer<typeof recipeInputSchema>;
+export type RecipeDataInput = z.infer<typeof recipeDataInputSchema>;
+export type RecipePackageInput = z.infer<typeof recipePackageInputSchema>;
 
 /** `images/<name>/recipe.json`: optional extras for the offline build. */
 export const imageRecipeFileSchema = z
@@ -105,9 +127,33 @@ export function recipeDataRoot(): string {
   return process.env.SANDBENCH_DATA ?? join(packageRoot(), '..', 'shared', 'data');
 }
 
-/** Where one recipe input is on this machine. */
+/** Where one recipe input is on this machine: a file under the data folder, or a package folder. */
 export function recipeInputPath(input: RecipeInput, dataRoot = recipeDataRoot()): string {
-  return join(dataRoot, input.data);
+  return 'package' in input ? recipePackagePath(input.package) : join(dataRoot, input.data);
+}
+
+/** The folder of an npm package in sandbench's own `node_modules`. */
+export function recipePackagePath(name: string): string {
+  return join(packageRoot(), 'node_modules', ...name.split('/'));
+}
+
+/** A short name of an input for messages and the hash: its data path, or `npm:<package>`. */
+export function recipeInputLabel(input: RecipeInput): string {
+  return 'package' in input ? `npm:${input.package}` : input.data;
+}
+
+/** Every regular file under `folder`, as sorted relative paths (symbolic links are not followed). */
+export function filesUnder(folder: string): string[] {
+  const found: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(join(folder, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) found.push(path);
+    }
+  };
+  walk('');
+  return found.sort();
 }
 
 /** The folder holding the image recipes. */
@@ -156,6 +202,17 @@ export function hashRecipeFiles(folder: string, files: ReadonlyArray<string>, in
   // Inputs live outside the folder; a recipe without any hashes as it always did.
   for (const input of inputs) {
     const path = recipeInputPath(input);
+    if ('package' in input) {
+      // A package folder: each file's path, length and bytes, in sorted order.
+      const files = existsSync(path) && statSync(path).isDirectory() ? filesUnder(path) : undefined;
+      hash.update(`package:${input.package}\0${input.to}\0${files === undefined ? 'missing' : files.length}\0`);
+      for (const file of files ?? []) {
+        const bytes = readFileSync(join(path, file));
+        hash.update(`${file}\0${bytes.byteLength}\0`);
+        hash.update(bytes);
+      }
+      continue;
+    }
     const bytes = existsSync(path) ? readFileSync(path) : undefined;
     hash.update(`input:${input.data}\0${bytes === undefined ? 'missing' : bytes.byteLength}\0`);
     if (bytes) hash.update(bytes);

@@ -1,8 +1,8 @@
-import { cp, copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { cp, copyFile, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { SandboxError } from '../errors/sandbench-error.ts';
-import { recipeInputPath, type ImageRecipe } from './image-recipes.ts';
+import { recipeInputLabel, recipeInputPath, type ImageRecipe } from './image-recipes.ts';
 
 /** Longest a single setup command may run (a cold Rust crate build takes about a minute here). */
 const SETUP_COMMAND_TIMEOUT_MS = 20 * 60_000;
@@ -20,15 +20,30 @@ export const SETUP_RECIPE_FOLDER = '/tmp/sandbench-recipe';
 
 /**
  * Put the recipe's inputs into the debootstrapped tree at `root` (a `.tar.gz` extracted, any
- * other file copied), then run its `setup` commands as root inside the tree (chroot, with /proc
- * mounted for the time of the commands; the recipe folder readable at `SETUP_RECIPE_FOLDER`,
- * so a command can be a script beside packages.txt). Throws a `SandboxError` naming the input that is
- * missing or the command that failed, with the end of its output.
+ * other file copied, an npm package's folder copied whole), then run its `setup` commands as
+ * root inside the tree (chroot, with /proc mounted for the time of the commands; the recipe
+ * folder readable at `SETUP_RECIPE_FOLDER`, so a command can be a script beside packages.txt).
+ * Throws a `SandboxError` naming the input that is missing or the command that failed, with the
+ * end of its output.
  */
 export async function runRecipeSetup(root: string, recipe: Pick<ImageRecipe, 'name' | 'options' | 'folder'>, progress: (line: string) => void): Promise<void> {
   for (const input of recipe.options.inputs ?? []) {
     const source = recipeInputPath(input);
     const found = await stat(source).catch(() => undefined);
+    if ('package' in input) {
+      if (!found?.isDirectory()) {
+        throw new SandboxError(
+          `image ${recipe.name} needs the npm package ${input.package}, not found at ${source} (it is pinned in sandbench's package.json: run npm ci)`,
+          { code: 'sandbox-failure', details: { input: recipeInputLabel(input), path: source } },
+        );
+      }
+      const target = join(root, input.to, ...input.package.split('/'));
+      progress(`[${recipe.name}] copying the npm package ${input.package} into ${input.to}`);
+      await mkdir(target, { recursive: true });
+      // Regular files and folders only: a package's own links would point outside the image.
+      await cp(source, target, { recursive: true, dereference: false, filter: async (path) => !(await lstat(path)).isSymbolicLink() });
+      continue;
+    }
     if (!found?.isFile()) {
       throw new SandboxError(
         `image ${recipe.name} needs ${input.data} from the data folder, not found at ${source} (set SANDBENCH_DATA to the folder holding it)`,

@@ -115,10 +115,10 @@ describe('bad files name file, line, task and field', () => {
     expect(error.message).toMatch(/dup\.jsonl:3 \(HumanEval\/0\): duplicate task id 'HumanEval\/0' \(first on line 1\)$/);
   });
 
-  it('an MBXP record of another language', async () => {
+  it('an MBXP record of a language sandbench does not run', async () => {
     const record = rawRecords(datasets.mbxpTypescript)[0]!;
-    const error = await loadError(await file('mbxp.jsonl', [record, { ...record, task_id: 'HumanEval_java/1', language: 'java' }]));
-    expect(error.message).toMatch(/mbxp\.jsonl:2 \(HumanEval_java\/1\): language: expected "typescript"/);
+    const error = await loadError(await file('mbxp.jsonl', [record, { ...record, task_id: 'HumanEval_kotlin/1', language: 'kotlin' }]));
+    expect(error.message).toMatch(/mbxp\.jsonl:2 \(HumanEval_kotlin\/1\): language 'kotlin': sandbench does not run kotlin/);
   });
 
   it('an empty file, a missing file, a corrupt gzip, and non-UTF-8 bytes', async () => {

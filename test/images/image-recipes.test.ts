@@ -59,6 +59,28 @@ describe('image recipes', () => {
     }
   });
 
+  it("hashes npm package inputs over the package's files: the node image carries sandbench's lodash", () => {
+    const node = recipes.find((recipe) => recipe.name === 'node')!;
+    expect(node.options.inputs).toEqual([{ package: 'lodash', to: '/usr/share/nodejs' }]);
+    const folder = join(scratch, 'with-package');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'packages.txt'), 'nodejs\n');
+    const hashWith = (inputs: unknown[]): string => {
+      writeFileSync(join(folder, 'recipe.json'), JSON.stringify({ inputs }));
+      return loadImageRecipe(folder, 'with-package').hash;
+    };
+    const none = hashWith([]);
+    const lodash = hashWith([{ package: 'lodash', to: '/usr/share/nodejs' }]);
+    const elsewhere = hashWith([{ package: 'lodash', to: '/opt/node' }]);
+    const missing = hashWith([{ package: 'no-such-package-here', to: '/usr/share/nodejs' }]);
+    expect(new Set([none, lodash, elsewhere, missing]).size).toBe(4);
+    // The same files hash the same: stable across loads.
+    expect(hashWith([{ package: 'lodash', to: '/usr/share/nodejs' }])).toBe(lodash);
+    for (const name of ['../lodash', 'Lodash', '@scope/../x', '']) {
+      expect(() => hashWith([{ package: name, to: '/x' }]), name).toThrow(/npm package name|Invalid/);
+    }
+  });
+
   it('puts python3 in every image (the sandbox runner is a Python script)', () => {
     for (const recipe of recipes) expect(recipe.packages).toContain('python3');
     expect(recipes.find((recipe) => recipe.name === 'node')!.packages).toContain('nodejs');

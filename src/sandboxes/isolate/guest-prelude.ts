@@ -17,7 +17,9 @@
  * - `write(stream, text)`: stream 1 = stdout, 2 = stderr; returns 0 to go on, 1 when the guest
  *   must stop (output cap reached, or exit requested);
  * - `control(kind, value)`: kind 0 = `process.exit(value)`, kind 1 = `process.exitCode = value`;
- * - `readStdin()`: the request's stdin, fetched only when the guest reads it.
+ * - `readStdin()`: the request's stdin, fetched only when the guest reads it;
+ * - `hooks.readPackage(name)` (optional): the source of an npm package the guest may `require`
+ *   (see `guest-packages.ts`), '' for any other name; fetched on the guest's first `require`.
  *
  * The worker runs this once, inside a V8 startup snapshot it makes itself (see `SNAPSHOT_SCRIPT`
  * in the worker), with forwarding stubs for the host functions; `hooks.rebase` (set here) restarts
@@ -56,7 +58,7 @@ export type GuestPrelude = (
   control: (kind: number, value: number) => void,
   readStdin: () => string,
   filename: string,
-  hooks?: { rebase?: () => void },
+  hooks?: { rebase?: () => void; readPackage?: (name: string) => string },
 ) => (runDue: unknown) => number;
 
 /** Every prelude module, by the name the joined script gives it. */

@@ -18,6 +18,7 @@ import { classifyRun, type RunEnding, type RunFacts, type RunVerdict, type StopR
 import { compactPreludeSource } from './compact-prelude-cache.ts';
 import { describeThrown, PRELUDE_FILENAME } from './describe-thrown.ts';
 import { GuestClock } from './guest-clock.ts';
+import { GUEST_PACKAGES, guestPackageSource } from './guest-packages.ts';
 import { preludeSource } from './guest-prelude.ts';
 import { OutputCollector } from './output-collector.ts';
 import { DEATH_MARK, ONE_SHOT_ARGUMENT, WATCH_OWN_MEMORY_ARGUMENT } from './protocol.ts';
@@ -178,6 +179,8 @@ let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 // A one-shot worker compiles the prelude once: making the compact text would cost it more. The
 // others take it from the machine's cache (made by the first worker, not by each one).
 const PRELUDE_SCRIPT = `(${ONE_SHOT ? preludeSource('as-written') : compactPreludeSource()})`;
+/** Without a snapshot: the prelude behind a function taking the host functions, as the snapshot's bind does. */
+const INSTALL_SCRIPT = `((prelude) => (w, c, r, m) => prelude(w, c, r, 'main.js', { readPackage: (name) => m(name) }))${PRELUDE_SCRIPT}`;
 const BIND_NAME = '__sandbenchBind';
 
 /**
@@ -189,17 +192,18 @@ const BIND_NAME = '__sandbenchBind';
  * the host `tick` and the test-code setup (`TEST_SETUP`, compiled here once, not per run).
  */
 const SNAPSHOT_SCRIPT = `Object.defineProperty(globalThis, '${BIND_NAME}', { configurable: true, writable: true, enumerable: false, value: (() => {
-  let write, control, readStdin;
-  const hooks = {};
+  let write, control, readStdin, readPackage;
+  const hooks = { readPackage: (name) => readPackage(name) };
   const tick = ${PRELUDE_SCRIPT}((stream, text) => write(stream, text), (kind, value) => control(kind, value), () => readStdin(), 'main.js', hooks);
   const testSetup = ${TEST_SETUP};
-  return (w, c, r) => {
+  return (w, c, r, m) => {
     delete globalThis.${BIND_NAME};
     // V8 installs WebAssembly afresh in every new context, after the snapshot's state.
     delete globalThis.WebAssembly;
     write = w;
     control = c;
     readStdin = r;
+    readPackage = m;
     hooks.rebase();
     // Only the host holds this object: nothing of it is in the guest's reach.
     return { tick, testSetup };
@@ -221,7 +225,7 @@ const SNAPSHOT_WARM_UP = "console.assert(1 === 1, 'x'); console.log('%s', 'warm'
  * first is put back for the second; this context is thrown away.
  */
 function snapshotWarmUp(program: string): string {
-  return `{ const { tick, testSetup } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n');
+  return `{ const { tick, testSetup } = ${BIND_NAME}(() => 0, () => {}, () => '1\\n', () => '');
 const entry = Object.getOwnPropertyDescriptor(globalThis, '__sandbenchRun');
 const callTest = testSetup();
 Object.defineProperty(globalThis, '__sandbenchRun', entry);
@@ -281,9 +285,11 @@ function prepare(memoryMb: number): Prepared {
     }
   });
   const readStdin = new ivm.Callback((): string => slot.run?.stdin ?? '');
+  // A package's source for the guest's `require` (only the guest packages; '' for any other name).
+  const readPackage = new ivm.Callback((name: string): string => (typeof name === 'string' ? (guestPackageSource(name) ?? '') : ''));
   if (snapshot) {
     const bind = context.global.getSync(BIND_NAME, { reference: true }) as ivm.Reference<Function>;
-    const bound = bind.applySync(undefined, [write, control, readStdin], {
+    const bound = bind.applySync(undefined, [write, control, readStdin, readPackage], {
       result: { reference: true },
     }) as ivm.Reference<{ tick: (runDue: boolean) => number; testSetup: () => unknown }>;
     slot.tick = bound.getSync('tick', { reference: true }) as ivm.Reference<(runDue: boolean) => number>;
@@ -292,13 +298,13 @@ function prepare(memoryMb: number): Prepared {
   } else {
     let script: ivm.Script;
     if (preludeCache) {
-      script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, cachedData: preludeCache });
+      script = isolate.compileScriptSync(INSTALL_SCRIPT, { filename: PRELUDE_FILENAME, cachedData: preludeCache });
     } else {
-      script = isolate.compileScriptSync(PRELUDE_SCRIPT, { filename: PRELUDE_FILENAME, produceCachedData: true });
+      script = isolate.compileScriptSync(INSTALL_SCRIPT, { filename: PRELUDE_FILENAME, produceCachedData: true });
       preludeCache = (script as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
     }
     const install = script.runSync(context, { reference: true }) as ivm.Reference<Function>;
-    slot.tick = install.applySync(undefined, [write, control, readStdin, 'main.js'], {
+    slot.tick = install.applySync(undefined, [write, control, readStdin, readPackage], {
       result: { reference: true },
     }) as ivm.Reference<(runDue: boolean) => number>;
     install.release();
@@ -760,7 +766,8 @@ function compileModule({ isolate, context }: Prepared, code: string, filename: s
   const builtins = new Map<string, ivm.Module>();
   module.instantiateSync(context, (specifier) => {
     const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-    const names = BUILTIN_EXPORTS[bare];
+    // A guest package (lodash) is CommonJS: as in Node, its module object is the default export.
+    const names = BUILTIN_EXPORTS[bare] ?? (bare === specifier && GUEST_PACKAGES.includes(bare) ? [] : undefined);
     if (!names) {
       // Made here, in the worker: its stack would be the worker's frames, so it gets none.
       const error = new Error(`Cannot find module '${specifier}' imported from ${filename}`);
@@ -771,8 +778,9 @@ function compileModule({ isolate, context }: Prepared, code: string, filename: s
     if (!builtin) {
       const source =
         `const m = globalThis.__sandbenchBuiltin(${JSON.stringify(bare)});\n` +
-        `export default m;\nexport const { ${names.join(', ')} } = m;\n`;
-      builtin = isolate.compileModuleSync(source, { filename: `node:${bare}` });
+        `export default m;\n` +
+        (names.length > 0 ? `export const { ${names.join(', ')} } = m;\n` : '');
+      builtin = isolate.compileModuleSync(source, { filename: BUILTIN_EXPORTS[bare] ? `node:${bare}` : bare });
       builtin.instantiateSync(context, () => {
         throw new Error('built-in guest modules import nothing');
       });

@@ -83,6 +83,7 @@ export function capturePrimordials() {
     DataView,
     Date,
     Error,
+    Function,
     Int32Array,
     Map,
     Number,

@@ -55,7 +55,7 @@ export function installGuestRuntime(
   control: (kind: number, value: number) => void,
   readStdin: () => string,
   filename: string,
-  hooks?: { rebase?: () => void },
+  hooks?: { rebase?: () => void; readPackage?: (name: string) => string },
 ): (runDue: unknown) => number {
   const p = modules.capturePrimordials();
   // Called once: dropping the reference keeps its compiled code out of the worker's snapshot.
@@ -254,15 +254,46 @@ export function installGuestRuntime(
     modules.guestUtil(p, getFormat(), getInspector(), getTypes(), getDeepEqual(), getErrors(), getCodec, (message, type, code) => warn(message, type, code));
   loaders.events = () => getEvents().EventEmitter;
   const builtins: Record<string, unknown> = p.ObjectCreate(null);
+  // npm packages the host serves (lodash, for MBXP's JavaScript tests): their source, '' for none.
+  const readPackage = hooks?.readPackage;
+  const packages: Record<string, { exports: unknown }> = p.ObjectCreate(null);
   function guestRequire(specifier: unknown): unknown {
     const name = p.String(specifier);
     const bare = StringPrototypeStartsWith(name, 'node:') ? StringPrototypeSlice(name, 5) : name;
     if (ObjectPrototypeHasOwnProperty(builtins, bare)) return builtins[bare];
     const load = loaders[bare];
     if (load !== undefined) return (builtins[bare] = load());
+    // `node:lodash` names no built-in, and a package is never a built-in's name.
+    if (bare === name && readPackage !== undefined) {
+      if (ObjectPrototypeHasOwnProperty(packages, name)) return packages[name]!.exports;
+      const source = readPackage(name);
+      if (typeof source === 'string' && source !== '') return loadPackage(name, source);
+    }
     const error = new p.Error(`Cannot find module '${name}'`);
     p.ObjectDefineProperty(error, 'code', { value: 'MODULE_NOT_FOUND', writable: true, configurable: true, enumerable: true });
     throw error;
+  }
+
+  /**
+   * A package's main file run as Node runs a CommonJS module: guest code in the guest's realm,
+   * within the run's limits, its `module` registered before it runs (as Node caches it). Node's
+   * `global` is a parameter here, not a guest global: packages find the global object by it
+   * (lodash would otherwise call the guest's `Function`), as they do in Node.
+   */
+  function loadPackage(name: string, source: string): unknown {
+    const folder = `/node_modules/${name}`;
+    const module = { exports: {}, id: `${folder}/index.js`, filename: `${folder}/index.js`, loaded: false, children: [], paths: [] };
+    packages[name] = module;
+    try {
+      const body = new p.Function('exports', 'require', 'module', '__filename', '__dirname', 'global', source);
+      p.ReflectApply(body, module.exports, [module.exports, guestRequire, module, module.filename, folder, global]);
+    } catch (error) {
+      // As Node: a module that threw while loading is not cached; the next require runs it again.
+      delete packages[name];
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
   }
 
   // The worker wraps a CommonJS program as `__sandbenchRun(function (exports, require, module,

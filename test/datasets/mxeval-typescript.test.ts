@@ -1,3 +1,4 @@
+// mxeval's TypeScript split (multilingual HumanEval), the real file from ../shared/data.
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/datasets/load-dataset.ts';
 import { assembleProgram } from '../../src/harness/assemble-program.ts';
