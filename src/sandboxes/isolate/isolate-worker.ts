@@ -429,6 +429,18 @@ async function executeInSession(request: RunMessage): Promise<ResultMessage> {
     if (!slot.isolate.isDisposed) slot.isolate.dispose();
     sessionSlot = undefined;
   }
+  const result = resultMessage(request, verdict, attempt, { started, attempts: 1, residentBytes: attempt.residentBytes });
+  if (contextReset) result.contextReset = true;
+  return result;
+}
+
+/** The result message of a run's final attempt; throws when the run has no verdict (a fault, a lost rerun). */
+function resultMessage(
+  request: RunMessage,
+  verdict: RunVerdict,
+  attempt: Awaited<ReturnType<typeof runAttempt>>,
+  run: { started: number; attempts: number; residentBytes: ResultMessage['residentBytes'] },
+): ResultMessage {
   if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
   const { output } = attempt;
   const result: ResultMessage = {
@@ -443,11 +455,11 @@ async function executeInSession(request: RunMessage): Promise<ResultMessage> {
     durationMs: attempt.facts.clock.elapsedMs,
     cpuTimeMs: attempt.cpuTimeMs,
     memoryBytes: attempt.memoryBytes,
-    phases: { ...attempt.phases, totalMs: performance.now() - started, attempts: 1 },
-    residentBytes: attempt.residentBytes,
+    phases: { ...attempt.phases, totalMs: performance.now() - run.started, attempts: run.attempts },
+    residentBytes: run.residentBytes,
   };
   if (verdict.message !== undefined) result.message = verdict.message;
-  if (contextReset) result.contextReset = true;
+  if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
   return result;
 }
 
@@ -467,26 +479,7 @@ async function execute(request: RunMessage): Promise<ResultMessage> {
     verdict = classifyRun(attempt.facts);
     attempts = 2;
   }
-  if (verdict.kind !== 'verdict') throw new Error(verdict.kind === 'fault' ? verdict.message : verdict.reason);
-  const { output } = attempt;
-  const result: ResultMessage = {
-    type: 'result',
-    id: request.id,
-    status: verdict.status,
-    exitCode: verdict.exitCode,
-    stdout: output.stdout.join(''),
-    stderr: output.stderr.join(''),
-    stdoutTruncated: output.stdoutTruncated,
-    stderrTruncated: output.stderrTruncated,
-    durationMs: attempt.facts.clock.elapsedMs,
-    cpuTimeMs: attempt.cpuTimeMs,
-    memoryBytes: attempt.memoryBytes,
-    phases: { ...attempt.phases, totalMs: performance.now() - started, attempts },
-    residentBytes,
-  };
-  if (verdict.message !== undefined) result.message = verdict.message;
-  if (verdict.testCompleted !== undefined) result.testCompleted = verdict.testCompleted;
-  return result;
+  return resultMessage(request, verdict, attempt, { started, attempts, residentBytes });
 }
 
 /** Run the request once in a fresh isolate and gather the facts of how it ended. */
