@@ -161,13 +161,24 @@ function modelFolderName(spec: string): string {
   return spec.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
 
+/** The config file (`--config`, else the one in the working folder), read once per process. */
+const configFiles = new Map<string, Promise<Awaited<ReturnType<typeof import('../models/model-config.ts').loadModelConfig>>>>();
+async function configFile(path: string | undefined) {
+  const key = path ?? '';
+  let loaded = configFiles.get(key);
+  if (!loaded) {
+    loaded = import('../models/model-config.ts').then(({ loadModelConfig }) => loadModelConfig(path ? { path } : {}));
+    configFiles.set(key, loaded);
+  }
+  return loaded;
+}
+
 /**
  * The services of the remote backend: `--remote` (comma-separated), else the config file's
  * `remotes`; the token from `SANDBENCH_REMOTE_TOKEN`, else the variable the config names.
  */
 async function remoteServices(options: { remote?: string; config?: string }): Promise<{ urls: string[]; token?: string } | undefined> {
-  const { loadModelConfig } = await import('../models/model-config.ts');
-  const configured = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.remotes;
+  const configured = (await configFile(options.config))?.config.remotes;
   const urls = options.remote !== undefined ? options.remote.split(',').map((url) => url.trim()).filter(Boolean) : configured?.urls;
   if (!urls || urls.length === 0) return undefined;
   const token = process.env.SANDBENCH_REMOTE_TOKEN ?? (configured?.tokenEnv ? process.env[configured.tokenEnv] : undefined);
@@ -184,8 +195,7 @@ async function dockerEngineSpecs(options: { dockerEngine?: string[]; config?: st
       return { address, ...(match[2] ? { poolSize: Number(match[2]) } : {}) };
     });
   }
-  const { loadModelConfig } = await import('../models/model-config.ts');
-  return (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.dockerEngines;
+  return (await configFile(options.config))?.config.dockerEngines;
 }
 
 /** The judge model (`--judge-model`) and the config file's approval policy, for agent and answer tasks. */
@@ -194,9 +204,8 @@ async function episodeSettings(
   log: Awaited<ReturnType<typeof logger>>,
 ): Promise<{ judge?: Model; approval?: ApprovalPolicy }> {
   const { resolveModel } = await import('../models/resolve-model.ts');
-  const { loadModelConfig } = await import('../models/model-config.ts');
   const judge = options.judgeModel ? await resolveModel(options.judgeModel, { ...(options.config ? { configPath: options.config } : {}), logger: log }) : undefined;
-  const approval = (await loadModelConfig(options.config ? { path: options.config } : {}))?.config.approval;
+  const approval = (await configFile(options.config))?.config.approval;
   return { ...(judge ? { judge } : {}), ...(approval ? { approval } : {}) };
 }
 

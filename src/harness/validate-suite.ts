@@ -60,6 +60,15 @@ function describe(verdicts: readonly TestVerdict[]): string {
     .join('; ');
 }
 
+/** A `flaky` problem when the reference's runs did not all give the first run's verdicts. */
+function flakiness(runs: ReadonlyArray<{ verdicts: readonly TestVerdict[] }>, repeats: number): ValidationProblem | undefined {
+  const signature = (verdicts: readonly TestVerdict[]): string => verdicts.map((verdict) => verdict.verdict).join(',');
+  const first = signature(runs[0]!.verdicts);
+  const differing = runs.find((run) => signature(run.verdicts) !== first);
+  if (!differing) return undefined;
+  return { check: 'flaky', severity: 'error', message: `the reference gave different verdicts across ${repeats} runs: [${first}] then [${signature(differing.verdicts)}]` };
+}
+
 /**
  * Checks an agent or answer task: the reference (its `referenceCalls`, then `reference`
  * submitted) passes the scorers, stably; an episode that answers nothing fails them.
@@ -99,11 +108,8 @@ async function validateEpisodeTask(task: Task, options: ValidateSuiteOptions): P
   }
   const first = runs[0]!;
   if (first.outcome !== 'passed') problems.push({ check: 'reference-fails', severity: 'error', message: `the reference fails: ${describeScores(first)}` });
-  const signature = (verdicts: readonly TestVerdict[]): string => verdicts.map((verdict) => verdict.verdict).join(',');
-  const differing = runs.findIndex((run) => signature(run.verdicts) !== signature(first.verdicts));
-  if (differing > 0) {
-    problems.push({ check: 'flaky', severity: 'error', message: `the reference gave different verdicts across ${repeats} runs: [${signature(first.verdicts)}] then [${signature(runs[differing]!.verdicts)}]` });
-  }
+  const flaky = flakiness(runs, repeats);
+  if (flaky) problems.push(flaky);
   return { taskId: task.id, problems };
 }
 
@@ -138,15 +144,8 @@ async function validateTask(task: Task, options: ValidateSuiteOptions): Promise<
   if (first.outcome !== 'passed') {
     problems.push({ check: 'reference-fails', severity: 'error', message: `the reference fails: ${describe(first.verdicts)}` });
   }
-  const signature = (verdicts: readonly TestVerdict[]): string => verdicts.map((verdict) => verdict.verdict).join(',');
-  const differing = runs.findIndex((run) => signature(run.verdicts) !== signature(first.verdicts));
-  if (differing > 0) {
-    problems.push({
-      check: 'flaky',
-      severity: 'error',
-      message: `the reference gave different verdicts across ${repeats} runs: [${signature(first.verdicts)}] then [${signature(runs[differing]!.verdicts)}]`,
-    });
-  }
+  const flaky = flakiness(runs, repeats);
+  if (flaky) problems.push(flaky);
   return { taskId: task.id, problems };
 }
 
