@@ -88,6 +88,27 @@ export interface DockerSandboxOptions {
    * owner's containers are swept there once about 1.5 periods have passed.
    */
   leaseMs?: number;
+  /**
+   * Sweep the engine again this often after the start-up sweep (default: only at start). A
+   * long-lived process sharing an engine (the service's replicas) sets it, so that containers of
+   * a peer killed after this process started are removed once that peer's lease has expired.
+   */
+  sweepEveryMs?: number;
+  /**
+   * Labels added to every container and lease this sandbox makes (to tell the service's
+   * replicas apart in `docker ps`, or for an operator's own tooling). Keys in sandbench's own
+   * namespace (`sandbench`, `sandbench.*`) are refused.
+   */
+  containerLabels?: Readonly<Record<string, string>>;
+}
+
+/** Refuse labels that would overwrite or impersonate sandbench's own. */
+export function checkContainerLabels(labels: Readonly<Record<string, string>>, source = 'containerLabels'): void {
+  for (const key of Object.keys(labels)) {
+    if (key === 'sandbench' || key.startsWith('sandbench.') || key.trim() === '') {
+      throw new InvalidInputError(`${source}: label '${key}' is reserved for sandbench's own labels (use another prefix)`, { details: { label: key } });
+    }
+  }
 }
 
 /**
@@ -136,7 +157,7 @@ export class DockerSandbox implements Sandbox {
   private readonly cpus: number;
   private readonly pythonFork: boolean;
   private readonly handleSignals: boolean;
-  private readonly owner: ContainerOwner = createContainerOwner();
+  private readonly owner: ContainerOwner;
   private readonly lease: OwnerLease;
   private readonly pools = new Map<string, ContainerPool>();
   /** Open sessions (each its own container); dispose removes them. */
@@ -146,6 +167,8 @@ export class DockerSandbox implements Sandbox {
   private sweeping: Promise<void> | null = null;
   private disposed: Promise<void> | null = null;
   private untrack: (() => void) | null = null;
+  private readonly sweepEveryMs: number | undefined;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.docker = options.docker ?? createDockerEngine();
@@ -157,6 +180,11 @@ export class DockerSandbox implements Sandbox {
     this.cpus = options.cpus ?? 1;
     this.pythonFork = options.pythonFork ?? true;
     this.handleSignals = options.handleSignals ?? false;
+    const owner = createContainerOwner();
+    if (options.containerLabels) checkContainerLabels(options.containerLabels);
+    // sandbench's own labels last: they decide ownership and sweeps.
+    this.owner = options.containerLabels ? { ...owner, labels: { ...options.containerLabels, ...owner.labels } } : owner;
+    this.sweepEveryMs = options.sweepEveryMs !== undefined && options.sweepEveryMs > 0 ? Math.max(1000, options.sweepEveryMs) : undefined;
     this.lease = new OwnerLease(this.docker, this.owner, {
       logger: this.logger,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
@@ -499,10 +527,26 @@ export class DockerSandbox implements Sandbox {
     return this.owner.id;
   }
 
+  /** Remove containers of owners proved gone; a failure is logged, never thrown. */
+  private sweepOnce(): Promise<void> {
+    return sweepContainers(this.docker).then(
+      (swept) => {
+        if (swept.removed.length > 0) {
+          this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
+        }
+      },
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
+      },
+    );
+  }
+
   /** Remove every container this sandbox made, then its lease; idempotent. */
   dispose(): Promise<void> {
     if (!this.disposed) {
       this.disposed = (async () => {
+        if (this.sweepTimer) clearInterval(this.sweepTimer);
+        this.sweepTimer = null;
         await Promise.all([
           ...[...this.pools.values()].map((pool) => pool.dispose()),
           ...[...this.sessions].map((session) => session.dispose().catch(() => {})),
@@ -547,16 +591,15 @@ export class DockerSandbox implements Sandbox {
         if (this.handleSignals && !this.disposed) this.untrack ??= cleanupOnExit({ removeAll: () => this.dispose() });
         // The lease exists before the first container, so no container is ever without one.
         await this.lease.acquire();
-        this.sweeping = sweepContainers(this.docker).then(
-          (swept) => {
-            if (swept.removed.length > 0) {
-              this.logger.info({ removed: swept.removed.length }, 'removed sandbox containers left by dead processes');
-            }
-          },
-          (error: unknown) => {
-            this.logger.warn({ err: error }, 'could not sweep leftover sandbox containers');
-          },
-        );
+        this.sweeping = this.sweepOnce();
+        if (this.sweepEveryMs !== undefined && !this.disposed) {
+          this.sweepTimer = setInterval(() => {
+            // One sweep at a time; dispose waits for the one running.
+            if (this.disposed) return;
+            this.sweeping = (this.sweeping ?? Promise.resolve()).then(() => (this.disposed ? undefined : this.sweepOnce()));
+          }, this.sweepEveryMs);
+          this.sweepTimer.unref();
+        }
       })();
       this.ready.catch(() => {
         this.ready = null;

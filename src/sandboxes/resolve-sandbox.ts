@@ -33,6 +33,12 @@ export interface SandboxOptions {
    * `dispose()`); the CLI turns it on.
    */
   handleSignals?: boolean;
+  /** Docker backend: period of the owner lease (see `DockerSandboxOptions.leaseMs`). */
+  dockerLeaseMs?: number;
+  /** Docker backend: sweep leftovers of dead owners this often, not only at start (see `DockerSandboxOptions.sweepEveryMs`). */
+  dockerSweepEveryMs?: number;
+  /** Docker backend: labels added to every container (see `DockerSandboxOptions.containerLabels`). */
+  dockerContainerLabels?: Record<string, string>;
   /**
    * Docker backend: the engines to spread pools over (`DOCKER_HOST`-style addresses, each with
    * its pool size); default one engine, `DOCKER_HOST` or the local socket.
@@ -65,6 +71,9 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
           ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
           ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
           ...(options.handleSignals ? { handleSignals: true } : {}),
+          ...(options.dockerLeaseMs ? { leaseMs: options.dockerLeaseMs } : {}),
+          ...(options.dockerSweepEveryMs ? { sweepEveryMs: options.dockerSweepEveryMs } : {}),
+          ...(options.dockerContainerLabels ? { containerLabels: options.dockerContainerLabels } : {}),
         });
       }
       return new DockerSandbox({
@@ -72,6 +81,9 @@ export async function createSandbox(name: SandboxName, options: SandboxOptions =
         ...(options.dockerPoolSize ? { poolSize: options.dockerPoolSize } : {}),
         ...(options.dockerRecycle ? { recycleOn: RECYCLE_POLICIES[options.dockerRecycle] } : {}),
         ...(options.handleSignals ? { handleSignals: true } : {}),
+        ...(options.dockerLeaseMs ? { leaseMs: options.dockerLeaseMs } : {}),
+        ...(options.dockerSweepEveryMs ? { sweepEveryMs: options.dockerSweepEveryMs } : {}),
+        ...(options.dockerContainerLabels ? { containerLabels: options.dockerContainerLabels } : {}),
       });
     }
     case 'remote': {

@@ -79,6 +79,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<S
       ...(config.sandbox.isolateWorkers ? { isolateWorkers: config.sandbox.isolateWorkers } : {}),
       ...(config.sandbox.dockerPoolSize ? { dockerPoolSize: config.sandbox.dockerPoolSize } : {}),
       ...(config.sandbox.dockerRecycle ? { dockerRecycle: config.sandbox.dockerRecycle } : {}),
+      dockerLeaseMs: config.sandbox.dockerLeaseMs,
+      dockerSweepEveryMs: config.sandbox.dockerSweepEveryMs,
+      ...(config.sandbox.dockerLabels ? { dockerContainerLabels: config.sandbox.dockerLabels } : {}),
     });
   const maximumLimits = serverMaximumLimits(config);
   const admission = new AdmissionQueue(config.queue);

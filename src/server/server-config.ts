@@ -72,14 +72,28 @@ export const serverConfigSchema = z
         dockerPoolSize: z.number().int().positive().optional(),
         /** When a Docker job replaces its container (see the CLI's `--docker-recycle`). */
         dockerRecycle: z.enum(['on-failure', 'on-limit']).optional(),
+        /**
+         * Period of the lease that proves this server alive to other processes sharing its engine
+         * (replicas); a killed replica's containers are removed about 1.5 periods after it died.
+         */
+        dockerLeaseMs: z.number().int().min(1000).default(60_000),
+        /** How often the server sweeps containers of dead owners (replicas killed after it started). */
+        dockerSweepEveryMs: z.number().int().min(1000).default(60_000),
+        /** Labels added to every sandbox container this server makes (tell replicas apart in `docker ps`). */
+        dockerLabels: z.record(z.string(), z.string()).optional(),
       })
       .strict()
-      .default({}),
+      .default({ dockerLeaseMs: 60_000, dockerSweepEveryMs: 60_000 }),
     /** Languages whose pools start before `/healthz` says ready. */
     warmLanguages: z.array(languageSchema).default(['javascript']),
   })
   .strict()
   .superRefine((config, context) => {
+    for (const key of Object.keys(config.sandbox.dockerLabels ?? {})) {
+      if (key.trim() === '' || key === 'sandbench' || key.startsWith('sandbench.')) {
+        context.addIssue({ code: 'custom', path: ['sandbox', 'dockerLabels', key], message: `label '${key}' is reserved for sandbench's own labels (use another prefix)` });
+      }
+    }
     if (config.maxBatchItems > config.queue.capacity) {
       context.addIssue({ code: 'custom', path: ['maxBatchItems'], message: `cannot exceed queue.capacity (${config.queue.capacity}): such a batch could never be admitted` });
     }

@@ -9,21 +9,27 @@ import { dockerTestEnvironment } from './docker-test-env.ts';
 
 const engine = await dockerTestEnvironment();
 
+/** Start owner-process.ts (a DockerSandbox with a warm pool) and wait until it says READY. */
+async function startOwnerProcess() {
+  const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'test', 'sandboxes', 'docker', 'owner-process.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('READY')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`owner process exited early (${code}): ${stderr}`)));
+  });
+  return child;
+}
+
 describe.skipIf(!engine.available)('containers of a process killed with SIGKILL', () => {
   it('are removed by the sweep of the next DockerSandbox start', async () => {
     const docker = createDockerClient();
-    const child = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'test', 'sandboxes', 'docker', 'owner-process.ts')], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('READY')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`owner process exited early (${code}): ${stderr}`)));
-    });
+    const child = await startOwnerProcess();
     const pid = child.pid!;
     const owned = () => docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${pid}`] } });
     expect((await owned()).length).toBeGreaterThanOrEqual(1);
@@ -42,4 +48,30 @@ describe.skipIf(!engine.available)('containers of a process killed with SIGKILL'
       await next.dispose();
     }
   });
+
+  it('are removed by the periodic sweep of a sandbox that started before the kill (a long-lived service)', async () => {
+    const docker = createDockerClient();
+    // Both start (and make their start-up sweep) while the owner is alive.
+    const sweeping = new DockerSandbox({ poolSize: 1, sweepEveryMs: 1000 });
+    const child = await startOwnerProcess();
+    const pid = child.pid!;
+    const owned = () => docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${pid}`] } });
+    try {
+      await sweeping.warmUp(['python']);
+      expect((await owned()).length).toBeGreaterThanOrEqual(1);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      expect((await owned()).length).toBeGreaterThanOrEqual(1);
+      // No new start: only the periodic sweep can remove them.
+      const deadline = Date.now() + 60_000;
+      while ((await owned()).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await owned()).toEqual([]);
+      // The sweeping sandbox's own containers are untouched and still serve.
+      expect((await sweeping.run({ language: 'python', source: 'print(7)' })).stdout).toBe('7\n');
+    } finally {
+      child.kill('SIGKILL');
+      await sweeping.dispose();
+    }
+  }, 120_000);
 });
