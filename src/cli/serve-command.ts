@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { wholeNumber } from './options.ts';
 
@@ -24,8 +24,11 @@ export function registerServeCommand(program: Command, context: ServeCommandCont
   program
     .command('serve')
     .description('run the HTTP scoring service (execute, score, batch; bearer tokens from SANDBENCH_TOKENS or --config)')
-    .option('--host <host>', 'address to bind (default 127.0.0.1; a non-loopback address needs tokens)')
-    .option('--port <port>', 'port to bind (default 8787; 0: any free port)', wholeNumber('--port', 0))
+    // The environment variables let one image serve every replica (Swarm gives each its own port).
+    .addOption(new Option('--host <host>', 'address to bind (default 127.0.0.1; a non-loopback address needs tokens)').env('SANDBENCH_HOST'))
+    .addOption(
+      new Option('--port <port>', 'port to bind (default 8787; 0: any free port)').env('SANDBENCH_PORT').argParser(wholeNumber('--port (or SANDBENCH_PORT)', 0)),
+    )
     .option('--config <file>', 'server config file (YAML or JSON): tokens, limits, queue, rate limits, suites…')
     .option('--suite <path>', 'load a suite at start, for {suite, taskId} scorings (repeat for several)', collect)
     .action(async (options, command: Command) => {

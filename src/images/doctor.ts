@@ -14,7 +14,7 @@ import {
   START_DOCKER_COMMAND,
   type DockerPingResult,
 } from './docker-client.ts';
-import { listImageRecipes } from './image-recipes.ts';
+import { listSandboxImageRecipes } from './image-recipes.ts';
 
 /** Minimum Node major version (isolated-vm 7 needs it). */
 export const MINIMUM_NODE_MAJOR = 24;
@@ -111,9 +111,9 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
 
   const images: DoctorImage[] = [];
   let recipesError: string | undefined;
-  let recipes: ReturnType<typeof listImageRecipes> = [];
+  let recipes: ReturnType<typeof listSandboxImageRecipes> = [];
   try {
-    recipes = listImageRecipes();
+    recipes = listSandboxImageRecipes();
   } catch (error) {
     recipesError = errorMessage(error);
     checks.push({ id: 'images', status: 'fail', detail: `image recipes are invalid: ${recipesError}` });

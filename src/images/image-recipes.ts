@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { InvalidInputError, SandboxError } from '../errors/sandbench-error.ts';
 import { formatZodIssues } from '../schemas/format-zod-error.ts';
 import { packageRoot } from '../runtimes/package-root.ts';
+import { hashSandbenchInstall } from './sandbench-install.ts';
 
 /** Every sandbench image is `sandbench-<folder name>`. */
 export const IMAGE_PREFIX = 'sandbench-';
@@ -66,9 +67,23 @@ export const recipePackageInputSchema = z
   })
   .strict();
 
-/** What a recipe puts into its image besides Debian packages: a data file or an npm package. */
-export const recipeInputSchema = z.union([recipeDataInputSchema, recipePackageInputSchema]);
+/**
+ * This sandbench itself, installed into the image's folder (the server image): the Node binary
+ * running the build, the built package and its production dependencies from `node_modules`
+ * (see sandbench-install.ts). Their bytes (native modules included) and the lockfile count in
+ * the recipe hash.
+ */
+export const recipeSandbenchInputSchema = z
+  .object({
+    /** Absolute folder in the image the install goes to (`/opt/sandbench`). */
+    sandbench: absolutePattern,
+  })
+  .strict();
+
+/** What a recipe puts into its image besides Debian packages: a data file, an npm package or sandbench itself. */
+export const recipeInputSchema = z.union([recipeDataInputSchema, recipePackageInputSchema, recipeSandbenchInputSchema]);
 export type RecipeInput = z.infer<typeof recipeInputSchema>;
+export type RecipeSandbenchInput = z.infer<typeof recipeSandbenchInputSchema>;
 export type RecipeDataInput = z.infer<typeof recipeDataInputSchema>;
 export type RecipePackageInput = z.infer<typeof recipePackageInputSchema>;
 
@@ -77,6 +92,12 @@ export const imageRecipeFileSchema = z
   .object({
     /** One line saying what the image is for. */
     description: z.string().optional(),
+    /**
+     * `sandbox` (default): an image programs run in; built by a bare `images build` and required
+     * by `doctor`. `service`: an image that runs sandbench itself (the server image); built only
+     * when named, and never needed to run programs.
+     */
+    role: z.enum(['sandbox', 'service']).optional(),
     /** Directories to create (mode 1777 for mount points the sandbox covers with a tmpfs). `/work` is always created. */
     directories: z.array(absolutePattern).optional(),
     /** Extra paths to delete after debootstrap (globs), on top of the builder's default trimming. */
@@ -94,6 +115,10 @@ export const imageRecipeFileSchema = z
     setup: z.array(z.array(z.string().min(1)).min(1)).optional(),
     /** Commands run in the fresh image (as nobody, read-only, no network) that must exit 0. */
     verify: z.array(z.array(z.string().min(1)).min(1)).optional(),
+    /** The image's default command (exec form); `["bash"]` when absent. */
+    cmd: z.array(z.string().min(1)).min(1).optional(),
+    /** TCP ports the image's process listens on (documentation for `docker run -P` and orchestrators). */
+    expose: z.array(z.number().int().min(1).max(65535)).optional(),
   })
   .strict();
 export type ImageRecipeFile = z.infer<typeof imageRecipeFileSchema>;
@@ -127,8 +152,9 @@ export function recipeDataRoot(): string {
   return process.env.SANDBENCH_DATA ?? join(packageRoot(), '..', 'shared', 'data');
 }
 
-/** Where one recipe input is on this machine: a file under the data folder, or a package folder. */
+/** Where one recipe input is on this machine: a file under the data folder, a package folder, or sandbench's own folder. */
 export function recipeInputPath(input: RecipeInput, dataRoot = recipeDataRoot()): string {
+  if ('sandbench' in input) return packageRoot();
   return 'package' in input ? recipePackagePath(input.package) : join(dataRoot, input.data);
 }
 
@@ -139,6 +165,7 @@ export function recipePackagePath(name: string): string {
 
 /** A short name of an input for messages and the hash: its data path, or `npm:<package>`. */
 export function recipeInputLabel(input: RecipeInput): string {
+  if ('sandbench' in input) return 'sandbench';
   return 'package' in input ? `npm:${input.package}` : input.data;
 }
 
@@ -201,6 +228,10 @@ export function hashRecipeFiles(folder: string, files: ReadonlyArray<string>, in
   }
   // Inputs live outside the folder; a recipe without any hashes as it always did.
   for (const input of inputs) {
+    if ('sandbench' in input) {
+      hashSandbenchInstall(hash, input.sandbench);
+      continue;
+    }
     const path = recipeInputPath(input);
     if ('package' in input) {
       // A package folder: each file's path, length and bytes, in sorted order.
@@ -283,13 +314,23 @@ export function listImageRecipes(root = imagesRoot()): ImageRecipe[] {
     .map((entry) => loadImageRecipe(join(root, entry), entry));
 }
 
+/** The recipes of the images programs run in (role `sandbox`), sorted by name. */
+export function listSandboxImageRecipes(root = imagesRoot()): ImageRecipe[] {
+  return listImageRecipes(root).filter(isSandboxImageRecipe);
+}
+
+/** Whether programs run in the recipe's image (role `sandbox`, the default). */
+export function isSandboxImageRecipe(recipe: Pick<ImageRecipe, 'options'>): boolean {
+  return (recipe.options.role ?? 'sandbox') === 'sandbox';
+}
+
 /**
- * The recipes for `names` (folder or image names; all when empty), or an error naming the
- * images that exist.
+ * The recipes for `names` (folder or image names; every sandbox image when empty: a service
+ * image is built only when named), or an error naming the images that exist.
  */
 export function selectImageRecipes(names: ReadonlyArray<string> | undefined, root = imagesRoot()): ImageRecipe[] {
   const all = listImageRecipes(root);
-  if (!names || names.length === 0) return all;
+  if (!names || names.length === 0) return all.filter(isSandboxImageRecipe);
   const wanted = [...new Set(names.map(recipeNameOf))];
   return wanted.map((name) => {
     const recipe = all.find((candidate) => candidate.name === name);

@@ -12,7 +12,8 @@ export const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 
 /**
  * The Dockerfile instructions `docker import` applies to an offline image: the two labels,
- * PATH and the recipe's environment, the work directory and the default command.
+ * PATH and the recipe's environment, the work directory, the exposed ports and the default
+ * command (`bash` unless the recipe names one).
  */
 export function imageChanges(recipe: Pick<ImageRecipe, 'image' | 'hash' | 'options'>): string[] {
   const environment: Record<string, string> = { PATH: IMAGE_PATH, ...(recipe.options.env ?? {}) };
@@ -21,7 +22,8 @@ export function imageChanges(recipe: Pick<ImageRecipe, 'image' | 'hash' | 'optio
     `LABEL ${RECIPE_HASH_LABEL}=${recipe.hash}`,
     ...Object.entries(environment).map(([key, value]) => `ENV ${key}=${value}`),
     'WORKDIR /work',
-    'CMD ["bash"]',
+    ...(recipe.options.expose ?? []).map((port) => `EXPOSE ${port}/tcp`),
+    `CMD ${JSON.stringify(recipe.options.cmd ?? ['bash'])}`,
   ];
 }
 

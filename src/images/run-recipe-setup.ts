@@ -2,6 +2,7 @@ import { cp, copyFile, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { SandboxError } from '../errors/sandbench-error.ts';
+import { installSandbench } from './sandbench-install.ts';
 import { recipeInputLabel, recipeInputPath, type ImageRecipe } from './image-recipes.ts';
 
 /** Longest a single setup command may run (a cold Rust crate build takes about a minute here). */
@@ -28,6 +29,10 @@ export const SETUP_RECIPE_FOLDER = '/tmp/sandbench-recipe';
  */
 export async function runRecipeSetup(root: string, recipe: Pick<ImageRecipe, 'name' | 'options' | 'folder'>, progress: (line: string) => void): Promise<void> {
   for (const input of recipe.options.inputs ?? []) {
+    if ('sandbench' in input) {
+      await installSandbench(join(root, input.sandbench), (line) => progress(`[${recipe.name}] ${line}`));
+      continue;
+    }
     const source = recipeInputPath(input);
     const found = await stat(source).catch(() => undefined);
     if ('package' in input) {

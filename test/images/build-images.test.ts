@@ -5,13 +5,14 @@ import { buildImages } from '../../src/images/build-images.ts';
 import type { ImageBuildReport } from '../../src/images/image-build-report.ts';
 import { runInImage } from '../../src/images/run-in-image.ts';
 import { createDockerClient } from '../../src/images/docker-client.ts';
-import { listImageRecipes, RECIPE_HASH_LABEL, IMAGE_NAME_LABEL } from '../../src/images/image-recipes.ts';
+import { listSandboxImageRecipes, RECIPE_HASH_LABEL, IMAGE_NAME_LABEL } from '../../src/images/image-recipes.ts';
 import { loadRuntimeProfiles } from '../../src/runtimes/runtime-profiles.ts';
 import { dockerForTests } from '../helpers/docker-available.ts';
 
 const engine = await dockerForTests();
 const docker = createDockerClient();
-const recipes = listImageRecipes();
+// A bare build covers the sandbox images; the service image has its own test (server-image.test.ts).
+const recipes = listSandboxImageRecipes();
 
 describe.skipIf(!engine.available)('buildImages against the real engine', () => {
   let first: ImageBuildReport[];

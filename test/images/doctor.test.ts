@@ -6,7 +6,7 @@ import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pingDocker } from '../../src/images/docker-client.ts';
 import { doctor, formatDoctorReport } from '../../src/images/doctor.ts';
-import { listImageRecipes } from '../../src/images/image-recipes.ts';
+import { listSandboxImageRecipes } from '../../src/images/image-recipes.ts';
 import { dockerForTests } from '../helpers/docker-available.ts';
 
 const engine = await dockerForTests();
@@ -42,7 +42,9 @@ describe('doctor', () => {
       expect(report.docker.apiVersion).toMatch(/^\d+\.\d+$/);
       expect(['1', '2']).toContain(report.docker.cgroupVersion);
     }
-    const recipes = listImageRecipes();
+    const recipes = listSandboxImageRecipes();
+    // The service image is built only when named; doctor never asks for it.
+    expect(recipes.map((recipe) => recipe.name)).not.toContain('server');
     expect(report.images.map((image) => image.name)).toEqual(recipes.map((recipe) => recipe.name));
     for (const image of report.images) {
       const check = report.checks.find((candidate) => candidate.id === `image:${image.name}`)!;

@@ -7,6 +7,7 @@ import {
   imageMissingError,
   imagesRoot,
   listImageRecipes,
+  listSandboxImageRecipes,
   loadImageRecipe,
   parsePackageList,
   recipeFiles,
@@ -22,9 +23,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('image recipes', () => {
   const recipes = listImageRecipes();
 
-  it('has the six images, each with both forms', () => {
-    expect(recipes.map((recipe) => recipe.name)).toEqual(['gcc', 'go', 'java', 'node', 'python', 'rust']);
-    for (const recipe of recipes) {
+  it('has the six sandbox images, each with both forms, and the service image', () => {
+    expect(recipes.map((recipe) => recipe.name)).toEqual(['gcc', 'go', 'java', 'node', 'python', 'rust', 'server']);
+    expect(listSandboxImageRecipes().map((recipe) => recipe.name)).toEqual(['gcc', 'go', 'java', 'node', 'python', 'rust']);
+    const server = recipes.find((recipe) => recipe.name === 'server')!;
+    expect(server.options.role).toBe('service');
+    expect(server.options.inputs).toEqual([{ sandbench: '/opt/sandbench' }]);
+    expect(server.options.cmd?.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
+    for (const recipe of listSandboxImageRecipes()) {
+      expect(recipe.options.role ?? 'sandbox').toBe('sandbox');
       expect(recipe.image).toBe(`sandbench-${recipe.name}`);
       expect(recipe.reference).toBe(`sandbench-${recipe.name}:latest`);
       expect(recipe.hasDockerfile).toBe(true);
@@ -82,13 +89,13 @@ describe('image recipes', () => {
   });
 
   it('puts python3 in every image (the sandbox runner is a Python script)', () => {
-    for (const recipe of recipes) expect(recipe.packages).toContain('python3');
+    for (const recipe of listSandboxImageRecipes()) expect(recipe.packages).toContain('python3');
     expect(recipes.find((recipe) => recipe.name === 'node')!.packages).toContain('nodejs');
     expect(recipes.find((recipe) => recipe.name === 'gcc')!.packages).toEqual(expect.arrayContaining(['gcc', 'g++', 'libc6-dev']));
   });
 
   it('keeps the Dockerfile in step with the offline recipe', () => {
-    for (const recipe of recipes) {
+    for (const recipe of listSandboxImageRecipes()) {
       const dockerfile = readFileSync(join(recipe.folder, 'Dockerfile'), 'utf8');
       expect(dockerfile).toMatch(/^FROM debian:bookworm-slim$/m);
       // The Dockerfile installs packages.txt itself, so both forms get the same packages.
@@ -155,8 +162,10 @@ describe('image recipes', () => {
     expect(recipeNameOf('sandbench-python:latest')).toBe('python');
     expect(recipeNameOf('sandbench-gcc')).toBe('gcc');
     expect(selectImageRecipes(['sandbench-node:latest', 'node']).map((recipe) => recipe.name)).toEqual(['node']);
-    expect(selectImageRecipes(undefined)).toHaveLength(6);
-    expect(() => selectImageRecipes(['kotlin'])).toThrow(/no image recipe 'kotlin' \(have: gcc, go, java, node, python, rust\)/);
+    // A bare selection is every sandbox image; the service image only when named.
+    expect(selectImageRecipes(undefined).map((recipe) => recipe.name)).toEqual(['gcc', 'go', 'java', 'node', 'python', 'rust']);
+    expect(selectImageRecipes(['server']).map((recipe) => recipe.name)).toEqual(['server']);
+    expect(() => selectImageRecipes(['kotlin'])).toThrow(/no image recipe 'kotlin' \(have: gcc, go, java, node, python, rust, server\)/);
   });
 
   it('names the build command when an image is missing', () => {
