@@ -433,7 +433,7 @@ function dockerInDocker(context: Context, variant: Extract<EngineVariant, { engi
     context.problems.push(`${label}: ${socketFolder} is not one emptyDir shared by ${variant.sidecar} and ${SERVER_CONTAINER}`);
   }
   const args = [...(sidecar.command ?? []), ...(sidecar.args ?? [])];
-  // With `dockerd` first, the image's entrypoint adds none of its default listeners (tcp://0.0.0.0:2375 without TLS).
+  // With `dockerd` first, the image's entrypoint adds none of its default listeners (a TCP listener on 0.0.0.0).
   if (args[0] !== 'dockerd') context.problems.push(`${label} container ${variant.sidecar}: its arguments do not start with dockerd`);
   if (!args.includes(`--host=${address}`)) context.problems.push(`${label} container ${variant.sidecar}: does not listen on ${address}`);
   if (args.some((arg) => arg.includes('tcp://'))) context.problems.push(`${label} container ${variant.sidecar}: listens on TCP`);
