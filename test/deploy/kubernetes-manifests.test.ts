@@ -379,6 +379,105 @@ const SAFETY_MUTATIONS: Mutation[] = [
     },
     expected: /container dind: \/var\/lib\/docker is not an emptyDir/,
   },
+  // Every other check, broken once each.
+  { name: 'a Deployment selector that misses its pods', variant: 'isolate-only', mutate: (objects) => (one<IDeployment>(objects, 'Deployment').spec!.selector = { matchLabels: { app: 'other' } }), expected: /spec.selector does not select its own pod template/ },
+  { name: 'a pod template without labels', variant: 'dind', mutate: (objects) => delete one<IDeployment>(objects, 'Deployment').spec!.template.metadata!.labels, expected: /the pod template has no labels/ },
+  { name: 'no Deployment', variant: 'isolate-only', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'Deployment'), 1), expected: /expected exactly one Deployment, found 0/ },
+  { name: 'no server container', variant: 'dind', mutate: (objects) => (server(one<IDeployment>(objects, 'Deployment')).name = 'server'), expected: /no container named sandbench/ },
+  { name: "the node's process namespace", variant: 'dind', mutate: (objects) => (podSpecOf(objects).hostPID = true), expected: /hostPID is true/ },
+  { name: 'no ServiceAccount', variant: 'isolate-only', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'ServiceAccount'), 1), expected: /serviceAccountName sandbench is not among the manifests/ },
+  { name: 'no ConfigMap', variant: 'dind', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'ConfigMap'), 1), expected: /ConfigMap sandbench-serve with key serve.yaml \(mounted as \/etc\/sandbench\/serve.yaml\) is not among the manifests/ },
+  { name: 'a probe over HTTPS', variant: 'isolate-only', mutate: (objects) => (server(one<IDeployment>(objects, 'Deployment')).readinessProbe!.httpGet!.scheme = 'HTTPS'), expected: /readinessProbe scheme HTTPS/ },
+  { name: 'no Service', variant: 'isolate-only', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'Service'), 1), expected: /expected exactly one Service, found 0/ },
+  { name: 'a NodePort Service', variant: 'dind', mutate: (objects) => (one<IService>(objects, 'Service').spec!.type = 'NodePort'), expected: /type NodePort, not ClusterIP/ },
+  { name: 'a Service without the service port', variant: 'isolate-only', mutate: (objects) => (one<IService>(objects, 'Service').spec!.ports![0]!.port = 80), expected: /Service\/sandbench\/sandbench: no port 8787/ },
+  { name: 'no autoscaler', variant: 'dind', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'HorizontalPodAutoscaler'), 1), expected: /expected exactly one HorizontalPodAutoscaler, found 0/ },
+  { name: 'maxReplicas below minReplicas', variant: 'isolate-only', mutate: (objects) => (one<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').spec!.maxReplicas = 1), expected: /maxReplicas below minReplicas/ },
+  { name: 'an autoscaler without metrics', variant: 'isolate-only', mutate: (objects) => (one<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').spec!.metrics = []), expected: /HorizontalPodAutoscaler\/sandbench\/sandbench: no metrics/ },
+  {
+    name: 'a metric of a type these manifests do not use',
+    variant: 'dind',
+    mutate: (objects) =>
+      (one<IHorizontalPodAutoscaler>(objects, 'HorizontalPodAutoscaler').spec!.metrics = [
+        { type: 'External', external: { metric: { name: 'queue_messages' }, target: { type: 'AverageValue', averageValue: '30' } } },
+      ]),
+    expected: /metric type External is not one these manifests use/,
+  },
+  { name: 'no disruption budget', variant: 'isolate-only', mutate: (objects) => objects.splice(objects.findIndex((object) => object.kind === 'PodDisruptionBudget'), 1), expected: /expected exactly one PodDisruptionBudget, found 0/ },
+  { name: 'a budget as a percentage', variant: 'dind', mutate: (objects) => (one<IPodDisruptionBudget>(objects, 'PodDisruptionBudget').spec!.minAvailable = '50%'), expected: /neither minAvailable nor maxUnavailable as a count/ },
+  {
+    name: 'a budget that allows no unavailable pod',
+    variant: 'isolate-only',
+    mutate: (objects) => {
+      const spec = one<IPodDisruptionBudget>(objects, 'PodDisruptionBudget').spec!;
+      delete spec.minAvailable;
+      spec.maxUnavailable = 0;
+    },
+    expected: /maxUnavailable 0 allows no eviction/,
+  },
+  { name: 'ingress not isolated', variant: 'isolate-only', mutate: (objects) => (one<INetworkPolicy>(objects, 'NetworkPolicy').spec!.policyTypes = ['Egress']), expected: /no NetworkPolicy isolates the pods' ingress/ },
+  { name: 'an ingress rule for every port', variant: 'dind', mutate: (objects) => (one<INetworkPolicy>(objects, 'NetworkPolicy').spec!.ingress = [{}]), expected: /an ingress rule allows every port/ },
+  { name: 'no way in to the service port', variant: 'isolate-only', mutate: (objects) => (one<INetworkPolicy>(objects, 'NetworkPolicy').spec!.ingress = []), expected: /no NetworkPolicy lets clients reach port 8787/ },
+  {
+    name: 'two Namespaces',
+    variant: 'dind',
+    mutate: (objects) => objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sandbench-extra' } }),
+    expected: /expected exactly one Namespace, found 2/,
+  },
+  {
+    name: 'an image tagged latest',
+    variant: 'isolate-only',
+    mutate: (objects) => (server(one<IDeployment>(objects, 'Deployment')).image = 'registry.example.com/sandbench/sandbench-server:latest'),
+    expected: /image registry.example.com\/sandbench\/sandbench-server:latest is not a pinned registry image/,
+  },
+  {
+    name: 'no engine at all',
+    variant: 'dind',
+    mutate: (objects) => {
+      const pod = podSpecOf(objects);
+      pod.initContainers = pod.initContainers!.filter((container) => container.name !== 'dind');
+    },
+    expected: /the privileged engine container dind is missing/,
+  },
+  {
+    name: 'the engine on another socket than the server’s',
+    variant: 'dind',
+    mutate: (objects) => {
+      const args = initContainer(one<IDeployment>(objects, 'Deployment'), 'dind').args!;
+      args[args.indexOf('--host=unix:///var/run/dind/docker.sock')] = '--host=unix:///var/run/docker.sock';
+    },
+    expected: /container dind: does not listen on unix:\/\/\/var\/run\/dind\/docker.sock/,
+  },
+  {
+    name: 'no image loader',
+    variant: 'dind',
+    mutate: (objects) => {
+      const pod = podSpecOf(objects);
+      pod.initContainers = pod.initContainers!.filter((container) => container.name !== 'load-sandbox-images');
+    },
+    expected: /no init container load-sandbox-images loads the sandbox images/,
+  },
+  {
+    name: 'the loader as a sidecar',
+    variant: 'dind',
+    mutate: (objects) => (initContainer(one<IDeployment>(objects, 'Deployment'), 'load-sandbox-images').restartPolicy = 'Always'),
+    expected: /load-sandbox-images is a sidecar/,
+  },
+  {
+    name: 'the loader talking to another engine',
+    variant: 'dind',
+    mutate: (objects) => (initContainer(one<IDeployment>(objects, 'Deployment'), 'load-sandbox-images').env!.find((entry) => entry.name === 'DOCKER_HOST')!.value = 'unix:///var/run/docker.sock'),
+    expected: /load-sandbox-images does not talk to unix:\/\/\/var\/run\/dind\/docker.sock/,
+  },
+  {
+    name: 'the loader without the socket',
+    variant: 'dind',
+    mutate: (objects) => {
+      const loader = initContainer(one<IDeployment>(objects, 'Deployment'), 'load-sandbox-images');
+      loader.volumeMounts = loader.volumeMounts!.filter((mount) => mount.mountPath !== '/var/run/dind');
+    },
+    expected: /load-sandbox-images does not mount \/var\/run\/dind/,
+  },
 ];
 
 describe('the schema checks catch', () => {
