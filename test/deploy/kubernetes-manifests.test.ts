@@ -232,6 +232,12 @@ const SAFETY_MUTATIONS: Mutation[] = [
     },
     expected: /no ConfigMap is mounted so that \/etc\/sandbench\/serve.yaml exists/,
   },
+  {
+    name: 'the image\'s command, which reads no config file',
+    variant: 'isolate-only',
+    mutate: (objects) => delete server(one<IDeployment>(objects, 'Deployment')).command,
+    expected: /does not run `serve --config \/etc\/sandbench\/serve.yaml` \(command: the image's\)/,
+  },
   // Probes and stopping.
   {
     name: 'readiness on another path',

@@ -114,6 +114,12 @@ function ofKind<T>(context: Context, kind: string): Array<T & KubernetesObject> 
 /** The server's config file as the pod will see it: the ConfigMap key mounted at SERVE_CONFIG_PATH, parsed by the server's own parser. */
 function serveConfig(context: Context): ServerConfig | undefined {
   const { server, podSpec, deployment, problems } = context;
+  // The image's own command reads no config file: the container's command must name it.
+  const argv = [...(server.command ?? []), ...(server.args ?? [])];
+  const configFlag = argv.indexOf('--config');
+  if (!argv.includes('serve') || configFlag < 0 || argv[configFlag + 1] !== SERVE_CONFIG_PATH) {
+    problems.push(`${objectLabel(deployment)}: container ${SERVER_CONTAINER} does not run \`serve --config ${SERVE_CONFIG_PATH}\` (command: ${argv.join(' ') || 'the image\'s'})`);
+  }
   const folder = posix.dirname(SERVE_CONFIG_PATH);
   const fileName = posix.basename(SERVE_CONFIG_PATH);
   let configMapName: string | undefined;
