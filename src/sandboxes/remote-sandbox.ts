@@ -30,8 +30,20 @@ interface Replica {
   url: string;
   inFlight: number;
   slots: number;
+  /** Slots set by the URL's `#slots=N`: not replaced by the replica's own concurrency. */
+  fixedSlots: boolean;
   /** Not tried before this time (a 429's Retry-After, or a fault's backoff). */
   resumeAt: number;
+}
+
+/** The `error.code` of a service's error body, if it has one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A bound on one HTTP attempt: the execution's own limits and a margin for queueing and transfer. */
@@ -75,10 +87,10 @@ function retryAfterMs(header: string | null): number {
  * The `remote` backend: each execution goes to one of several sandbench services over HTTP
  * (`POST /v1/execute`), which runs it in its own isolate or Docker backend and answers the
  * `ExecutionResult`; the verdict is made here from that one result, as locally. Work goes to the
- * replica with the most free slots; a replica that answers 429 is left alone for its
- * `Retry-After` and the execution goes elsewhere (never counted against the sample); one that
- * fails, times out or goes away is left alone for a moment and the execution is retried on
- * another. Only when every attempt failed is it a `SandboxError` (the sample's `sandbox-error`).
+ * replica with the most free slots; a replica that answers 429 (or 503 while it stops) is left
+ * alone for its `Retry-After` and the execution goes elsewhere (never counted against the
+ * sample); one that fails, times out, goes away or lacks the backend (503 `sandbox-unavailable`)
+ * is left alone for a moment and the execution is retried on another. Only when every attempt failed is it a `SandboxError` (the sample's `sandbox-error`).
  */
 export class RemoteSandbox implements Sandbox {
   readonly name = 'remote';
@@ -101,7 +113,16 @@ export class RemoteSandbox implements Sandbox {
         throw new SandboxError(`not a service URL: ${url}`, { code: 'sandbox-unavailable' });
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SandboxError(`not an http(s) URL: ${url}`, { code: 'sandbox-unavailable' });
-      return { url: parsed.href.replace(/\/$/, ''), inFlight: 0, slots: options.slotsPerReplica ?? 4, resumeAt: 0 };
+      // The fragment never goes over the wire: it carries this client's option for the URL, the
+      // requests in flight it may hold (for one URL standing for many replicas, a Service).
+      let fixed: number | undefined;
+      if (parsed.hash !== '') {
+        const match = /^#slots=([1-9]\d{0,4})$/.exec(parsed.hash);
+        if (!match) throw new SandboxError(`${url}: ${parsed.hash}: the only option a service URL takes is #slots=<n> (1-99999)`, { code: 'sandbox-unavailable' });
+        fixed = Number(match[1]);
+        parsed.hash = '';
+      }
+      return { url: parsed.href.replace(/\/$/, ''), inFlight: 0, slots: fixed ?? options.slotsPerReplica ?? 4, fixedSlots: fixed !== undefined, resumeAt: 0 };
     });
   }
 
@@ -118,7 +139,9 @@ export class RemoteSandbox implements Sandbox {
         try {
           const response = await fetch(`${replica.url}/healthz`, { headers: this.#headers(), signal: AbortSignal.timeout(10_000) });
           const body = (await response.json()) as { status?: string; queue?: { concurrency?: number } };
-          if (this.#options.slotsPerReplica === undefined && typeof body.queue?.concurrency === 'number') replica.slots = Math.max(1, body.queue.concurrency);
+          if (!replica.fixedSlots && this.#options.slotsPerReplica === undefined && typeof body.queue?.concurrency === 'number') {
+            replica.slots = Math.max(1, body.queue.concurrency);
+          }
           if (response.ok) ready += 1;
           else problems.push(`${replica.url}: ${body.status ?? response.status}`);
         } catch (error) {
@@ -133,7 +156,7 @@ export class RemoteSandbox implements Sandbox {
   }
 
   async describe(): Promise<Record<string, unknown>> {
-    return { replicas: this.#replicas.map((replica) => replica.url) };
+    return { replicas: this.#replicas.map((replica) => replica.url), slots: this.#replicas.map((replica) => replica.slots) };
   }
 
   /** The replica to try next: open, with a free slot, most free slots first; undefined when none. */
@@ -194,7 +217,7 @@ export class RemoteSandbox implements Sandbox {
           signal: AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs(request))]),
         });
         const text = await response.text();
-        if (response.status === 429 || response.status === 503) {
+        if (response.status === 429 || (response.status === 503 && errorCode(text) !== 'sandbox-unavailable')) {
           // Busy or stopping: not this execution's fault. Leave the replica alone as it asks.
           replica.resumeAt = Date.now() + retryAfterMs(response.headers.get('retry-after'));
           tried.delete(replica);
