@@ -90,6 +90,12 @@ export const programTestSchema = z
      * prints instead of throwing, so any output is a failure).
      */
     passWhen: z.enum(['exit-zero', 'exit-zero-silent']).default('exit-zero'),
+    /**
+     * The exit code by which the test code says the answer's result is wrong (APPS call-based
+     * tests): a run that ends with it is `failed`, its reason the last line of stderr, rather than
+     * `runtime-error`. Absent: every failing exit is a runtime error.
+     */
+    wrongAnswerExitCode: z.number().int().min(1).max(255).optional(),
   })
   .strict();
 export type ProgramTest = z.infer<typeof programTestSchema>;
