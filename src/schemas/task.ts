@@ -226,6 +226,8 @@ export const taskObjectSchema = z
      * Imports rebuilt from the completion (HumanEval-X Go): the program starts with `header`,
      * then an import block of each package in `packages` whose path `header` does not contain
      * and whose last path element followed by `.` occurs in the completion, then the code prefix.
+     * With no `packages`, `header` and a newline start every program, unseen by the model and
+     * kept by answers that replace the code prefix (APPS call-based: its import header).
      */
     importHelper: z
       .object({
