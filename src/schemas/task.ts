@@ -90,6 +90,12 @@ export const programTestSchema = z
      * prints instead of throwing, so any output is a failure).
      */
     passWhen: z.enum(['exit-zero', 'exit-zero-silent']).default('exit-zero'),
+    /**
+     * The exit code by which the test code says the answer's result is wrong (APPS call-based
+     * tests): a run that ends with it is `failed`, its reason the last line of stderr, rather than
+     * `runtime-error`. Absent: every failing exit is a runtime error.
+     */
+    wrongAnswerExitCode: z.number().int().min(1).max(255).optional(),
   })
   .strict();
 export type ProgramTest = z.infer<typeof programTestSchema>;
@@ -220,6 +226,8 @@ export const taskObjectSchema = z
      * Imports rebuilt from the completion (HumanEval-X Go): the program starts with `header`,
      * then an import block of each package in `packages` whose path `header` does not contain
      * and whose last path element followed by `.` occurs in the completion, then the code prefix.
+     * With no `packages`, `header` and a newline start every program, unseen by the model and
+     * kept by answers that replace the code prefix (APPS call-based: its import header).
      */
     importHelper: z
       .object({

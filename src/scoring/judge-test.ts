@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors/sandbench-error.ts';
 import type { ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
 import type { TestVerdict, Verdict } from '../schemas/sample-result.ts';
-import type { Comparator, TestCase } from '../schemas/task.ts';
+import type { Comparator, ProgramTest, TestCase } from '../schemas/task.ts';
 import { compareOutput } from './compare-output.ts';
 import { quoteExcerpt } from './line-diff.ts';
 
@@ -111,13 +111,25 @@ function verdictExecution(execution: ExecutionResult): NonNullable<TestVerdict['
   };
 }
 
+/** The test code ended the program with its wrong-answer exit code (not a signal, not a limit). */
+function reportsWrongAnswer(test: ProgramTest, execution: ExecutionResult): boolean {
+  return test.wrongAnswerExitCode !== undefined && execution.status === 'runtime-error' && execution.exitCode === test.wrongAnswerExitCode;
+}
+
+/** The last non-blank line of some output, cut to a reason's length. */
+function lastLine(text: string): string | undefined {
+  const line = text.split('\n').findLast((candidate) => candidate.trim() !== '');
+  return line === undefined ? undefined : truncateEnd(line.trim(), REASON_CHARS);
+}
+
 /**
  * Judge one execution against one test. `ok` runs are compared (I/O tests: stdout under the
  * test's comparator, else the task's, else `trim`) or accepted (program tests; with
  * `passWhen: 'exit-zero-silent'` only when nothing was written to stdout or stderr). Other
  * statuses become the verdict of the same name, with the backend's message or stderr as reason.
  * A program test whose run reports `testCompleted: false` fails: the program ended before its
- * test code did.
+ * test code did. A program test with `wrongAnswerExitCode` whose run exits with that code fails
+ * (`failed`, not `runtime-error`): its test code found the answer's result wrong.
  * `testIndex` defaults to 0: callers that judge many tests pass it (or spread it in).
  */
 export function judgeTest(test: TestCase, execution: ExecutionResult, taskComparator?: Comparator, testIndex = 0): TestVerdict {
@@ -131,6 +143,7 @@ export function judgeTest(test: TestCase, execution: ExecutionResult, taskCompar
     execution: verdictExecution(execution),
   });
 
+  if (test.kind === 'program' && reportsWrongAnswer(test, execution)) return finish('failed', lastLine(execution.stderr) ?? 'wrong answer');
   if (execution.status !== 'ok') return finish(STATUS_VERDICT[execution.status], failureReason(execution, execution.status));
 
   if (test.kind === 'io') {

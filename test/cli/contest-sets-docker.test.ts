@@ -12,6 +12,7 @@ const docker = await dockerForTests();
 const fixtures = {
   codecontests: join(repoRoot, 'test', 'fixtures', 'datasets', 'codecontests-sandboxfusion.jsonl'),
   apps: join(repoRoot, 'test', 'fixtures', 'datasets', 'apps.jsonl'),
+  appsCallBased: join(repoRoot, 'test', 'fixtures', 'datasets', 'apps-call-based.jsonl'),
 };
 
 let folder: string;
@@ -61,5 +62,15 @@ describe.runIf(docker.available)('contest sets end to end (run --sandbox docker)
     const empty = await run(fixtures.apps, 'empty', ['--format', 'apps']);
     expect(empty.summary).toMatchObject({ tasks: 3, complete: true, samples: { passed: 0, failed: 3 } });
     expect(empty.summary.testVerdicts).toEqual({ failed: 3, 'not-run': 5 });
+  });
+
+  it('APPS call-based problems: every reference passes, every empty answer fails at its first call, --format apps as detected', async () => {
+    const reference = await run(fixtures.appsCallBased, 'reference');
+    expect(reference.summary).toMatchObject({ tasks: 5, complete: true, sandbox: 'docker', samples: { passed: 5, failed: 0 } });
+    expect(reference.summary.testVerdicts).toEqual({ passed: 13 });
+    const empty = await run(fixtures.appsCallBased, 'empty', ['--format', 'apps']);
+    expect(empty.summary).toMatchObject({ tasks: 5, complete: true, samples: { passed: 0, failed: 5 } });
+    expect(empty.summary.testVerdicts).toEqual({ 'runtime-error': 5, 'not-run': 8 });
+    for (const sample of empty.samples) expect(sample.verdicts[0]!.reason).toMatch(/^exit code 1: NameError: APPS calls \w+\(\*inputs\), but the answer defines no function '\w+'$/);
   });
 });

@@ -64,6 +64,29 @@ describe('judgeTest: program tests', () => {
   });
 });
 
+describe('judgeTest: a program test that reports a wrong answer by its exit code', () => {
+  const reporting = program({ wrongAnswerExitCode: 97 });
+
+  it('is `failed`, with the last line the test code wrote to stderr as reason', () => {
+    const stderr = 'the answer\'s own noise\nwrong answer: f(*inputs) returned 4; expected [3] (or its first item)\n';
+    const verdict = judgeTest(reporting, execution({ status: 'runtime-error', exitCode: 97, stderr }));
+    expect(verdict).toMatchObject({ verdict: 'failed', reason: 'wrong answer: f(*inputs) returned 4; expected [3] (or its first item)' });
+    expect(judgeTest(reporting, execution({ status: 'runtime-error', exitCode: 97 }))).toMatchObject({ verdict: 'failed', reason: 'wrong answer' });
+  });
+
+  it('leaves every other ending as it was: another exit code, a signal, a limit, a test without the field', () => {
+    const traceback = 'Traceback (most recent call last):\nZeroDivisionError: division by zero\n';
+    expect(judgeTest(reporting, execution({ status: 'runtime-error', exitCode: 1, stderr: traceback })).verdict).toBe('runtime-error');
+    expect(judgeTest(reporting, execution({ status: 'runtime-error', exitCode: null, signal: 'SIGKILL' })).verdict).toBe('runtime-error');
+    expect(judgeTest(reporting, execution({ status: 'timeout', exitCode: 97 })).verdict).toBe('timeout');
+    expect(judgeTest(program(), execution({ status: 'runtime-error', exitCode: 97, stderr: 'wrong\n' })).verdict).toBe('runtime-error');
+  });
+
+  it('takes an exit code from 1 to 255 only', () => {
+    for (const code of [0, 256, 1.5]) expect(testCaseSchema.safeParse({ kind: 'program', code: '', wrongAnswerExitCode: code }).success).toBe(false);
+  });
+});
+
 describe('judgeTest: failed executions', () => {
   it('maps each non-ok status to the verdict of the same name', () => {
     for (const status of ['timeout', 'memory-limit', 'output-limit', 'runtime-error', 'compile-error'] as const) {
