@@ -6,6 +6,7 @@ import { emptyExecutionResult, executionResultSchema, type ExecutionResult } fro
 import { LANGUAGES } from '../schemas/names.ts';
 import type { Language } from '../schemas/task.ts';
 import { abortableSleep } from '../util/abortable-sleep.ts';
+import { postJson } from './remote/post-json.ts';
 import type { Sandbox, SandboxCapabilities, SandboxRunRequest } from './sandbox.ts';
 
 /** Where the remote backend sends executions, and how. */
@@ -210,20 +211,20 @@ export class RemoteSandbox implements Sandbox {
       replica.inFlight += 1;
       tried.add(replica);
       try {
-        const response = await fetch(`${replica.url}/v1/execute`, {
-          method: 'POST',
-          headers: { ...this.#headers(), 'x-sandbench-execution': executionId },
+        const response = await postJson(
+          `${replica.url}/v1/execute`,
+          { ...this.#headers(), 'x-sandbench-execution': executionId },
           body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs(request))]),
-        });
-        const text = await response.text();
+          AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs(request))]),
+        );
+        const text = response.text;
         if (response.status === 429 || (response.status === 503 && errorCode(text) !== 'sandbox-unavailable')) {
           // Busy or stopping: not this execution's fault. Leave the replica alone as it asks.
-          replica.resumeAt = Date.now() + retryAfterMs(response.headers.get('retry-after'));
+          replica.resumeAt = Date.now() + retryAfterMs(response.retryAfter);
           tried.delete(replica);
           continue;
         }
-        if (response.ok) {
+        if (response.status >= 200 && response.status < 300) {
           const parsed = executionResultSchema.safeParse(JSON.parse(text));
           if (parsed.success) return parsed.data;
           failures.push(`${replica.url}: an answer that is not an ExecutionResult`);
