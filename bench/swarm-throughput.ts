@@ -2,7 +2,7 @@
  * The Swarm deployment (deploy/swarm: three replicas of the server image, host networking) against
  * one local sandbench process on the same machine, two ways:
  *
- *   1. per execution, one at a time: `print(6 * 7)` in Python (Docker) and `console.log(6 * 7)` in
+ *   1. per execution, one at a time (local and remote alternating, so both see the same load): `print(6 * 7)` in Python (Docker) and `console.log(6 * 7)` in
  *      JavaScript (isolate), through the local backends in this process (the baseline) and through
  *      `--sandbox remote` spread over the replicas. The difference of the p50s is the remote
  *      path's overhead per execution (target, issue 17: ≤ 2 ms).
@@ -48,14 +48,16 @@ const programs: Array<{ label: string; backend: SandboxName; request: SandboxRun
   { label: 'JavaScript (isolate)', backend: 'isolate', request: { language: 'javascript', source: 'console.log(6 * 7)' } },
 ];
 
-/** Latencies of `count` runs, one at a time. */
-async function latencies(sandbox: Sandbox, request: SandboxRunRequest, runs: number): Promise<number[]> {
-  const taken: number[] = [];
+/** Latencies of `runs` executions on each of two backends, one at a time, alternating (so both see the same load). */
+async function pairedLatencies(first: Sandbox, second: Sandbox, request: SandboxRunRequest, runs: number): Promise<[number[], number[]]> {
+  const taken: [number[], number[]] = [[], []];
   for (let index = 0; index < runs; index += 1) {
-    const begun = performance.now();
-    const result = await sandbox.run(request);
-    if (result.status !== 'ok' || result.stdout !== '42\n') throw new Error(`unexpected result: ${JSON.stringify(result)}`);
-    taken.push(performance.now() - begun);
+    for (const [slot, sandbox] of [first, second].entries()) {
+      const begun = performance.now();
+      const result = await sandbox.run(request);
+      if (result.status !== 'ok' || result.stdout !== '42\n') throw new Error(`unexpected result: ${JSON.stringify(result)}`);
+      taken[slot]!.push(performance.now() - begun);
+    }
   }
   return taken;
 }
@@ -85,10 +87,10 @@ try {
   const remote = await remoteSet.named('remote');
   for (const program of programs) {
     const here = await local.named(program.backend);
-    await latencies(here, program.request, 20);
-    await latencies(remote, program.request, 20);
-    const localP50 = median(await latencies(here, program.request, count));
-    const remoteP50 = median(await latencies(remote, program.request, count));
+    await pairedLatencies(here, remote, program.request, 20);
+    const [localTimes, remoteTimes] = await pairedLatencies(here, remote, program.request, count);
+    const localP50 = median(localTimes);
+    const remoteP50 = median(remoteTimes);
     latencyRows.push([program.label, `${localP50.toFixed(2)} ms`, `${remoteP50.toFixed(2)} ms`, `${(remoteP50 - localP50).toFixed(2)} ms`]);
   }
   const localWall = cliRun(['--sandbox', 'docker'], join(scratch, 'local'));
