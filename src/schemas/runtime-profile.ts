@@ -8,11 +8,31 @@ const commandSchema = z.array(z.string().min(1)).min(1);
 /** Environment variables for the profile's steps (on top of the sandbox's own job environment). */
 const environmentSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), z.string());
 
+/**
+ * A precompiled header in the image: `header` holds one `#include<name>` line per entry of
+ * `includes`, in order, and `header.gch` beside it was built with the compile command's own flags.
+ */
+export const precompiledHeaderSchema = z
+  .object({
+    /** Absolute path of the header in the image (the `.gch` is `<header>.gch`). */
+    header: z.string().regex(/^\/[^\0]*\.h$/, 'must be an absolute path ending in .h'),
+    /** The headers it includes, in order, as written between `<` and `>`. */
+    includes: z.array(z.string().regex(/^[A-Za-z0-9_.+\/-]+$/, 'expected a header name')).min(1),
+  })
+  .strict();
+export type PrecompiledHeader = z.infer<typeof precompiledHeaderSchema>;
+
 /** A compile step: its command and limits. */
 const compileSchema = z
   .object({
     command: commandSchema,
     limits: executionLimitsInputSchema.optional(),
+    /**
+     * Precompiled headers the Docker backend may add with `-include` (gcc and g++ only): one is
+     * used when the program's own leading includes start with its `includes`, in the same order,
+     * so the program compiles to what it would without it (see choose-precompiled-header.ts).
+     */
+    precompiledHeaders: z.array(precompiledHeaderSchema).optional(),
   })
   .strict();
 
