@@ -3,14 +3,18 @@ import type { PrecompiledHeader } from '../schemas/runtime-profile.ts';
 /**
  * Choosing a precompiled header for a C++ program without changing what the program means.
  *
- * `g++ -include H` reads H before the program's first line. When H is exactly the
- * `#include<...>` lines the program itself starts with, in the same order, the compiler reads the
- * same headers in the same order either way; the program's own includes that follow are then
- * empty, because every standard header guards against being read twice. So the translation unit
- * is the same and the verdict cannot change (a test shows `g++ -E` gives the same text), while
- * the `.gch` beside H saves parsing the headers. A header the program does not include itself is
- * never added: that could make a program compile that the plain command rejects. gcc checks the
- * `.gch` against the command's flags and silently reads H as text when it does not fit.
+ * gcc looks for `<name>.gch` in each include folder before `<name>` itself, and uses it in place
+ * of the program's first `#include` (before any token). A precompiled header folder in the image
+ * holds only `<first include>.gch`, built from the `#include<...>` lines of several headers; the
+ * compile step gets `-I <folder>` only when the program itself starts with exactly those
+ * includes, in the same order. gcc then reads the same headers in the same order as the program
+ * asks for; the program's own includes that follow are empty, because every standard header
+ * guards against being read twice. So the translation unit is the same and the verdict cannot
+ * change (a test shows the texts are the same), while the `.gch` saves parsing the headers. A
+ * header the program does not include itself is never offered: that could make a program compile
+ * that the plain command rejects. Nothing breaks when the image lacks the folder (an image built
+ * before it) or the `.gch` does not fit the command's flags: gcc skips a missing include folder
+ * and silently reads the real header instead, so the program only compiles more slowly.
  */
 
 /** One `#include<name>` (or `# include <name>`) line, alone on its line. */
@@ -79,7 +83,7 @@ export function choosePrecompiledHeader(
   return chosen;
 }
 
-/** The compile command with `-include <header>` after the compiler when a precompiled header fits the program. */
+/** The compile command with `-I <folder>` after the compiler when a precompiled header fits the program. */
 export function withPrecompiledHeader(
   command: readonly string[],
   programText: string,
@@ -88,5 +92,5 @@ export function withPrecompiledHeader(
   const chosen = choosePrecompiledHeader(programText, candidates ?? []);
   if (!chosen) return [...command];
   const [compiler, ...rest] = command;
-  return [compiler!, '-include', chosen.header, ...rest];
+  return [compiler!, '-I', chosen.folder, ...rest];
 }

@@ -9,14 +9,14 @@ const commandSchema = z.array(z.string().min(1)).min(1);
 const environmentSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), z.string());
 
 /**
- * A precompiled header in the image: `header` holds one `#include<name>` line per entry of
- * `includes`, in order, and `header.gch` beside it was built with the compile command's own flags.
+ * A precompiled header in the image: `folder` holds only `<first include>.gch`, built from one
+ * `#include<name>` line per entry of `includes`, in order, with the compile command's own flags.
  */
 export const precompiledHeaderSchema = z
   .object({
-    /** Absolute path of the header in the image (the `.gch` is `<header>.gch`). */
-    header: z.string().regex(/^\/[^\0]*\.h$/, 'must be an absolute path ending in .h'),
-    /** The headers it includes, in order, as written between `<` and `>`. */
+    /** Absolute folder in the image, added with `-I`; it holds no header text, only the `.gch`. */
+    folder: z.string().regex(/^\/[^\0]*[^/]$/, 'must be an absolute path'),
+    /** The headers it was built from, in order, as written between `<` and `>`. */
     includes: z.array(z.string().regex(/^[A-Za-z0-9_.+\/-]+$/, 'expected a header name')).min(1),
   })
   .strict();
@@ -28,9 +28,9 @@ const compileSchema = z
     command: commandSchema,
     limits: executionLimitsInputSchema.optional(),
     /**
-     * Precompiled headers the Docker backend may add with `-include` (gcc and g++ only): one is
-     * used when the program's own leading includes start with its `includes`, in the same order,
-     * so the program compiles to what it would without it (see choose-precompiled-header.ts).
+     * Precompiled headers the Docker backend may offer gcc or g++ with `-I <folder>`: one is
+     * offered when the program's own leading includes start with its `includes`, in the same
+     * order, so the program compiles to what it would without it (see choose-precompiled-header.ts).
      */
     precompiledHeaders: z.array(precompiledHeaderSchema).optional(),
   })

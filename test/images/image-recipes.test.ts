@@ -207,15 +207,15 @@ describe('runtime profiles', () => {
   });
 
   it('lists for C++ exactly the precompiled headers the gcc image builds, with the flags they are built with', () => {
-    // images/gcc/precompiled-headers.txt: `<file name> <include>...` per line; setup.sh builds
-    // each into /usr/lib/sandbench/gcc/pch with `/usr/bin/g++ -std=c++11`.
+    // images/gcc/precompiled-headers.txt: `<name> <include>...` per line; setup.sh builds each
+    // into /usr/lib/sandbench/gcc/pch/<name>/ with `/usr/bin/g++ -std=c++11`.
     const built = readFileSync(join(imagesRoot(), 'gcc', 'precompiled-headers.txt'), 'utf8')
       .split('\n')
       .map((line) => line.replace(/#.*/, '').trim())
       .filter((line) => line !== '')
       .map((line) => {
         const [name, ...includes] = line.split(/\s+/);
-        return { header: `/usr/lib/sandbench/gcc/pch/${name}`, includes };
+        return { folder: `/usr/lib/sandbench/gcc/pch/${name}`, includes };
       });
     expect(built.length).toBeGreaterThan(0);
     expect(readFileSync(join(imagesRoot(), 'gcc', 'setup.sh'), 'utf8')).toContain('/usr/bin/g++ -std=c++11 -x c++-header');

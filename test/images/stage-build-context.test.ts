@@ -64,7 +64,7 @@ describe('stageBuildContext: the build context of images build --online', () => 
     expect(files).toEqual(['Dockerfile', ...lodash.map((file) => `inputs/lodash/${file}`), 'packages.txt', 'recipe.json'].sort());
     expect(JSON.parse(readFileSync(join(folder, 'inputs/lodash/package.json'), 'utf8'))).toMatchObject({ name: 'lodash' });
     // What the engine receives: the same files with the same bytes.
-    const packed = await tarFiles(packFolder(folder));
+    const packed = await tarFiles(packFolder(folder) as unknown as NodeJS.ReadableStream);
     expect([...packed.keys()].sort()).toEqual(files);
     for (const file of ['Dockerfile', 'inputs/lodash/lodash.js', 'inputs/lodash/chunk.js']) {
       expect(packed.get(file)!.equals(readFileSync(join(folder, file))), file).toBe(true);

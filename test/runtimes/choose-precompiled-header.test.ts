@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { choosePrecompiledHeader, leadingIncludes, withPrecompiledHeader } from '../../src/runtimes/choose-precompiled-header.ts';
 
-const SHORT = { header: '/pch/short.h', includes: ['stdlib.h', 'algorithm'] };
-const LONG = { header: '/pch/long.h', includes: ['stdlib.h', 'algorithm', 'math.h', 'vector'] };
-const OTHER = { header: '/pch/other.h', includes: ['stdlib.h', 'math.h', 'algorithm'] };
+const SHORT = { folder: '/pch/short', includes: ['stdlib.h', 'algorithm'] };
+const LONG = { folder: '/pch/long', includes: ['stdlib.h', 'algorithm', 'math.h', 'vector'] };
+const OTHER = { folder: '/pch/other', includes: ['stdlib.h', 'math.h', 'algorithm'] };
 
 // How a HumanEval-X C++ program starts: upstream's helper includes, a blank line, the prompt's
 // comment, the prompt's own includes, then the first C++ token.
@@ -54,8 +54,8 @@ describe('choosePrecompiledHeader', () => {
 describe('withPrecompiledHeader', () => {
   const command = ['/usr/bin/g++', '-std=c++11', 'test.cpp'];
 
-  it('adds -include <header> after the compiler when a header fits, and leaves the command alone otherwise', () => {
-    expect(withPrecompiledHeader(command, HUMANEVAL_X_START, [SHORT, LONG])).toEqual(['/usr/bin/g++', '-include', '/pch/long.h', '-std=c++11', 'test.cpp']);
+  it('adds -I <folder> after the compiler when a header fits, and leaves the command alone otherwise', () => {
+    expect(withPrecompiledHeader(command, HUMANEVAL_X_START, [SHORT, LONG])).toEqual(['/usr/bin/g++', '-I', '/pch/long', '-std=c++11', 'test.cpp']);
     expect(withPrecompiledHeader(command, 'int main(){}\n', [SHORT, LONG])).toEqual(command);
     expect(withPrecompiledHeader(command, HUMANEVAL_X_START, undefined)).toEqual(command);
   });

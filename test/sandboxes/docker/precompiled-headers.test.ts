@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../src/datasets/load-dataset.ts';
 import { assembleProgram } from '../../../src/harness/assemble-program.ts';
@@ -7,7 +10,7 @@ import { choosePrecompiledHeader } from '../../../src/runtimes/choose-precompile
 import { profileVariant, runtimeProfile } from '../../../src/runtimes/runtime-profiles.ts';
 import { DockerSandbox } from '../../../src/sandboxes/docker-sandbox.ts';
 import { joinProgram } from '../../../src/sandboxes/sandbox.ts';
-import { datasets, hasData } from '../../helpers/paths.ts';
+import { datasets, hasData, repoRoot } from '../../helpers/paths.ts';
 import { dockerTestEnvironment } from './docker-test-env.ts';
 
 const engine = await dockerTestEnvironment();
@@ -20,10 +23,11 @@ const command = variant.compile!.command;
 /** The includes of one precompiled header, as the program lines that start a matching program. */
 const includeLines = (includes: readonly string[]): string => includes.map((name) => `#include<${name}>\n`).join('');
 
-// The C++ HumanEval-X variants add `-include <header>` when a program starts with a precompiled
+// The C++ HumanEval-X variants add `-I <folder>` when a program starts with a precompiled
 // header's includes (src/runtimes/choose-precompiled-header.ts). These show that the image's
-// headers are used under the variant's own flags, that a program means the same with them, and
-// that a program never gets a header it does not include itself.
+// headers are used under the variant's own flags, that a program means the same with them, that
+// a program never gets a header it does not include itself, and that an image without them (built
+// before them) still judges every program as before.
 describe.skipIf(!engine.available)('C++ precompiled headers in sandbench-gcc', () => {
   let sandbox: DockerSandbox;
 
@@ -36,22 +40,23 @@ describe.skipIf(!engine.available)('C++ precompiled headers in sandbench-gcc', (
     await sandbox?.dispose();
   });
 
-  it("every header of the profile is in the image and gcc uses its .gch under the variant's flags", { timeout: 120_000 }, async () => {
-    // -Winvalid-pch -Werror: an unusable .gch (other flags, another compiler) fails instead of being read as text.
-    const script = headers
-      .map(({ header }) => `${command[0]} ${command.slice(1, -1).join(' ')} -include ${header} -Winvalid-pch -Werror -H -fsyntax-only -x c++ /dev/null 2>&1 | head -n 1`)
-      .join(' && ');
-    const result = await runInImage(docker, IMAGE, ['bash', '-c', `set -o pipefail; ${script}`]);
-    expect(result.exitCode, result.output).toBe(0);
-    // -H prints `! <file>` for a precompiled header it used.
-    expect(result.output.trim().split('\n')).toEqual(headers.map(({ header }) => `! ${header}.gch`));
-    for (const { header, includes } of headers) {
-      const text = await runInImage(docker, IMAGE, ['cat', header]);
-      expect(text.output, header).toBe(includeLines(includes));
+  it('every folder of the profile holds only the .gch, and gcc uses it for the first include under the variant\'s flags', { timeout: 120_000 }, async () => {
+    for (const { folder, includes } of headers) {
+      const first = includes[0]!;
+      // -H prints `! <file>` for a precompiled header it used, `. <file>` for one it read as text.
+      const script = [
+        `test "$(cd ${folder} && find . -type f)" = "./${first}.gch"`,
+        `printf '#include<${first}>\\n' > /tmp/first.cpp`,
+        `${command[0]} ${command.slice(1, -1).join(' ')} -I ${folder} -H -fsyntax-only /tmp/first.cpp 2>&1 | head -n 1`,
+        `cat ${folder}.h`,
+      ].join(' && ');
+      const result = await runInImage(docker, IMAGE, ['bash', '-c', script]);
+      expect(result.exitCode, result.output).toBe(0);
+      expect(result.output, folder).toBe(`! ${folder}/${first}.gch\n${includeLines(includes)}`);
     }
   });
 
-  it.runIf(hasData)('a HumanEval-X program preprocesses to the same text with its precompiled header as without', { timeout: 300_000 }, async () => {
+  it.runIf(hasData)('a HumanEval-X program means the same with its precompiled header: the header text in place of its first include preprocesses to the same text', { timeout: 300_000 }, async () => {
     const { tasks } = await loadDataset(datasets.humanevalXCpp);
     const programs = tasks.map((task) => {
       const program = assembleProgram(task, task.reference!, task.tests[0]!, 'exact');
@@ -62,15 +67,22 @@ describe.skipIf(!engine.available)('C++ precompiled headers in sandbench-gcc', (
     expect(chosen.filter((header) => header !== undefined)).toHaveLength(130);
     for (const header of headers) {
       const text = programs[chosen.indexOf(header)]!;
-      // `g++ -E` reads the headers as text: the same tokens, in the same order, prove the same program.
+      const firstLine = `#include<${header.includes[0]}>\n`;
+      expect(text.startsWith(firstLine)).toBe(true);
+      // gcc uses the .gch (the state after reading <folder>.h) in place of the first include: as
+      // text, that is <folder>.h first, then the program with that line left blank (line numbers
+      // kept for assert). `g++ -E` reads headers as text: the same tokens in the same order.
+      // Both compiled as test.cpp from their own folder, so assert's __FILE__ is the same.
       const script = [
-        'printf %s "$1" > /tmp/test.cpp',
-        `${command.slice(0, -1).join(' ')} -E -P /tmp/test.cpp | grep -v '^[[:space:]]*$' > /tmp/plain.ii`,
-        `${command.slice(0, -1).join(' ')} -include ${header.header} -E -P /tmp/test.cpp | grep -v '^[[:space:]]*$' > /tmp/with.ii`,
+        'mkdir /tmp/plain /tmp/with',
+        'printf %s "$1" > /tmp/plain/test.cpp',
+        'printf \'\\n%s\' "${1#*$\'\\n\'}" > /tmp/with/test.cpp',
+        `cd /tmp/plain && ${command.join(' ')} -E -P | grep -v '^[[:space:]]*$' > /tmp/plain.ii`,
+        `cd /tmp/with && ${command.slice(0, -1).join(' ')} -include ${header.folder}.h -E -P test.cpp | grep -v '^[[:space:]]*$' > /tmp/with.ii`,
         'test "$(wc -l < /tmp/plain.ii)" -gt 10000 && cmp /tmp/plain.ii /tmp/with.ii && echo same',
       ].join(' && ');
       const result = await runInImage(docker, IMAGE, ['bash', '-c', script, 'compare', text]);
-      expect(result.output, header.header).toBe('same\n');
+      expect(result.output, header.folder).toBe('same\n');
     }
   });
 
@@ -100,5 +112,25 @@ describe.skipIf(!engine.available)('C++ precompiled headers in sandbench-gcc', (
     });
     expect(failing.status).toBe('runtime-error');
     expect(failing.stderr).toMatch(/Assertion .*twice\(1\) == 2.* failed/);
+  });
+
+  it('an image without the precompiled headers judges as before: gcc skips the missing folder', { timeout: 180_000 }, async () => {
+    // A copy of the profiles whose folders the image does not have, as with an image built before them.
+    const profiles = mkdtempSync(join(tmpdir(), 'sandbench-profiles-'));
+    cpSync(join(repoRoot, 'sandboxes'), profiles, { recursive: true });
+    const file = join(profiles, 'cpp', 'profile.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('/usr/lib/sandbench/gcc/pch/', '/usr/lib/sandbench/gcc/no-such-folder/'));
+    const stale = new DockerSandbox({ poolSize: 1, profilesRoot: profiles });
+    try {
+      const start = `${includeLines(headers[0]!.includes)}\nusing namespace std;\n`;
+      const passing = await stale.run({ language: 'cpp', variant: 'humaneval-x', source: `${start}int twice(int x){ return 2 * x; }\n`, testCode: 'int main(){ vector<int> v = {1}; return twice(v[0]) == 2 ? 0 : 1; }\n' });
+      expect(passing.status, passing.compile?.stderr).toBe('ok');
+      const failing = await stale.run({ language: 'cpp', variant: 'humaneval-x', source: `${start}int twice(int x){ return 3 * x; }\n`, testCode: 'int main(){ vector<int> v = {1}; return twice(v[0]) == 2 ? 0 : 1; }\n' });
+      expect(failing.status).toBe('runtime-error');
+      expect(failing.exitCode).toBe(1);
+    } finally {
+      await stale.dispose();
+      rmSync(profiles, { recursive: true, force: true });
+    }
   });
 });
