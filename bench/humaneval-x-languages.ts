@@ -4,10 +4,12 @@
 //       commands, in one plain container of the same image (the toolchain is only there), two
 //       samples at a time (xargs -P 2); its wall time is taken inside the container.
 // Run: ./sandbench --node bench/humaneval-x-languages.ts
-// Options: BENCH_LANGUAGES=cpp,java,go,rust,python (default all five); SANDBENCH_DATA.
+// Options: BENCH_LANGUAGES=cpp,java,go,rust,python (default all five); BENCH_ROUNDS=n (default 1:
+// (a) then (b), n times, one row each); SANDBENCH_DATA. The last column is the 1-minute load
+// average before (a) and after (b).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envList } from './bench-env.ts';
@@ -49,26 +51,18 @@ function run(command: string, args: string[], cwd = repoRoot): { ms: number; sta
   return { ms: performance.now() - started, status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The 1-minute load average: other work on the machine makes single runs noisy. */
+const load = (): string => loadavg()[0]!.toFixed(1);
+
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const rows: string[][] = [];
 for (const language of envList('BENCH_LANGUAGES', Object.keys(LANGUAGES))) {
   const spec = LANGUAGES[language];
   if (!spec) throw new Error(`BENCH_LANGUAGES: unknown language ${language}`);
   const file = join(dataRoot, spec.file);
-
-  // (a) the whole CLI, as a user runs it.
   const out = mkdtempSync(join(tmpdir(), `bench-hx-${language}-`));
-  const sandbench = run('./sandbench', ['run', file, '--model', 'reference', '--sandbox', 'docker', '--concurrency', '2', '--json', '--out', join(out, 'run')]);
-  let sandbenchPassed = '?';
-  try {
-    // One model: the summary object; several: a list of them.
-    const parsed = JSON.parse(sandbench.stdout) as { samples: { passed: number; scored: number } } | Array<{ samples: { passed: number; scored: number } }>;
-    const summary = Array.isArray(parsed) ? parsed[0]! : parsed;
-    sandbenchPassed = `${summary.samples.passed}/${summary.samples.scored}`;
-  } catch {
-    sandbenchPassed = `exit ${sandbench.status}`;
-  }
 
-  // (b) upstream's way: one folder per sample, the same program text, compile and run unsandboxed.
+  // (b)'s programs: one folder per sample, the same program text, compile and run unsandboxed.
   const { tasks } = await loadDataset(file);
   const folder = join(out, 'programs');
   const lines: string[] = [];
@@ -98,21 +92,41 @@ for (const language of envList('BENCH_LANGUAGES', Object.keys(LANGUAGES))) {
     ].join('\n') + '\n',
   );
   chmodSync(folder, 0o755);
-  const upstream = run('docker', ['run', '--rm', '--network', 'none', '-v', `${folder}:/b:ro`, `${spec.image}:latest`, 'bash', '/b/all.sh']);
-  const upstreamMs = Number(/^ms (\d+)/m.exec(upstream.stdout)?.[1] ?? NaN);
-  const upstreamPassed = /^passed (\d+)/m.exec(upstream.stdout)?.[1] ?? '?';
-  rows.push([
-    language,
-    `${(sandbench.ms / 1000).toFixed(1)} s`,
-    `${sandbenchPassed}`,
-    `${(upstreamMs / 1000).toFixed(1)} s`,
-    `${upstreamPassed}/${tasks.length}`,
-    (sandbench.ms / upstreamMs).toFixed(2),
-  ]);
+
+  // Rounds alternate (a) and (b), so a change in the machine's load falls on both sides.
+  for (let round = 1; round <= rounds; round++) {
+    const loadBefore = load();
+    // (a) the whole CLI, as a user runs it.
+    const runFolder = join(out, `run-${round}`);
+    const sandbench = run('./sandbench', ['run', file, '--model', 'reference', '--sandbox', 'docker', '--concurrency', '2', '--json', '--out', runFolder]);
+    let sandbenchPassed = '?';
+    try {
+      // One model: the summary object; several: a list of them.
+      const parsed = JSON.parse(sandbench.stdout) as { samples: { passed: number; scored: number } } | Array<{ samples: { passed: number; scored: number } }>;
+      const summary = Array.isArray(parsed) ? parsed[0]! : parsed;
+      sandbenchPassed = `${summary.samples.passed}/${summary.samples.scored}`;
+    } catch {
+      sandbenchPassed = `exit ${sandbench.status}`;
+    }
+
+    // (b) upstream's way, in one plain container of the same image.
+    const upstream = run('docker', ['run', '--rm', '--network', 'none', '-v', `${folder}:/b:ro`, `${spec.image}:latest`, 'bash', '/b/all.sh']);
+    const upstreamMs = Number(/^ms (\d+)/m.exec(upstream.stdout)?.[1] ?? NaN);
+    const upstreamPassed = /^passed (\d+)/m.exec(upstream.stdout)?.[1] ?? '?';
+    rows.push([
+      rounds > 1 ? `${language} (round ${round})` : language,
+      `${(sandbench.ms / 1000).toFixed(1)} s`,
+      `${sandbenchPassed}`,
+      `${(upstreamMs / 1000).toFixed(1)} s`,
+      `${upstreamPassed}/${tasks.length}`,
+      (sandbench.ms / upstreamMs).toFixed(2),
+      `${loadBefore}–${load()}`,
+    ]);
+  }
   rmSync(out, { recursive: true, force: true });
 }
 
-const header = ['language', 'sandbench CLI wall', 'passed', "upstream's way (unsandboxed)", 'passed', 'ratio'];
+const header = ['language', 'sandbench CLI wall', 'passed', "upstream's way (unsandboxed)", 'passed', 'ratio', 'load (1 min) before–after'];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

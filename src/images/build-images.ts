@@ -42,7 +42,10 @@ export interface BuildImagesOptions {
   onProgress?: (line: string) => void;
   /** Debian mirror for debootstrap (see `defaultDebianMirror`). */
   mirror?: string;
-  /** Parent folder for the debootstrap trees (default: the OS temp folder). Must allow exec and device files. */
+  /**
+   * Parent folder for the debootstrap trees and the online builds' staged contexts (default: the
+   * OS temp folder). Must allow exec and device files.
+   */
   workDir?: string;
   /** Builds run at the same time (default 2; measured faster than 1 on 2 cores, see images/README.md). */
   concurrency?: number;
@@ -135,7 +138,7 @@ async function buildOne(recipe: ImageRecipe, context: BuildContext): Promise<Ima
     });
   } else {
     const buildStarted = performance.now();
-    await buildOnline(recipe, context.docker, context.progress);
+    await buildOnline(recipe, context.docker, context.progress, context.workDir);
     phases = { build: Math.round(performance.now() - buildStarted) };
   }
 

@@ -158,6 +158,23 @@ export function recipeInputPath(input: RecipeInput, dataRoot = recipeDataRoot())
   return 'package' in input ? recipePackagePath(input.package) : join(dataRoot, input.data);
 }
 
+/** The error for a recipe input that is not where it should be on this machine (either build form needs it). */
+export function recipeInputMissingError(recipeName: string, input: RecipeInput, path: string): SandboxError {
+  if ('sandbench' in input) {
+    return new SandboxError(`image ${recipeName} needs this sandbench built at ${path} (./sandbench --setup)`, { code: 'sandbox-failure', details: { input: 'sandbench', path } });
+  }
+  if ('package' in input) {
+    return new SandboxError(
+      `image ${recipeName} needs the npm package ${input.package}, not found at ${path} (it is pinned in sandbench's package.json: run npm ci)`,
+      { code: 'sandbox-failure', details: { input: recipeInputLabel(input), path } },
+    );
+  }
+  return new SandboxError(
+    `image ${recipeName} needs ${input.data} from the data folder, not found at ${path} (set SANDBENCH_DATA to the folder holding it)`,
+    { code: 'sandbox-failure', details: { input: input.data, path } },
+  );
+}
+
 /** The folder of an npm package in sandbench's own `node_modules`. */
 export function recipePackagePath(name: string): string {
   return join(packageRoot(), 'node_modules', ...name.split('/'));

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { SandboxError } from '../errors/sandbench-error.ts';
 import { installSandbench } from './sandbench-install.ts';
-import { recipeInputLabel, recipeInputPath, type ImageRecipe } from './image-recipes.ts';
+import { recipeInputMissingError, recipeInputPath, type ImageRecipe } from './image-recipes.ts';
 
 /** Longest a single setup command may run (a cold Rust crate build takes about a minute here). */
 const SETUP_COMMAND_TIMEOUT_MS = 20 * 60_000;
@@ -36,12 +36,7 @@ export async function runRecipeSetup(root: string, recipe: Pick<ImageRecipe, 'na
     const source = recipeInputPath(input);
     const found = await stat(source).catch(() => undefined);
     if ('package' in input) {
-      if (!found?.isDirectory()) {
-        throw new SandboxError(
-          `image ${recipe.name} needs the npm package ${input.package}, not found at ${source} (it is pinned in sandbench's package.json: run npm ci)`,
-          { code: 'sandbox-failure', details: { input: recipeInputLabel(input), path: source } },
-        );
-      }
+      if (!found?.isDirectory()) throw recipeInputMissingError(recipe.name, input, source);
       const target = join(root, input.to, ...input.package.split('/'));
       progress(`[${recipe.name}] copying the npm package ${input.package} into ${input.to}`);
       await mkdir(target, { recursive: true });
@@ -49,12 +44,7 @@ export async function runRecipeSetup(root: string, recipe: Pick<ImageRecipe, 'na
       await cp(source, target, { recursive: true, dereference: false, filter: async (path) => !(await lstat(path)).isSymbolicLink() });
       continue;
     }
-    if (!found?.isFile()) {
-      throw new SandboxError(
-        `image ${recipe.name} needs ${input.data} from the data folder, not found at ${source} (set SANDBENCH_DATA to the folder holding it)`,
-        { code: 'sandbox-failure', details: { input: input.data, path: source } },
-      );
-    }
+    if (!found?.isFile()) throw recipeInputMissingError(recipe.name, input, source);
     // `to` is absolute inside the image; the tree is ours (debootstrap just made it).
     const target = join(root, input.to);
     await mkdir(target, { recursive: true });

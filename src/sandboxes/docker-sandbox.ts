@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { InvalidInputError, SandboxError, errorMessage } from '../errors/sandbench-error.ts';
 import { silentLogger } from '../logging/silent-logger.ts';
 import { profileVariant, runtimeProfile, loadRuntimeProfiles, type LoadedRuntimeProfile } from '../runtimes/runtime-profiles.ts';
+import { withPrecompiledHeader } from '../runtimes/choose-precompiled-header.ts';
 import { transpileTypescriptOffThread } from '../runtimes/transpile-typescript-off-thread.ts';
 import { cancelledResult as cancelledRunResult, compileErrorResult, lostResult as lostRunResult } from './execution-results.ts';
 import type { CollectedFile, CompileResult, ExecutionResult, ExecutionStatus } from '../schemas/execution-result.ts';
@@ -251,7 +252,8 @@ export class DockerSandbox implements Sandbox {
     const { spec, jobMemoryBytes } = this.plan(profile, { run: runLimits, ...(compileLimits ? { compile: compileLimits } : {}) });
     const steps: RunnerStep[] = [];
     if (profile.compile && compileLimits) {
-      steps.push(this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile));
+      const command = withPrecompiledHeader(profile.compile.command, programText, profile.compile.precompiledHeaders);
+      steps.push(this.step('compile', command, compileLimits, jobMemoryBytes, false, profile));
     }
     const runStep = this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile, request.testCode !== undefined);
     steps.push(runStep);
@@ -340,7 +342,17 @@ export class DockerSandbox implements Sandbox {
     const { spec, jobMemoryBytes } = this.plan(profile, { run: runLimits, ...(compileLimits ? { compile: compileLimits } : {}) });
     const runStep = this.step('run', profile.run.command, runLimits, jobMemoryBytes, true, profile);
     let steps: RunnerStep[] = profile.compile && compileLimits
-      ? [this.step('compile', profile.compile.command, compileLimits, jobMemoryBytes, false, profile), runStep]
+      ? [
+          this.step(
+            'compile',
+            withPrecompiledHeader(profile.compile.command, request.source, profile.compile.precompiledHeaders),
+            compileLimits,
+            jobMemoryBytes,
+            false,
+            profile,
+          ),
+          runStep,
+        ]
       : [runStep];
     let files = await packFiles(prepared.files);
     let compile: ExecutionResult['compile'] = prepared.hostCompile;

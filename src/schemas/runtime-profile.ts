@@ -8,11 +8,31 @@ const commandSchema = z.array(z.string().min(1)).min(1);
 /** Environment variables for the profile's steps (on top of the sandbox's own job environment). */
 const environmentSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), z.string());
 
+/**
+ * A precompiled header in the image: `folder` holds only `<first include>.gch`, built from one
+ * `#include<name>` line per entry of `includes`, in order, with the compile command's own flags.
+ */
+export const precompiledHeaderSchema = z
+  .object({
+    /** Absolute folder in the image, added with `-I`; it holds no header text, only the `.gch`. */
+    folder: z.string().regex(/^\/[^\0]*[^/]$/, 'must be an absolute path'),
+    /** The headers it was built from, in order, as written between `<` and `>`. */
+    includes: z.array(z.string().regex(/^[A-Za-z0-9_.+\/-]+$/, 'expected a header name')).min(1),
+  })
+  .strict();
+export type PrecompiledHeader = z.infer<typeof precompiledHeaderSchema>;
+
 /** A compile step: its command and limits. */
 const compileSchema = z
   .object({
     command: commandSchema,
     limits: executionLimitsInputSchema.optional(),
+    /**
+     * Precompiled headers the Docker backend may offer gcc or g++ with `-I <folder>`: one is
+     * offered when the program's own leading includes start with its `includes`, in the same
+     * order, so the program compiles to what it would without it (see choose-precompiled-header.ts).
+     */
+    precompiledHeaders: z.array(precompiledHeaderSchema).optional(),
   })
   .strict();
 

@@ -36,9 +36,11 @@ describe('image recipes', () => {
       expect(recipe.reference).toBe(`sandbench-${recipe.name}:latest`);
       expect(recipe.hasDockerfile).toBe(true);
       expect(recipe.hash).toMatch(/^[0-9a-f]{64}$/);
-      // go and rust run a setup script beside their package list.
+      // gcc, go and rust run a setup script beside their package list; gcc's reads the list of
+      // precompiled headers.
       const setup = recipe.options.setup?.some((command) => command.includes('/tmp/sandbench-recipe/setup.sh')) ? ['setup.sh'] : [];
-      expect(recipe.files).toEqual(['Dockerfile', 'packages.txt', 'recipe.json', ...setup]);
+      const lists = recipe.name === 'gcc' ? ['precompiled-headers.txt'] : [];
+      expect(recipe.files).toEqual(['Dockerfile', 'packages.txt', 'recipe.json', ...setup, ...lists].sort());
     }
   });
 
@@ -211,5 +213,34 @@ describe('runtime profiles', () => {
     expect(profiles.get('typescript')!.hostTranspile).toEqual({ kind: 'typescript', transpiledFile: 'main.js' });
     expect(profiles.get('typescript')!.run.command).toContain('main.js');
     expect(profiles.get('javascript')!.backends[0]).toBe('isolate');
+  });
+
+  it('lists for C++ exactly the precompiled headers the gcc image builds, with the flags they are built with', () => {
+    // images/gcc/precompiled-headers.txt: `<name> <include>...` per line; setup.sh builds each
+    // into /usr/lib/sandbench/gcc/pch/<name>/ with `/usr/bin/g++ -std=c++11`.
+    const built = readFileSync(join(imagesRoot(), 'gcc', 'precompiled-headers.txt'), 'utf8')
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [name, ...includes] = line.split(/\s+/);
+        return { folder: `/usr/lib/sandbench/gcc/pch/${name}`, includes };
+      });
+    expect(built.length).toBeGreaterThan(0);
+    expect(readFileSync(join(imagesRoot(), 'gcc', 'setup.sh'), 'utf8')).toContain('/usr/bin/g++ -std=c++11 -x c++-header');
+    const cpp = profiles.get('cpp')!;
+    const withHeaders = Object.entries(cpp.variants ?? {}).filter(([, variant]) => variant.compile?.precompiledHeaders);
+    expect(withHeaders.map(([name]) => name).sort()).toEqual(['humaneval-x', 'humaneval-x-crypto']);
+    for (const [name, variant] of withHeaders) {
+      expect(variant.compile!.precompiledHeaders, name).toEqual(built);
+      // gcc uses a .gch only under the flags it was built with: the same compiler and -std, nothing else.
+      expect(variant.compile!.command.filter((argument) => argument.startsWith('-') && !argument.startsWith('-l')), name).toEqual(['-std=c++11']);
+      expect(variant.compile!.command[0], name).toBe('/usr/bin/g++');
+    }
+    // No other profile or variant carries precompiled headers.
+    for (const profile of profiles.values()) {
+      if (profile.language !== 'cpp') expect(profile.compile?.precompiledHeaders, profile.language).toBeUndefined();
+    }
+    expect(cpp.compile?.precompiledHeaders).toBeUndefined();
   });
 });
