@@ -315,7 +315,13 @@ export function loadImageRecipe(folder: string, name: string): ImageRecipe {
     options,
     hasDockerfile: files.includes('Dockerfile'),
     files,
-    hash: hashRecipeFiles(folder, files, options.inputs),
+    // Computed on first read: listing recipes (doctor, a build of some images) must not hash
+    // the inputs of those it skips, such as the service image's whole sandbench install.
+    get hash(): string {
+      const value = hashRecipeFiles(folder, files, options.inputs);
+      Object.defineProperty(this, 'hash', { value, enumerable: true });
+      return value;
+    },
   };
 }
 
